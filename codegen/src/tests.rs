@@ -1,0 +1,184 @@
+use super::*;
+
+fn run(t: Transform, doc: Value) -> (Value, Report) {
+    let mut doc = doc;
+    let mut report = Report::default();
+    t(&mut doc, &mut report);
+    (doc, report)
+}
+
+#[test]
+fn downgrade_version_only_touches_3_1() {
+    assert_eq!(run(downgrade_version, json!({"openapi": "3.1.0"})).0["openapi"], "3.0.3");
+    assert_eq!(run(downgrade_version, json!({"openapi": "3.0.1"})).0["openapi"], "3.0.1");
+}
+
+#[test]
+fn const_becomes_single_value_enum() {
+    let (doc, _) = run(const_to_enum, json!({"properties": {"event": {"type": "string", "const": "log"}}}));
+    assert_eq!(doc["properties"]["event"], json!({"type": "string", "enum": ["log"]}));
+}
+
+#[test]
+fn nullable_ref_sibling_is_kept_through_all_of() {
+    let (doc, _) = run(
+        ref_siblings,
+        json!({"a": {"$ref": "#/components/schemas/T", "nullable": true, "description": "d"},
+               "b": {"$ref": "#/components/schemas/T", "description": "d"},
+               "c": {"$ref": "#/components/schemas/T"}}),
+    );
+    assert_eq!(doc["a"], json!({"allOf": [{"$ref": "#/components/schemas/T"}], "nullable": true}));
+    assert_eq!(doc["b"], json!({"$ref": "#/components/schemas/T"}));
+    assert_eq!(doc["c"], json!({"$ref": "#/components/schemas/T"}));
+}
+
+#[test]
+fn content_encoding_is_dropped() {
+    let (doc, _) = run(drop_content_encoding, json!({"png": {"type": "string", "contentEncoding": "base64"}}));
+    assert_eq!(doc["png"], json!({"type": "string"}));
+}
+
+#[test]
+fn additional_properties_false_is_removed_but_maps_stay() {
+    let (doc, _) = run(
+        allow_unknown_fields,
+        json!({"a": {"type": "object", "additionalProperties": false},
+               "m": {"type": "object", "additionalProperties": {"type": "string"}}}),
+    );
+    assert_eq!(doc["a"], json!({"type": "object"}));
+    assert_eq!(doc["m"]["additionalProperties"], json!({"type": "string"}));
+}
+
+#[test]
+fn inline_error_body_is_hoisted() {
+    let (doc, _) = run(
+        hoist_inline_error_bodies,
+        json!({"paths": {"/x": {"post": {"operationId": "postX", "responses": {
+            "201": {"content": {"application/json": {"schema": {"type": "object"}}}},
+            "409": {"content": {"application/json": {"schema": {"type": "object", "properties": {"existing_id": {"type": "string"}}}}}}
+        }}}}}),
+    );
+    let r = &doc["paths"]["/x"]["post"]["responses"];
+    assert_eq!(r["409"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/PostXStatus409");
+    assert_eq!(r["201"]["content"]["application/json"]["schema"], json!({"type": "object"}));
+    assert!(doc["components"]["schemas"]["PostXStatus409"]["properties"]["existing_id"].is_object());
+}
+
+fn union_doc() -> Value {
+    json!({"components": {"schemas": {
+        "Ev": {"oneOf": [{"$ref": "#/components/schemas/A"}, {"$ref": "#/components/schemas/B"}],
+               "discriminator": {"propertyName": "event"}},
+        "A": {"type": "object", "required": ["event"], "properties": {"event": {"type": "string", "enum": ["a"]}}},
+        "B": {"type": "object", "required": ["event", "x"], "properties": {"event": {"type": "string", "enum": ["b"]}, "x": {"type": "integer"}}},
+        "Loose": {"oneOf": [{"$ref": "#/components/schemas/A"}, {"type": "string"}]}
+    }}})
+}
+
+#[test]
+fn tagged_union_becomes_open() {
+    let (doc, report) = run(open_unions, union_doc());
+    assert_eq!(
+        report.open_unions,
+        vec![OpenUnion { name: "Ev".into(), known: "EvKnown".into(), tag: "event".into(), tags: vec!["a".into(), "b".into()] }]
+    );
+    let s = &doc["components"]["schemas"];
+    assert_eq!(s["Ev"]["x-kernel-open-union"], "EvKnown");
+    assert!(s["EvKnown"]["oneOf"].is_array());
+    assert!(s["EvKnown"].get("discriminator").is_none());
+    // A union without a common tag is left alone.
+    assert!(s["Loose"]["oneOf"].is_array());
+}
+
+#[test]
+fn enums_are_hoisted_and_listed() {
+    let (doc, report) = run(
+        open_enums,
+        json!({"components": {"schemas": {
+            "Mfa": {"type": "string", "enum": ["sms", "totp"]},
+            "Conn": {"type": "object", "properties": {
+                "flow_step": {"type": "string", "enum": ["DISCOVERING", "AWAITING_INPUT"], "nullable": true},
+                "tag": {"type": "string", "enum": ["only"]},
+                "kinds": {"type": "array", "items": {"type": "string", "enum": ["x", "y"]}}
+            }}
+        }},
+        "paths": {"/b": {"get": {"operationId": "getB", "parameters": [
+            {"name": "status", "in": "query", "schema": {"type": "string", "enum": ["active", "all"]}}
+        ]}}}}),
+    );
+    let names: Vec<&str> = report.open_enums.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["Mfa", "ConnFlowStep", "ConnKindsItem", "GetBStatus"]);
+    assert_eq!(report.open_enums[1].values, ["DISCOVERING", "AWAITING_INPUT"]);
+    let s = &doc["components"]["schemas"];
+    // The nullable inline enum stays nullable at its use site.
+    assert_eq!(
+        s["Conn"]["properties"]["flow_step"],
+        json!({"allOf": [{"$ref": "#/components/schemas/ConnFlowStep"}], "nullable": true})
+    );
+    assert!(s["ConnFlowStep"].get("nullable").is_none());
+    assert_eq!(s["Conn"]["properties"]["tag"]["enum"], json!(["only"]));
+    assert_eq!(s["Conn"]["properties"]["kinds"]["items"]["$ref"], "#/components/schemas/ConnKindsItem");
+    assert_eq!(doc["paths"]["/b"]["get"]["parameters"][0]["schema"]["$ref"], "#/components/schemas/GetBStatus");
+}
+
+#[test]
+fn multipart_operations_are_set_aside() {
+    let (doc, report) = run(
+        hand_written_operations,
+        json!({"paths": {
+            "/up": {"post": {"operationId": "up", "requestBody": {"content": {"multipart/form-data": {}}}}},
+            "/mixed": {"get": {"operationId": "g"}, "post": {"operationId": "p", "requestBody": {"content": {"multipart/form-data": {}}}}}
+        }}),
+    );
+    assert!(doc["paths"].get("/up").is_none());
+    assert!(doc["paths"]["/mixed"].get("post").is_none());
+    assert!(doc["paths"]["/mixed"]["get"].is_object());
+    let ids: Vec<&str> = report.hand_written.iter().map(|h| h.id.as_str()).collect();
+    assert_eq!(ids, ["up", "p"]);
+}
+
+#[test]
+fn one_response_body_is_kept() {
+    let (doc, report) = run(
+        single_response_body,
+        json!({"paths": {
+            "/acquire": {"post": {"operationId": "acq", "responses": {
+                "200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/B"}}}},
+                "204": {"description": "timeout"},
+                "404": {"$ref": "#/components/responses/NotFound"}}}},
+            "/replay": {"get": {"operationId": "rep", "responses": {
+                "202": {"description": "not ready"},
+                "200": {"content": {"video/mp4": {"schema": {"type": "string", "format": "binary"}}}}}}},
+            "/del": {"delete": {"operationId": "del", "responses": {"204": {"description": "gone"}, "409": {"description": "x"}}}}
+        }}),
+    );
+    let keys = |p: &str, m: &str| -> Vec<String> {
+        doc["paths"][p][m]["responses"].as_object().unwrap().keys().cloned().collect()
+    };
+    assert_eq!(keys("/acquire", "post"), ["200"]);
+    assert_eq!(keys("/replay", "get"), ["200"]);
+    assert_eq!(keys("/del", "delete"), ["204"]);
+    assert!(report.dropped_responses.contains(&DroppedResponse { id: "acq".into(), status: "204".into(), schema: None }));
+    assert!(report.dropped_responses.contains(&DroppedResponse { id: "rep".into(), status: "202".into(), schema: None }));
+}
+
+#[test]
+fn vendored_spec_normalizes() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi/kernel-openapi.yaml");
+    let spec = load(&path).unwrap();
+    let ops = operations(&spec);
+    let ids: BTreeSet<&str> = ops.iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(ids.len(), ops.len(), "operationIds are unique");
+    let (doc, report) = normalize(&spec);
+    assert_eq!(doc["openapi"], "3.0.3");
+    let text = doc.to_string();
+    assert!(!text.contains("\"const\""));
+    assert!(!text.contains("\"additionalProperties\":false"));
+    assert_eq!(report.hand_written.len(), 5);
+    // Every operation is either still in progenitor's input or hand-written.
+    assert_eq!(operations(&doc).len() + report.hand_written.len(), ops.len());
+    assert!(report.open_enums.iter().any(|e| e.name == "ManagedAuthFlowStep"));
+    assert!(report.open_unions.iter().any(|u| u.name == "ManagedAuthEvent" && u.tag == "event"));
+    assert!(report.open_unions.iter().any(|u| u.name == "BrowserTelemetryEvent" && u.tag == "type"));
+    // The inline 409 body of POST /auth/connections got a name.
+    assert!(doc["components"]["schemas"]["PostAuthConnectionsStatus409"].is_object());
+}
