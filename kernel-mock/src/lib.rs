@@ -1,1 +1,1 @@
-
+//! Fake Kernel API.

@@ -1,0 +1,113 @@
+//! Generates the Kernel client from the vendored spec.
+//!
+//! The spec goes through `kernel-codegen`'s transforms (see its docs for the
+//! list and the reasons), then progenitor + typify generate the client. Types
+//! typify would close (string enums, tagged unions) are replaced by open types
+//! declared with the `open_enum!` / `open_union!` macros of `src/open.rs`.
+//! Outputs, all in `OUT_DIR`:
+//! - `progenitor.rs`: the generated client, builders and types;
+//! - `open.rs`: one macro call per open enum and open union;
+//! - `operations.rs`: the table of every operation in the spec.
+
+use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
+use heck::ToUpperCamelCase;
+use quote::{format_ident, quote};
+use std::path::PathBuf;
+
+fn main() {
+    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    let spec_path = manifest.join("../openapi/kernel-openapi.yaml");
+    // The transforms live in the `kernel-codegen` build-dependency: cargo
+    // reruns this script when it changes, so only the spec is listed here.
+    println!("cargo:rerun-if-changed={}", spec_path.display());
+    println!("cargo:rerun-if-changed=build.rs");
+
+    let raw = codegen::load(&spec_path).unwrap_or_else(|e| panic!("{e}"));
+    let (doc, report) = codegen::normalize(&raw);
+    let api: openapiv3::OpenAPI =
+        serde_json::from_value(doc).unwrap_or_else(|e| panic!("normalized spec is not OpenAPI 3.0: {e}"));
+
+    let mut settings = GenerationSettings::default();
+    settings
+        .with_interface(InterfaceStyle::Builder)
+        .with_tag(TagStyle::Merged)
+        .with_inner_type(quote!(crate::Hooks))
+        .with_derive("PartialEq");
+    // typify looks replacements up by the Pascal-cased schema name
+    // (`MFAType` → `MfaType`); the open types are named the same way.
+    for e in &report.open_enums {
+        let name = e.name.to_upper_camel_case();
+        let impls = [TypeImpl::Display, TypeImpl::FromStr];
+        settings.with_replacement(&name, format!("crate::open::{name}"), impls.into_iter());
+    }
+    for u in &report.open_unions {
+        let name = u.name.to_upper_camel_case();
+        settings.with_replacement(&name, format!("crate::open::{name}"), std::iter::empty());
+    }
+    let mut generator = Generator::new(&settings);
+    let tokens = generator.generate_tokens(&api).unwrap_or_else(|e| panic!("progenitor: {e}"));
+    let file: syn::File = syn::parse2(tokens).expect("progenitor output parses");
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    std::fs::write(out.join("progenitor.rs"), prettyplease::unparse(&file)).unwrap();
+
+    // Open enums and unions.
+    let mut open = Vec::new();
+    for e in &report.open_enums {
+        let name = format_ident!("{}", e.name.to_upper_camel_case());
+        let doc = e.description.clone().unwrap_or_else(|| format!("`{}` values.", e.name));
+        let mut used = Vec::<String>::new();
+        let variants = e.values.iter().map(|v| {
+            let mut ident = variant_name(v);
+            while used.contains(&ident) || ident == "Unknown" {
+                ident.push('_');
+            }
+            used.push(ident.clone());
+            let ident = format_ident!("{ident}");
+            let vdoc = format!("`{v}`");
+            quote!(#[doc = #vdoc] #ident = #v)
+        });
+        open.push(quote!(open_enum! { #[doc = #doc] #name { #(#variants,)* } }));
+    }
+    for u in &report.open_unions {
+        let name = format_ident!("{}", u.name.to_upper_camel_case());
+        let known = format_ident!("{}", u.known.to_upper_camel_case());
+        let tag = &u.tag;
+        let tags = &u.tags;
+        let doc = format!(
+            "`{}`: a documented event (`Known`) or, for a `{tag}` this version does not know, the raw JSON (`Unknown`).",
+            u.name
+        );
+        open.push(quote!(open_union! { #[doc = #doc] #name(#known), tag = #tag, tags = [#(#tags),*] }));
+    }
+    let file: syn::File = syn::parse2(quote!(#(#open)*)).expect("open types parse");
+    std::fs::write(out.join("open.rs"), prettyplease::unparse(&file)).unwrap();
+
+    // The operation table, from the raw (3.1) spec: hand-written operations
+    // are in it too.
+    let hand: Vec<&str> = report.hand_written.iter().map(|h| h.id.as_str()).collect();
+    let rows = codegen::operations(&raw).into_iter().map(|op| {
+        let codegen::Operation { id, method, path, tag, deprecated } = op;
+        let method = method.to_uppercase();
+        let generated = !hand.contains(&id.as_str());
+        let item = &raw["paths"][&path][method.to_lowercase()];
+        let streaming = item.pointer("/responses/200/content/text~1event-stream").is_some();
+        quote! {
+            Operation {
+                id: #id, method: #method, path: #path, tag: #tag,
+                deprecated: #deprecated, generated: #generated, streaming: #streaming,
+            }
+        }
+    });
+    let table = quote!(&[#(#rows),*]);
+    std::fs::write(out.join("operations.rs"), table.to_string()).unwrap();
+}
+
+/// `AWAITING_INPUT` → `AwaitingInput`, `aws.us-east-1a` → `AwsUsEast1a`,
+/// `3g` → `V3g`.
+fn variant_name(value: &str) -> String {
+    let mut out: String = value.to_upper_camel_case().chars().filter(char::is_ascii_alphanumeric).collect();
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, 'V');
+    }
+    out
+}
