@@ -90,11 +90,21 @@ fn main() {
         let method = method.to_uppercase();
         let generated = !hand.contains(&id.as_str());
         let item = &raw["paths"][&path][method.to_lowercase()];
-        let streaming = item.pointer("/responses/200/content/text~1event-stream").is_some();
+        // The media types of the 2xx responses decide how the body is read.
+        let media: Vec<&String> = item["responses"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(status, _)| status.starts_with('2'))
+            .filter_map(|(_, r)| r.get("content").and_then(|c| c.as_object()))
+            .flat_map(|c| c.keys())
+            .collect();
+        let streaming = media.iter().any(|m| *m == "text/event-stream");
+        let binary = media.iter().any(|m| *m != "text/event-stream" && *m != "application/json");
         quote! {
             Operation {
                 id: #id, method: #method, path: #path, tag: #tag,
-                deprecated: #deprecated, generated: #generated, streaming: #streaming,
+                deprecated: #deprecated, generated: #generated, streaming: #streaming, binary: #binary,
             }
         }
     });

@@ -1,0 +1,188 @@
+//! Client configuration: API key, base URL, timeouts, retries, headers.
+
+use crate::error::Error;
+use crate::retry::RetryPolicy;
+use std::fmt;
+use std::time::Duration;
+
+/// The production API.
+pub const DEFAULT_BASE_URL: &str = "https://api.onkernel.com";
+
+/// Default timeout of a JSON request (not of streams or downloads).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Default TCP + TLS connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A secret string: shown as `[redacted]` by `Debug` and `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret value. Call only where it must be sent.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Self::new(value)
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Self(value)
+    }
+}
+
+/// Builds a [`Kernel`](crate::Kernel) client.
+///
+/// ```
+/// # fn main() -> Result<(), kernel::Error> {
+/// use std::time::Duration;
+/// let kernel = kernel::Kernel::builder()
+///     .api_key("sk_test")
+///     .base_url("http://127.0.0.1:4020")
+///     .timeout(Duration::from_secs(30))
+///     .max_retries(3)
+///     .build()?;
+/// assert_eq!(kernel.base_url(), "http://127.0.0.1:4020");
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct KernelBuilder {
+    pub(crate) api_key: Option<Secret>,
+    pub(crate) base_url: String,
+    pub(crate) http: Option<reqwest::Client>,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) timeout: Duration,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) user_agent: String,
+    pub(crate) headers: reqwest::header::HeaderMap,
+    pub(crate) invalid_headers: Vec<String>,
+}
+
+impl Default for KernelBuilder {
+    fn default() -> Self {
+        Self {
+            api_key: None,
+            base_url: DEFAULT_BASE_URL.to_string(),
+            http: None,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
+            retry: RetryPolicy::default(),
+            user_agent: format!("kernel-rs/{}", env!("CARGO_PKG_VERSION")),
+            headers: reqwest::header::HeaderMap::new(),
+            invalid_headers: Vec::new(),
+        }
+    }
+}
+
+impl KernelBuilder {
+    /// The API key sent as `Authorization: Bearer <key>`. Required.
+    pub fn api_key(mut self, key: impl Into<Secret>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// The API base URL (default [`DEFAULT_BASE_URL`]).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into().trim_end_matches('/').to_string();
+        self
+    }
+
+    /// Use this `reqwest::Client` for all requests (its own timeouts, proxy
+    /// and TLS settings apply; the connect timeout here is then ignored).
+    /// Authentication, user agent and default headers are still added per
+    /// request.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// TCP + TLS connect timeout (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Timeout of one attempt of a JSON request (default 60 s). Event streams
+    /// and downloads have no total timeout; they use a read-idle timeout.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Retries after the first attempt (default 2). `0` disables retries.
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.retry.max_retries = retries;
+        self
+    }
+
+    /// Replaces the whole retry policy.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The `User-Agent` header (default `kernel-rs/<version>`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// A header sent with every request. Invalid names or values are
+    /// reported by [`build`](Self::build).
+    pub fn default_header(mut self, name: &str, value: &str) -> Self {
+        match (
+            reqwest::header::HeaderName::from_bytes(name.as_bytes()),
+            reqwest::header::HeaderValue::from_str(value),
+        ) {
+            (Ok(name), Ok(value)) => {
+                self.headers.append(name, value);
+            }
+            // Reported by `build`, so the builder chain stays infallible.
+            _ => self.invalid_headers.push(name.to_string()),
+        }
+        self
+    }
+
+    /// Reads `KERNEL_API_KEY` (required) and `KERNEL_BASE_URL` (optional).
+    pub fn from_env(self) -> Result<Self, Error> {
+        let key = std::env::var("KERNEL_API_KEY")
+            .ok()
+            .filter(|k| !k.trim().is_empty())
+            .ok_or_else(|| Error::Config("KERNEL_API_KEY is not set: create an API key in the Kernel dashboard and export it".into()))?;
+        let mut builder = self.api_key(key);
+        if let Ok(url) = std::env::var("KERNEL_BASE_URL") {
+            if !url.trim().is_empty() {
+                builder = builder.base_url(url);
+            }
+        }
+        Ok(builder)
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<crate::Kernel, Error> {
+        crate::Kernel::from_builder(self)
+    }
+}

@@ -1,0 +1,435 @@
+//! One error type for every call: [`Error`].
+
+use crate::sys::types;
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+use std::fmt;
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong talking to Kernel.
+///
+/// ```
+/// # async fn demo(kernel: kernel::Kernel) {
+/// match kernel.browsers().get("missing").await {
+///     Ok(browser) => println!("{}", browser.session_id),
+///     Err(e) if e.is_not_found() => println!("no such browser"),
+///     Err(kernel::Error::Api(api)) => println!("{} {:?}: {}", api.status, api.code, api.message),
+///     Err(other) => println!("{other}"),
+/// }
+/// # }
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server answered with a non-success status.
+    Api(Box<ApiError>),
+    /// A request or stream timed out (total or idle).
+    Timeout(String),
+    /// Connecting, sending or receiving failed.
+    Connection(reqwest::Error),
+    /// The response body does not match the expected type.
+    Decode(Box<DecodeError>),
+    /// The request could not be built (a missing or invalid parameter).
+    InvalidRequest(String),
+    /// The client is misconfigured (e.g. no API key).
+    Config(String),
+    /// The server broke the API's protocol (e.g. `X-Has-More: true` without
+    /// `X-Next-Offset`, or a malformed event stream).
+    Protocol(String),
+    /// A local I/O error (e.g. while saving a download).
+    Io(std::io::Error),
+}
+
+impl Error {
+    /// The HTTP status, for [`Error::Api`].
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(api) => Some(api.status),
+            _ => None,
+        }
+    }
+
+    /// The API error, if this is one.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(api) => Some(api),
+            _ => None,
+        }
+    }
+
+    /// 404 Not Found.
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(StatusCode::NOT_FOUND)
+    }
+
+    /// 429 Too Many Requests.
+    pub fn is_rate_limited(&self) -> bool {
+        self.status() == Some(StatusCode::TOO_MANY_REQUESTS)
+    }
+
+    /// 409 Conflict (Kernel uses it for "already exists").
+    pub fn is_conflict(&self) -> bool {
+        self.status() == Some(StatusCode::CONFLICT)
+    }
+
+    /// 401 Unauthorized or 403 Forbidden.
+    pub fn is_auth(&self) -> bool {
+        matches!(self.status(), Some(StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN))
+    }
+
+    /// A timeout.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout(_))
+    }
+
+    pub(crate) fn from_reqwest(e: reqwest::Error) -> Self {
+        if e.is_timeout() {
+            Error::Timeout(e.to_string())
+        } else if e.is_builder() || e.is_request() && e.url().is_none() {
+            Error::InvalidRequest(e.to_string())
+        } else {
+            Error::Connection(e)
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Api(api) => api.fmt(f),
+            Error::Timeout(what) => write!(f, "timed out: {what}"),
+            Error::Connection(e) => write!(f, "connection error: {e}"),
+            Error::Decode(d) => d.fmt(f),
+            Error::InvalidRequest(what) => write!(f, "invalid request: {what}"),
+            Error::Config(what) => write!(f, "configuration error: {what}"),
+            Error::Protocol(what) => write!(f, "protocol error: {what}"),
+            Error::Io(e) => write!(f, "I/O error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Connection(e) => Some(e),
+            Error::Decode(d) => Some(&d.source),
+            Error::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Io(e)
+    }
+}
+
+/// A non-success response, with everything the server sent.
+#[derive(Clone)]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The machine-readable `code`, when the body has one.
+    pub code: Option<String>,
+    /// The `message`, or the raw body (trimmed) when it is not the `Error`
+    /// shape, or the status text when it is empty.
+    pub message: String,
+    /// `details` as the `Error` schema has them.
+    pub details: Vec<types::ErrorDetail>,
+    /// `inner_error`.
+    pub inner_error: Option<types::ErrorDetail>,
+    /// The response headers.
+    pub headers: HeaderMap,
+    /// The raw body, as text (lossy for non-UTF-8 bytes).
+    pub body: String,
+    json: Option<serde_json::Value>,
+}
+
+impl ApiError {
+    /// Builds the error from a status, headers and raw body. Any body is
+    /// accepted: JSON in the `Error` shape is decoded, anything else is kept
+    /// as text.
+    pub fn new(status: StatusCode, headers: HeaderMap, body: &[u8]) -> Self {
+        let text = String::from_utf8_lossy(body).into_owned();
+        let json: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+        let field = |name: &str| json.as_ref().and_then(|j| j.get(name));
+        let code = field("code").and_then(|c| c.as_str()).map(str::to_string);
+        let message = field("message")
+            .and_then(|m| m.as_str())
+            .map(str::to_string)
+            .or_else(|| (!text.trim().is_empty()).then(|| truncate(text.trim(), 500)))
+            .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_string());
+        let details = field("details")
+            .and_then(|d| serde_json::from_value::<Vec<types::ErrorDetail>>(d.clone()).ok())
+            .unwrap_or_default();
+        let inner_error = field("inner_error").and_then(|d| serde_json::from_value(d.clone()).ok());
+        Self { status, code, message, details, inner_error, headers, body: text, json }
+    }
+
+    /// The body as JSON, if it was JSON.
+    pub fn json(&self) -> Option<&serde_json::Value> {
+        self.json.as_ref()
+    }
+
+    /// The body as the spec's `ManagedAuthError` (with its code enum and
+    /// `recoverable`), if it has that shape.
+    pub fn managed_auth(&self) -> Option<types::ManagedAuthError> {
+        serde_json::from_value(self.json.clone()?).ok()
+    }
+
+    /// For a 409 `already_exists` answer: the id of the existing resource.
+    pub fn existing_id(&self) -> Option<&str> {
+        self.json.as_ref()?.get("existing_id")?.as_str()
+    }
+
+    /// The 409 body of `POST /auth/connections`, typed.
+    pub fn already_exists(&self) -> Option<types::PostAuthConnectionsStatus409> {
+        if self.status != StatusCode::CONFLICT {
+            return None;
+        }
+        serde_json::from_value(self.json.clone()?).ok()
+    }
+
+    /// The `x-request-id` header, for support requests.
+    pub fn request_id(&self) -> Option<&str> {
+        self.headers.get("x-request-id")?.to_str().ok()
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.status)?;
+        if let Some(code) = &self.code {
+            write!(f, " {code}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError")
+            .field("status", &self.status)
+            .field("code", &self.code)
+            .field("message", &self.message)
+            .field("details", &self.details)
+            .field("inner_error", &self.inner_error)
+            .field("request_id", &self.request_id())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A body that does not match the expected type.
+#[derive(Debug)]
+pub struct DecodeError {
+    /// The raw body.
+    pub body: bytes::Bytes,
+    /// Where in the body decoding failed, e.g. `$.items[3].flow_step`.
+    pub path: String,
+    /// The serde error.
+    pub source: serde_json::Error,
+}
+
+impl DecodeError {
+    /// Builds the error, locating the failing JSON path from the serde
+    /// error's line and column.
+    pub fn new(body: bytes::Bytes, source: serde_json::Error) -> Self {
+        let path = json_path_at(&body, source.line(), source.column());
+        Self { body, path, source }
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot decode response at {}: {}", self.path, self.source)
+    }
+}
+
+/// The JSON path (`$.a[2].b`) of the value at `line`:`column` (1-based, as
+/// serde_json reports) in `body`; `$` when it cannot be told.
+pub(crate) fn json_path_at(body: &[u8], line: usize, column: usize) -> String {
+    // Byte offset of line:column.
+    let mut offset = 0;
+    let mut current = 1;
+    while current < line && offset < body.len() {
+        if body[offset] == b'\n' {
+            current += 1;
+        }
+        offset += 1;
+    }
+    let end = (offset + column).min(body.len());
+    // Scan up to `end`, keeping a stack of containers with the current key or
+    // index.
+    enum Frame {
+        Object(Option<String>),
+        Array(usize),
+    }
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut i = 0;
+    let mut expecting_key = false;
+    while i < end {
+        match body[i] {
+            b'{' => {
+                stack.push(Frame::Object(None));
+                expecting_key = true;
+            }
+            b'[' => {
+                stack.push(Frame::Array(0));
+                expecting_key = false;
+            }
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b',' => match stack.last_mut() {
+                Some(Frame::Array(n)) => *n += 1,
+                Some(Frame::Object(key)) => {
+                    *key = None;
+                    expecting_key = true;
+                }
+                None => {}
+            },
+            b'"' => {
+                let start = i + 1;
+                i += 1;
+                while i < body.len() && body[i] != b'"' {
+                    if body[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                if expecting_key {
+                    if let Some(Frame::Object(key)) = stack.last_mut() {
+                        *key = Some(String::from_utf8_lossy(&body[start..i.min(body.len())]).into_owned());
+                    }
+                    expecting_key = false;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let mut path = String::from("$");
+    for frame in &stack {
+        match frame {
+            Frame::Object(Some(key)) => {
+                path.push('.');
+                path.push_str(key);
+            }
+            Frame::Object(None) => {}
+            Frame::Array(n) => path.push_str(&format!("[{n}]")),
+        }
+    }
+    path
+}
+
+impl From<progenitor_client::Error<()>> for Error {
+    fn from(e: progenitor_client::Error<()>) -> Self {
+        use progenitor_client::Error as E;
+        match e {
+            E::InvalidRequest(what) => Error::InvalidRequest(what),
+            E::CommunicationError(e) | E::ResponseBodyError(e) => Error::from_reqwest(e),
+            E::InvalidUpgrade(e) => Error::from_reqwest(e),
+            E::InvalidResponsePayload(body, source) => Error::Decode(Box::new(DecodeError::new(body, source))),
+            E::ErrorResponse(rv) => {
+                Error::Api(Box::new(ApiError::new(rv.status(), rv.headers().clone(), b"")))
+            }
+            E::UnexpectedResponse(response) => {
+                // The transport captured the body of every non-2xx response.
+                match response.extensions().get::<CapturedError>() {
+                    Some(CapturedError(api)) => Error::Api(api.clone()),
+                    None => Error::Api(Box::new(ApiError::new(response.status(), response.headers().clone(), b""))),
+                }
+            }
+            E::Custom(what) => Error::InvalidRequest(what),
+        }
+    }
+}
+
+/// Stored in a response's extensions by the transport.
+#[derive(Clone)]
+pub(crate) struct CapturedError(pub(crate) Box<ApiError>);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_error_accepts_any_body() {
+        let json = ApiError::new(
+            StatusCode::NOT_FOUND,
+            HeaderMap::new(),
+            br#"{"code":"not_found","message":"no browser","details":[{"code":"x","message":"y"}],"inner_error":{"code":"z"}}"#,
+        );
+        assert_eq!(json.code.as_deref(), Some("not_found"));
+        assert_eq!(json.message, "no browser");
+        assert_eq!(json.details.len(), 1);
+        assert_eq!(json.inner_error.as_ref().and_then(|d| d.code.as_deref()), Some("z"));
+
+        let text = ApiError::new(StatusCode::BAD_GATEWAY, HeaderMap::new(), b"<html>bad gateway</html>");
+        assert_eq!(text.code, None);
+        assert_eq!(text.message, "<html>bad gateway</html>");
+
+        let empty = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, HeaderMap::new(), b"");
+        assert_eq!(empty.message, "Service Unavailable");
+
+        let wrong_shape = ApiError::new(StatusCode::BAD_REQUEST, HeaderMap::new(), br#"{"code":5,"details":"text"}"#);
+        assert_eq!(wrong_shape.code, None);
+        assert!(wrong_shape.details.is_empty());
+        assert_eq!(wrong_shape.message, r#"{"code":5,"details":"text"}"#);
+
+        let binary = ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, HeaderMap::new(), &[0xff, 0xfe, 0x00]);
+        assert_eq!(binary.status, StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn conflict_exposes_existing_id() {
+        let e = ApiError::new(
+            StatusCode::CONFLICT,
+            HeaderMap::new(),
+            br#"{"code":"already_exists","message":"exists","existing_id":"conn_1"}"#,
+        );
+        assert_eq!(e.existing_id(), Some("conn_1"));
+        assert_eq!(e.already_exists().map(|b| b.existing_id), Some("conn_1".to_string()));
+    }
+
+    #[test]
+    fn managed_auth_error_is_typed() {
+        let e = ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            HeaderMap::new(),
+            br#"{"code":"website_error","message":"Incorrect password","recoverable":true}"#,
+        );
+        let typed = e.managed_auth().unwrap();
+        assert_eq!(typed.recoverable, Some(true));
+        assert_eq!(typed.code.as_str(), "website_error");
+        assert!(!typed.code.is_unknown());
+    }
+
+    #[test]
+    fn decode_path_points_at_the_failing_value() {
+        let body = br#"{"items":[{"a":1},{"a":"x"}]}"#;
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Item {
+            a: u32,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Page {
+            items: Vec<Item>,
+        }
+        let err = serde_json::from_slice::<Page>(body).unwrap_err();
+        let d = DecodeError::new(bytes::Bytes::from_static(body), err);
+        assert_eq!(d.path, "$.items[1].a");
+    }
+}

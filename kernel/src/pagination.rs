@@ -1,0 +1,153 @@
+//! Offset pagination for the 11 list operations.
+//!
+//! Kernel's lists return a bare JSON array; paging state is in the
+//! `X-Has-More` and `X-Next-Offset` headers. [`Paginate`] turns any of those
+//! list builders into a [`Stream`] of items ([`Paginate::items`]) or of
+//! [`Page`]s with their headers ([`Paginate::pages`]).
+//!
+//! ```no_run
+//! # async fn demo(kernel: kernel::Kernel) -> kernel::Result<()> {
+//! use futures::TryStreamExt;
+//! use kernel::Paginate;
+//! let browsers: Vec<_> = kernel.browsers().list().limit(50).items().try_collect().await?;
+//! # Ok(()) }
+//! ```
+
+use crate::error::{Error, Result};
+use crate::sys::{builder, types, ResponseValue};
+use futures::stream::{self, Stream, TryStreamExt};
+use std::future::Future;
+use std::pin::Pin;
+
+/// One page of a list, with the paging headers.
+#[derive(Clone, Debug)]
+pub struct Page<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// The offset this page was requested at.
+    pub offset: u64,
+    /// `X-Has-More`.
+    pub has_more: bool,
+    /// `X-Next-Offset`, when present.
+    pub next_offset: Option<u64>,
+    /// `X-Limit`, when present.
+    pub limit: Option<u64>,
+    /// The response headers.
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl<T> Page<T> {
+    fn from_response(offset: u64, response: ResponseValue<Vec<T>>) -> Self {
+        let headers = response.headers().clone();
+        let number = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+        let has_more = headers
+            .get("x-has-more")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+        let next_offset = number("x-next-offset");
+        let limit = number("x-limit");
+        Self { items: response.into_inner(), offset, has_more, next_offset, limit, headers }
+    }
+
+    /// The offset of the following page, `Ok(None)` at the end.
+    ///
+    /// The list ends on `X-Has-More: false`, on an empty page, or on a missing
+    /// or zero next offset without `X-Has-More: true`. `X-Has-More: true`
+    /// without a next offset beyond this one is a protocol error: following
+    /// it could repeat or skip pages.
+    pub fn next(&self) -> Result<Option<u64>> {
+        if !self.has_more || self.items.is_empty() {
+            return Ok(None);
+        }
+        match self.next_offset {
+            Some(next) if next > self.offset => Ok(Some(next)),
+            other => Err(Error::Protocol(format!(
+                "X-Has-More: true at offset {} with X-Next-Offset {:?}",
+                self.offset, other
+            ))),
+        }
+    }
+}
+
+type PageFuture<'a, T> = Pin<Box<dyn Future<Output = Result<Page<T>>> + Send + 'a>>;
+
+/// A list operation that pages with `offset`.
+pub trait Paginate<'a>: Clone + Send + Sized + 'a {
+    /// The item type.
+    type Item: Send + 'a;
+
+    /// Fetches the page at `offset`.
+    fn page_at(self, offset: u64) -> PageFuture<'a, Self::Item>;
+
+    /// Every page, following the paging headers, starting at offset 0.
+    fn pages(self) -> Pin<Box<dyn Stream<Item = Result<Page<Self::Item>>> + Send + 'a>> {
+        let state = Some((self, 0u64));
+        Box::pin(stream::try_unfold(state, |state| async move {
+            let Some((builder, offset)) = state else { return Ok(None) };
+            let page = builder.clone().page_at(offset).await?;
+            let next = page.next()?.map(|next| (builder, next));
+            Ok(Some((page, next)))
+        }))
+    }
+
+    /// Every item of every page, in order.
+    fn items(self) -> Pin<Box<dyn Stream<Item = Result<Self::Item>> + Send + 'a>> {
+        Box::pin(self.pages().map_ok(|page| stream::iter(page.items.into_iter().map(Ok))).try_flatten())
+    }
+}
+
+macro_rules! paginate {
+    ($($builder:ident => $item:ty,)*) => {$(
+        impl<'a> Paginate<'a> for builder::$builder<'a> {
+            type Item = $item;
+            fn page_at(self, offset: u64) -> PageFuture<'a, Self::Item> {
+                Box::pin(async move {
+                    let response = self.offset(offset).send().await.map_err(Error::from)?;
+                    Ok(Page::from_response(offset, response))
+                })
+            }
+        }
+    )*};
+}
+
+paginate! {
+    GetInvocations => types::Invocation,
+    GetBrowsers => types::Browser,
+    GetApps => types::AppVersionSummary,
+    GetDeployments => types::Deployment,
+    GetProfiles => types::Profile,
+    GetAuthConnections => types::ManagedAuth,
+    GetAgentsAuth => types::AuthAgent,
+    GetCredentials => types::Credential,
+    GetProjects => types::Project,
+    GetOrgProjects => types::Project,
+    ListApiKeys => types::ApiKey,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(offset: u64, n: usize, has_more: Option<&str>, next: Option<&str>) -> Page<u32> {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(v) = has_more {
+            headers.insert("x-has-more", v.parse().unwrap());
+        }
+        if let Some(v) = next {
+            headers.insert("x-next-offset", v.parse().unwrap());
+        }
+        Page::from_response(offset, ResponseValue::new(vec![0; n], reqwest::StatusCode::OK, headers))
+    }
+
+    #[test]
+    fn stop_rules() {
+        assert_eq!(page(0, 2, Some("true"), Some("2")).next().unwrap(), Some(2));
+        assert_eq!(page(0, 2, Some("false"), Some("2")).next().unwrap(), None);
+        assert_eq!(page(0, 2, None, Some("2")).next().unwrap(), None);
+        assert_eq!(page(0, 0, Some("true"), Some("2")).next().unwrap(), None, "empty page ends the list");
+        assert!(page(0, 2, Some("true"), None).next().is_err(), "has more but no offset");
+        assert!(page(4, 2, Some("true"), Some("0")).next().is_err(), "zero offset with has more");
+        assert!(page(4, 2, Some("true"), Some("4")).next().is_err(), "offset that does not advance");
+        assert!(page(4, 2, Some("true"), Some("abc")).next().is_err());
+    }
+}
