@@ -395,7 +395,11 @@ pub fn open_unions(doc: &mut Value, report: &mut Report) {
 
 fn is_open_enum_candidate(map: &Map<String, Value>) -> bool {
     map.get("type").and_then(Value::as_str) == Some("string")
-        && map.get("enum").and_then(Value::as_array).is_some_and(|e| e.len() > 1 && e.iter().all(Value::is_string))
+        && map.get("enum").and_then(Value::as_array).is_some_and(|e| !e.is_empty() && e.iter().all(Value::is_string))
+}
+
+fn is_single_value(map: &Map<String, Value>) -> bool {
+    map.get("enum").and_then(Value::as_array).is_some_and(|e| e.len() == 1)
 }
 
 fn enum_of(schema: &Value) -> OpenEnum {
@@ -406,14 +410,27 @@ fn enum_of(schema: &Value) -> OpenEnum {
     }
 }
 
-/// Every string enum with more than one value becomes a named component (if it
-/// was inline) and is listed for replacement by an open enum. Single-value
-/// enums stay closed: they are union tags typify needs to see.
+/// Every string enum becomes a named component (if it was inline) and is
+/// listed for replacement by an open enum. The one exception: single-value
+/// enums that tag the variants of an open union stay closed, because typify
+/// tells the variants apart by them. A single-value enum elsewhere (a `const`
+/// region, a lifecycle `event: exit`) is opened like any other: a new value
+/// from the server must not fail the whole response.
 pub fn open_enums(doc: &mut Value, report: &mut Report) {
+    // (variant schema, tag property) pairs that must stay closed.
+    let mut tags: BTreeSet<(String, String)> = BTreeSet::new();
+    for union in &report.open_unions {
+        let known = &doc["components"]["schemas"][&union.known];
+        for variant in known["oneOf"].as_array().into_iter().flatten() {
+            if let Some(name) = ref_name(variant) {
+                tags.insert((name.to_string(), union.tag.clone()));
+            }
+        }
+    }
     // Components that are themselves enums.
     let schemas = schemas_mut(doc);
     for (name, schema) in schemas.iter() {
-        if schema.as_object().is_some_and(is_open_enum_candidate) {
+        if schema.as_object().is_some_and(|m| is_open_enum_candidate(m) && !is_single_value(m)) {
             report.open_enums.push(OpenEnum { name: name.clone(), ..enum_of(schema) });
         }
     }
@@ -424,6 +441,10 @@ pub fn open_enums(doc: &mut Value, report: &mut Report) {
     for name in &names {
         let mut found = Vec::new();
         collect_property_enums(&schemas[name], &pascal(name), &mut found);
+        found.retain(|(pointer, _)| {
+            let prop = pointer.trim_start_matches("/properties/").trim_end_matches("/items");
+            !tags.contains(&(name.clone(), prop.to_string()))
+        });
         for (pointer, base) in found {
             let candidate = fresh_name(schemas, &base);
             let taken = hoisted.iter().any(|(n, _)| *n == candidate);

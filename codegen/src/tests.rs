@@ -106,7 +106,7 @@ fn enums_are_hoisted_and_listed() {
         ]}}}}),
     );
     let names: Vec<&str> = report.open_enums.iter().map(|e| e.name.as_str()).collect();
-    assert_eq!(names, ["Mfa", "ConnFlowStep", "ConnKindsItem", "GetBStatus"]);
+    assert_eq!(names, ["Mfa", "ConnFlowStep", "ConnTag", "ConnKindsItem", "GetBStatus"]);
     assert_eq!(report.open_enums[1].values, ["DISCOVERING", "AWAITING_INPUT"]);
     let s = &doc["components"]["schemas"];
     // The nullable inline enum stays nullable at its use site.
@@ -115,9 +115,23 @@ fn enums_are_hoisted_and_listed() {
         json!({"allOf": [{"$ref": "#/components/schemas/ConnFlowStep"}], "nullable": true})
     );
     assert!(s["ConnFlowStep"].get("nullable").is_none());
-    assert_eq!(s["Conn"]["properties"]["tag"]["enum"], json!(["only"]));
+    // A single-value enum that tags no union is opened too.
+    assert_eq!(s["Conn"]["properties"]["tag"]["$ref"], "#/components/schemas/ConnTag");
     assert_eq!(s["Conn"]["properties"]["kinds"]["items"]["$ref"], "#/components/schemas/ConnKindsItem");
     assert_eq!(doc["paths"]["/b"]["get"]["parameters"][0]["schema"]["$ref"], "#/components/schemas/GetBStatus");
+}
+
+#[test]
+fn union_tags_stay_closed() {
+    let mut doc = union_doc();
+    let mut report = Report::default();
+    open_unions(&mut doc, &mut report);
+    open_enums(&mut doc, &mut report);
+    let s = &doc["components"]["schemas"];
+    // The tag of each variant is still an inline single-value enum.
+    assert_eq!(s["A"]["properties"]["event"]["enum"], json!(["a"]));
+    assert_eq!(s["B"]["properties"]["event"]["enum"], json!(["b"]));
+    assert!(report.open_enums.iter().all(|e| e.name != "AEvent" && e.name != "BEvent"));
 }
 
 #[test]
