@@ -442,7 +442,7 @@ pub fn open_enums(doc: &mut Value, report: &mut Report) {
         let mut found = Vec::new();
         collect_property_enums(&schemas[name], &pascal(name), &mut found);
         found.retain(|(pointer, _)| {
-            let prop = pointer.trim_start_matches("/properties/").trim_end_matches("/items");
+            let prop = pointer.strip_prefix("/properties/").unwrap_or_default();
             !tags.contains(&(name.clone(), prop.to_string()))
         });
         for (pointer, base) in found {
@@ -492,14 +492,37 @@ fn strip_nullable(mut schema: Value) -> Value {
     schema
 }
 
+/// Inline enums anywhere under a component: in properties (recursively, as
+/// typify nests inline structs), in `items`, and in `allOf`/`oneOf`/`anyOf`
+/// members. Each is named `<Schema><Property>...` as typify would name it.
 fn collect_property_enums(schema: &Value, prefix: &str, out: &mut Vec<(String, String)>) {
-    let Some(props) = schema.get("properties").and_then(Value::as_object) else { return };
-    for (prop, sub) in props {
-        let escaped = prop.replace('~', "~0").replace('/', "~1");
-        if sub.as_object().is_some_and(is_open_enum_candidate) {
-            out.push((format!("/properties/{escaped}"), format!("{prefix}{}", pascal(prop))));
-        } else if sub.get("items").and_then(Value::as_object).is_some_and(is_open_enum_candidate) {
-            out.push((format!("/properties/{escaped}/items"), format!("{prefix}{}Item", pascal(prop))));
+    collect_at(schema, "", prefix, out);
+}
+
+fn collect_at(schema: &Value, pointer: &str, name: &str, out: &mut Vec<(String, String)>) {
+    if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+        for (prop, sub) in props {
+            let escaped = prop.replace('~', "~0").replace('/', "~1");
+            let here = format!("{pointer}/properties/{escaped}");
+            let sub_name = format!("{name}{}", pascal(prop));
+            if sub.as_object().is_some_and(is_open_enum_candidate) {
+                out.push((here, sub_name));
+            } else {
+                collect_at(sub, &here, &sub_name, out);
+            }
+        }
+    }
+    if let Some(items) = schema.get("items") {
+        let here = format!("{pointer}/items");
+        if items.as_object().is_some_and(is_open_enum_candidate) {
+            out.push((here, format!("{name}Item")));
+        } else {
+            collect_at(items, &here, &format!("{name}Item"), out);
+        }
+    }
+    for key in ["allOf", "oneOf", "anyOf"] {
+        for (i, member) in schema.get(key).and_then(Value::as_array).into_iter().flatten().enumerate() {
+            collect_at(member, &format!("{pointer}/{key}/{i}"), name, out);
         }
     }
 }

@@ -98,7 +98,8 @@ fn enums_are_hoisted_and_listed() {
             "Conn": {"type": "object", "properties": {
                 "flow_step": {"type": "string", "enum": ["DISCOVERING", "AWAITING_INPUT"], "nullable": true},
                 "tag": {"type": "string", "enum": ["only"]},
-                "kinds": {"type": "array", "items": {"type": "string", "enum": ["x", "y"]}}
+                "kinds": {"type": "array", "items": {"type": "string", "enum": ["x", "y"]}},
+                "data": {"type": "object", "properties": {"reason": {"type": "string", "enum": ["a", "b"]}}}
             }}
         }},
         "paths": {"/b": {"get": {"operationId": "getB", "parameters": [
@@ -106,7 +107,7 @@ fn enums_are_hoisted_and_listed() {
         ]}}}}),
     );
     let names: Vec<&str> = report.open_enums.iter().map(|e| e.name.as_str()).collect();
-    assert_eq!(names, ["Mfa", "ConnFlowStep", "ConnTag", "ConnKindsItem", "GetBStatus"]);
+    assert_eq!(names, ["Mfa", "ConnFlowStep", "ConnTag", "ConnKindsItem", "ConnDataReason", "GetBStatus"]);
     assert_eq!(report.open_enums[1].values, ["DISCOVERING", "AWAITING_INPUT"]);
     let s = &doc["components"]["schemas"];
     // The nullable inline enum stays nullable at its use site.
@@ -119,6 +120,7 @@ fn enums_are_hoisted_and_listed() {
     assert_eq!(s["Conn"]["properties"]["tag"]["$ref"], "#/components/schemas/ConnTag");
     assert_eq!(s["Conn"]["properties"]["kinds"]["items"]["$ref"], "#/components/schemas/ConnKindsItem");
     assert_eq!(doc["paths"]["/b"]["get"]["parameters"][0]["schema"]["$ref"], "#/components/schemas/GetBStatus");
+    assert_eq!(s["Conn"]["properties"]["data"]["properties"]["reason"]["$ref"], "#/components/schemas/ConnDataReason");
 }
 
 #[test]
