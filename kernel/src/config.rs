@@ -2,6 +2,7 @@
 
 use crate::error::Error;
 use crate::retry::RetryPolicy;
+use crate::sse::StreamOptions;
 use std::fmt;
 use std::time::Duration;
 
@@ -79,6 +80,7 @@ pub struct KernelBuilder {
     pub(crate) user_agent: String,
     pub(crate) headers: reqwest::header::HeaderMap,
     pub(crate) invalid_headers: Vec<String>,
+    pub(crate) stream: StreamOptions,
 }
 
 impl Default for KernelBuilder {
@@ -93,6 +95,7 @@ impl Default for KernelBuilder {
             user_agent: format!("kernel-rs/{}", env!("CARGO_PKG_VERSION")),
             headers: reqwest::header::HeaderMap::new(),
             invalid_headers: Vec::new(),
+            stream: StreamOptions::default(),
         }
     }
 }
@@ -141,6 +144,12 @@ impl KernelBuilder {
     /// Replaces the whole retry policy.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
+        self
+    }
+
+    /// How event streams time out, reconnect and report heartbeats.
+    pub fn stream_options(mut self, options: StreamOptions) -> Self {
+        self.stream = options;
         self
     }
 

@@ -40,6 +40,8 @@ pub enum Error {
     Protocol(String),
     /// A local I/O error (e.g. while saving a download).
     Io(std::io::Error),
+    /// An `error` event on an event stream.
+    Event(Box<types::ErrorEvent>),
 }
 
 impl Error {
@@ -106,6 +108,7 @@ impl fmt::Display for Error {
             Error::Config(what) => write!(f, "configuration error: {what}"),
             Error::Protocol(what) => write!(f, "protocol error: {what}"),
             Error::Io(e) => write!(f, "I/O error: {e}"),
+            Error::Event(event) => write!(f, "error event: {}: {}", event.error.code, event.error.message),
         }
     }
 }

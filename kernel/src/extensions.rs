@@ -2,41 +2,42 @@
 
 use crate::download::Download;
 use crate::error::Result;
-use crate::sys::{builder, types, Client};
+use crate::sys::{builder, types};
+use crate::Kernel;
 use crate::upload::Upload;
 
 /// Browser extensions (`Extensions` tag).
 #[derive(Clone, Copy, Debug)]
 pub struct Extensions<'a> {
-    pub(crate) sys: &'a Client,
+    pub(crate) kernel: &'a Kernel,
 }
 
 impl<'a> Extensions<'a> {
     /// List browser extensions: `GET /extensions` (`getExtensions`).
     pub fn list(&self) -> builder::GetExtensions<'a> {
-        self.sys.get_extensions()
+        self.kernel.sys().get_extensions()
     }
 
     /// Delete extension by ID or name: `DELETE /extensions/{id_or_name}` (`deleteExtensionByIdOrName`).
     pub fn delete(&self, id_or_name: &str) -> builder::DeleteExtensionByIdOrName<'a> {
-        self.sys.delete_extension_by_id_or_name().id_or_name(id_or_name)
+        self.kernel.sys().delete_extension_by_id_or_name().id_or_name(id_or_name)
     }
 
     /// Download unpacked extension from Chrome Web Store: `GET /extensions/from_chrome_store` (`getExtensionsFromChromeStore`).
     pub fn from_chrome_store(&self) -> builder::GetExtensionsFromChromeStore<'a> {
-        self.sys.get_extensions_from_chrome_store()
+        self.kernel.sys().get_extensions_from_chrome_store()
     }
 }
 
 impl Extensions<'_> {
     /// Downloads extension `id_or_name` as a zip (`getExtensionByIdOrName`).
     pub async fn download(&self, id_or_name: &str) -> Result<Download> {
-        Ok(self.sys.get_extension_by_id_or_name().id_or_name(id_or_name).send().await?.into())
+        Ok(self.kernel.sys().get_extension_by_id_or_name().id_or_name(id_or_name).send().await?.into())
     }
 
     /// Uploads a zipped extension, optionally under a unique `name`
     /// (`postExtensions`).
     pub async fn upload(&self, zip: Upload, name: Option<&str>) -> Result<types::Extension> {
-        Ok(self.sys.post_extensions(zip.into_part(), name).await?.into_inner())
+        Ok(self.kernel.sys().post_extensions(zip.into_part(), name).await?.into_inner())
     }
 }

@@ -1,41 +1,57 @@
 //! Action invocations (`Invocations` tag).
 
-use crate::sys::{builder, Client};
+use crate::sys::builder;
+use crate::Kernel;
 
 /// Action invocations (`Invocations` tag).
 #[derive(Clone, Copy, Debug)]
 pub struct Invocations<'a> {
-    pub(crate) sys: &'a Client,
+    pub(crate) kernel: &'a Kernel,
 }
 
 impl<'a> Invocations<'a> {
     /// List invocations: `GET /invocations` (`getInvocations`).
     pub fn list(&self) -> builder::GetInvocations<'a> {
-        self.sys.get_invocations()
+        self.kernel.sys().get_invocations()
     }
 
     /// Invoke an action: `POST /invocations` (`postInvocations`).
     pub fn create(&self) -> builder::PostInvocations<'a> {
-        self.sys.post_invocations()
+        self.kernel.sys().post_invocations()
     }
 
     /// Get invocation details: `GET /invocations/{id}` (`getInvocationsById`).
     pub fn get(&self, id: &str) -> builder::GetInvocationsById<'a> {
-        self.sys.get_invocations_by_id().id(id)
+        self.kernel.sys().get_invocations_by_id().id(id)
     }
 
     /// Update invocation: `PATCH /invocations/{id}` (`patchInvocationsById`).
     pub fn update(&self, id: &str) -> builder::PatchInvocationsById<'a> {
-        self.sys.patch_invocations_by_id().id(id)
+        self.kernel.sys().patch_invocations_by_id().id(id)
     }
 
     /// List browsers for an invocation: `GET /invocations/{id}/browsers` (`getInvocationsBrowsersById`).
     pub fn browsers(&self, id: &str) -> builder::GetInvocationsBrowsersById<'a> {
-        self.sys.get_invocations_browsers_by_id().id(id)
+        self.kernel.sys().get_invocations_browsers_by_id().id(id)
     }
 
     /// Delete browser sessions for an invocation: `DELETE /invocations/{id}/browsers` (`deleteInvocationsBrowsersById`).
     pub fn delete_browsers(&self, id: &str) -> builder::DeleteInvocationsBrowsersById<'a> {
-        self.sys.delete_invocations_browsers_by_id().id(id)
+        self.kernel.sys().delete_invocations_browsers_by_id().id(id)
+    }
+}
+
+impl Invocations<'_> {
+    /// Streams the events of `id` (`get_invocations_events_by_id`): ends after the invocation succeeds or fails.
+    /// Heartbeats are hidden unless [`StreamOptions::heartbeats`](crate::sse::StreamOptions::heartbeats)
+    /// is set; an `error` event is an [`Error::Event`](crate::Error::Event) item.
+    pub fn events(&self, id: &str) -> crate::sse::EventStream<crate::open::InvocationEvent> {
+        let sys = self.kernel.sys().clone();
+        let id = id.to_string();
+        let connect = crate::sse::connector(move |_| {
+            let (sys, id) = (sys.clone(), id.clone());
+            async move { sys.get_invocations_events_by_id().id(id).send().await }
+        });
+        crate::sse::typed(self.kernel.engine(connect, true, false), self.kernel.stream_options().heartbeats)
     }
 }

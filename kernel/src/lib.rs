@@ -120,6 +120,16 @@ impl Kernel {
         &self.config.retry
     }
 
+    /// The event stream options.
+    pub fn stream_options(&self) -> &sse::StreamOptions {
+        &self.config.stream
+    }
+
+    /// An event stream engine over `connect`.
+    pub(crate) fn engine(&self, connect: sse::Connect, reconnect_default: bool, resumable: bool) -> sse::Engine {
+        sse::Engine::new(connect, self.config.stream.clone(), reconnect_default, resumable)
+    }
+
     /// The generated client, for any operation by its spec name
     /// (`kernel.sys().get_browsers()`); the same transport applies.
     pub fn sys(&self) -> &kernel_sys::Client {
@@ -129,27 +139,27 @@ impl Kernel {
     /// Browser sessions, and per-browser replays, computer controls,
     /// filesystem, processes and Playwright.
     pub fn browsers(&self) -> browsers::Browsers<'_> {
-        browsers::Browsers { sys: &self.sys }
+        browsers::Browsers { kernel: self }
     }
 
     /// Browser profiles.
     pub fn profiles(&self) -> profiles::Profiles<'_> {
-        profiles::Profiles { sys: &self.sys }
+        profiles::Profiles { kernel: self }
     }
 
     /// Browser extensions.
     pub fn extensions(&self) -> extensions::Extensions<'_> {
-        extensions::Extensions { sys: &self.sys }
+        extensions::Extensions { kernel: self }
     }
 
     /// Proxy configurations.
     pub fn proxies(&self) -> proxies::Proxies<'_> {
-        proxies::Proxies { sys: &self.sys }
+        proxies::Proxies { kernel: self }
     }
 
     /// Browser pools.
     pub fn browser_pools(&self) -> browser_pools::BrowserPools<'_> {
-        browser_pools::BrowserPools { sys: &self.sys }
+        browser_pools::BrowserPools { kernel: self }
     }
 
     /// Managed Auth: connections, logins, and the legacy auth agents.
@@ -159,42 +169,42 @@ impl Kernel {
 
     /// Stored credentials.
     pub fn credentials(&self) -> credentials::Credentials<'_> {
-        credentials::Credentials { sys: &self.sys }
+        credentials::Credentials { kernel: self }
     }
 
     /// External credential providers (1Password, ...).
     pub fn credential_providers(&self) -> credentials::CredentialProviders<'_> {
-        credentials::CredentialProviders { sys: &self.sys }
+        credentials::CredentialProviders { kernel: self }
     }
 
     /// Deployed apps.
     pub fn apps(&self) -> deployments::Apps<'_> {
-        deployments::Apps { sys: &self.sys }
+        deployments::Apps { kernel: self }
     }
 
     /// App deployments.
     pub fn deployments(&self) -> deployments::Deployments<'_> {
-        deployments::Deployments { sys: &self.sys }
+        deployments::Deployments { kernel: self }
     }
 
     /// Action invocations.
     pub fn invocations(&self) -> invocations::Invocations<'_> {
-        invocations::Invocations { sys: &self.sys }
+        invocations::Invocations { kernel: self }
     }
 
     /// Projects (`/org/projects`).
     pub fn projects(&self) -> projects::Projects<'_> {
-        projects::Projects { sys: &self.sys }
+        projects::Projects { kernel: self }
     }
 
     /// The deprecated `/projects` paths.
     #[deprecated(note = "use `projects()`: `/projects` is deprecated in favour of `/org/projects`")]
     pub fn legacy_projects(&self) -> projects::LegacyProjects<'_> {
-        projects::LegacyProjects { sys: &self.sys }
+        projects::LegacyProjects { kernel: self }
     }
 
     /// API keys.
     pub fn api_keys(&self) -> api_keys::ApiKeys<'_> {
-        api_keys::ApiKeys { sys: &self.sys }
+        api_keys::ApiKeys { kernel: self }
     }
 }

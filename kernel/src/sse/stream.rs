@@ -1,0 +1,464 @@
+//! Typed, resumable event streams over the [`Decoder`].
+//!
+//! One engine serves all seven Kernel event streams. It connects, feeds the
+//! body to the decoder, decodes each `data` as the endpoint's generated event
+//! type and:
+//! - hides `sse_heartbeat` events unless [`StreamOptions::heartbeats`] is set;
+//! - turns an `error` event into an [`Error::Event`] item;
+//! - passes an event with an unknown tag through as raw JSON (the open unions
+//!   of `kernel-sys`);
+//! - turns undecodable `data` into an [`Error::Decode`] item and carries on;
+//! - has no total timeout, only a read-idle timeout
+//!   ([`StreamOptions::idle_timeout`], heartbeats arrive about every 15 s);
+//! - reconnects with backoff when the connection drops before a terminal
+//!   event, sending `Last-Event-ID` where the API supports it and honouring
+//!   the server's `retry:`;
+//! - ends cleanly, without reconnecting, after a terminal event (an auth flow
+//!   that succeeded, failed, expired or was canceled; an invocation or
+//!   deployment that finished; a process that exited).
+
+use super::{DecodeError as SseDecodeError, Decoder, Event};
+use crate::error::{DecodeError, Error, Result};
+use crate::retry::RetryPolicy;
+use crate::sys::{ByteStream, ResponseValue};
+use bytes::Bytes;
+use futures::{Stream, StreamExt};
+use serde::de::DeserializeOwned;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+/// A typed event stream.
+pub type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T>> + Send>>;
+
+/// How an event stream behaves.
+#[derive(Clone, Debug)]
+pub struct StreamOptions {
+    /// Longest silence (no bytes at all, not even a keepalive) before the
+    /// connection is considered dead. Default 45 s: three missed heartbeats.
+    pub idle_timeout: Duration,
+    /// Reconnect after a drop. Default: `true` for streams that can resume
+    /// or whose events are states (telemetry, auth, invocations,
+    /// deployments); `false` for fs watch, process output and logs, which
+    /// would replay output on reconnect.
+    pub reconnect: Option<bool>,
+    /// Consecutive failed reconnects before giving up (default 10). Any
+    /// received byte resets the count.
+    pub max_reconnects: u32,
+    /// Backoff between reconnects when the server sent no `retry:`.
+    pub backoff: RetryPolicy,
+    /// Yield `sse_heartbeat` events instead of hiding them (default `false`).
+    pub heartbeats: bool,
+    /// Largest event accepted, in bytes (default 16 MiB).
+    pub max_event_size: usize,
+}
+
+impl Default for StreamOptions {
+    fn default() -> Self {
+        Self {
+            idle_timeout: Duration::from_secs(45),
+            reconnect: None,
+            max_reconnects: 10,
+            backoff: RetryPolicy::default(),
+            heartbeats: false,
+            max_event_size: super::DEFAULT_MAX_EVENT_SIZE,
+        }
+    }
+}
+
+/// What the engine needs to know about one decoded event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// An ordinary event.
+    Normal,
+    /// A keepalive.
+    Heartbeat,
+    /// The last event of the stream: end after it.
+    Terminal,
+    /// An `error` event.
+    Error,
+}
+
+/// An endpoint's event type.
+pub(crate) trait StreamEvent: DeserializeOwned + Send + 'static {
+    fn kind(&self) -> Kind;
+    /// The `ErrorEvent` payload, for [`Kind::Error`].
+    fn into_error(self) -> Option<crate::types::ErrorEvent> {
+        None
+    }
+}
+
+pub(crate) type Connect =
+    Box<dyn FnMut(Option<String>) -> Pin<Box<dyn Future<Output = Result<ResponseValue<ByteStream>>> + Send>> + Send>;
+
+/// The connection and decoding state of one stream.
+pub(crate) struct Engine {
+    connect: Connect,
+    options: StreamOptions,
+    reconnect: bool,
+    /// Sent as `Last-Event-ID` on reconnect, when set.
+    pub(crate) resume_from: Option<String>,
+    /// Whether the endpoint takes `Last-Event-ID`.
+    resumable: bool,
+    decoder: Decoder,
+    body: Option<Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>>,
+    failures: u32,
+    connected: bool,
+    done: bool,
+}
+
+impl Engine {
+    pub(crate) fn new(connect: Connect, options: StreamOptions, reconnect_default: bool, resumable: bool) -> Self {
+        Self {
+            reconnect: options.reconnect.unwrap_or(reconnect_default),
+            decoder: Decoder::with_max_event_size(options.max_event_size),
+            connect,
+            options,
+            resume_from: None,
+            resumable,
+            body: None,
+            failures: 0,
+            connected: false,
+            done: false,
+        }
+    }
+
+    pub(crate) fn finish(&mut self) {
+        self.done = true;
+        self.body = None;
+    }
+
+    /// Wait before reconnect number `self.failures`.
+    fn reconnect_delay(&self) -> Duration {
+        self.decoder.retry().unwrap_or_else(|| self.options.backoff.backoff(self.failures.saturating_sub(1)))
+    }
+
+    /// Gives up after too many failures, else schedules a reconnect.
+    fn dropped(&mut self, why: Error) -> Option<Error> {
+        self.body = None;
+        self.failures += 1;
+        if !self.reconnect || self.failures > self.options.max_reconnects {
+            self.done = true;
+            return Some(why);
+        }
+        tracing::info!(error = %why, attempt = self.failures, "event stream dropped; reconnecting");
+        None
+    }
+
+    /// The next raw event, reconnecting as needed. `None` at the end.
+    pub(crate) async fn next_raw(&mut self) -> Option<Result<Event>> {
+        loop {
+            if let Some(event) = self.decoder.next_event() {
+                return Some(event.map_err(sse_error));
+            }
+            if self.done {
+                return None;
+            }
+            let Some(body) = self.body.as_mut() else {
+                if self.connected {
+                    tokio::time::sleep(self.reconnect_delay()).await;
+                }
+                let last = if self.resumable { self.resume_from.clone() } else { None };
+                match (self.connect)(last).await {
+                    Ok(response) => {
+                        self.body = Some(Box::pin(response.into_inner().into_inner()));
+                        // A new connection starts a new byte stream; the resume
+                        // point is kept by the engine, not the decoder.
+                        self.decoder = Decoder::with_max_event_size(self.options.max_event_size);
+                        self.connected = true;
+                    }
+                    // The stream is gone for good: the resource was deleted
+                    // while we were reconnecting.
+                    Err(e) if self.connected && matches!(e.status().map(|s| s.as_u16()), Some(404 | 410)) => {
+                        self.finish();
+                        return None;
+                    }
+                    Err(e) => {
+                        let retryable = self.connected
+                            && (matches!(e, Error::Connection(_) | Error::Timeout(_))
+                                || e.status().is_some_and(|s| s.is_server_error() || s.as_u16() == 429));
+                        if !retryable {
+                            self.finish();
+                            return Some(Err(e));
+                        }
+                        if let Some(e) = self.dropped(e) {
+                            return Some(Err(e));
+                        }
+                    }
+                }
+                continue;
+            };
+            match tokio::time::timeout(self.options.idle_timeout, body.next()).await {
+                Ok(Some(Ok(chunk))) => {
+                    self.failures = 0;
+                    self.decoder.feed(&chunk);
+                }
+                Ok(None) => {
+                    // An unterminated block at the end is discarded.
+                    self.decoder.finish();
+                    // A clean close of a stream that does not reconnect is
+                    // its normal end.
+                    if !self.reconnect {
+                        self.finish();
+                        return None;
+                    }
+                    let closed = Error::Protocol("the server closed the event stream before its end".into());
+                    if let Some(e) = self.dropped(closed) {
+                        return Some(Err(e));
+                    }
+                }
+                Ok(Some(Err(e))) => {
+                    if let Some(e) = self.dropped(Error::from_reqwest(e)) {
+                        return Some(Err(e));
+                    }
+                }
+                Err(_) => {
+                    let e = Error::Timeout(format!("no data on the event stream for {:?}", self.options.idle_timeout));
+                    if let Some(e) = self.dropped(e) {
+                        return Some(Err(e));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn sse_error(e: SseDecodeError) -> Error {
+    Error::Protocol(format!("malformed event stream: {e}"))
+}
+
+/// Decodes `data` as `T`, keeping the raw body on failure.
+pub(crate) fn decode<T: DeserializeOwned>(data: &str) -> Result<T> {
+    serde_json::from_str(data).map_err(|e| Error::Decode(Box::new(DecodeError::new(Bytes::copy_from_slice(data.as_bytes()), e))))
+}
+
+/// The typed stream of an endpoint whose events are a [`StreamEvent`].
+pub(crate) fn typed<T: StreamEvent>(engine: Engine, heartbeats: bool) -> EventStream<T> {
+    Box::pin(futures::stream::unfold(engine, move |mut engine| async move {
+        loop {
+            let raw = match engine.next_raw().await? {
+                Ok(raw) => raw,
+                Err(e) => return Some((Err(e), engine)),
+            };
+            let event: T = match decode(&raw.data) {
+                Ok(event) => event,
+                Err(e) => return Some((Err(e), engine)),
+            };
+            match event.kind() {
+                Kind::Heartbeat if !heartbeats => continue,
+                Kind::Terminal => {
+                    engine.finish();
+                    return Some((Ok(event), engine));
+                }
+                Kind::Error => {
+                    let error = match event.into_error() {
+                        Some(e) => Error::Event(Box::new(e)),
+                        None => Error::Protocol("error event without a payload".into()),
+                    };
+                    return Some((Err(error), engine));
+                }
+                Kind::Normal | Kind::Heartbeat => return Some((Ok(event), engine)),
+            }
+        }
+    }))
+}
+
+mod kinds {
+    use super::{Kind, StreamEvent};
+    use crate::open::{
+        DeploymentEvent, DeploymentStatus, InvocationEvent, InvocationStatus, ManagedAuthEvent,
+        ManagedAuthStateEventFlowStatus as Flow,
+    };
+    use crate::types::{
+        DeploymentEventKnown as D, ErrorEvent, FileSystemEvent, InvocationEventKnown as I, LogEvent,
+        ManagedAuthEventKnown as M,
+    };
+
+    impl StreamEvent for ManagedAuthEvent {
+        fn kind(&self) -> Kind {
+            match self {
+                ManagedAuthEvent::Known(M::ManagedAuthStateEvent(state)) => match state.flow_status {
+                    Flow::Success | Flow::Failed | Flow::Expired | Flow::Canceled => Kind::Terminal,
+                    _ => Kind::Normal,
+                },
+                ManagedAuthEvent::Known(M::ErrorEvent(_)) => Kind::Error,
+                ManagedAuthEvent::Known(M::SseHeartbeatEvent(_)) => Kind::Heartbeat,
+                ManagedAuthEvent::Unknown(_) => Kind::Normal,
+            }
+        }
+        fn into_error(self) -> Option<ErrorEvent> {
+            match self {
+                ManagedAuthEvent::Known(M::ErrorEvent(e)) => Some(e),
+                _ => None,
+            }
+        }
+    }
+
+    impl StreamEvent for InvocationEvent {
+        fn kind(&self) -> Kind {
+            match self {
+                InvocationEvent::Known(I::InvocationStateEvent(state)) => match state.invocation.status {
+                    InvocationStatus::Succeeded | InvocationStatus::Failed => Kind::Terminal,
+                    _ => Kind::Normal,
+                },
+                InvocationEvent::Known(I::ErrorEvent(_)) => Kind::Error,
+                InvocationEvent::Known(I::SseHeartbeatEvent(_)) => Kind::Heartbeat,
+                _ => Kind::Normal,
+            }
+        }
+        fn into_error(self) -> Option<ErrorEvent> {
+            match self {
+                InvocationEvent::Known(I::ErrorEvent(e)) => Some(e),
+                _ => None,
+            }
+        }
+    }
+
+    impl StreamEvent for DeploymentEvent {
+        fn kind(&self) -> Kind {
+            match self {
+                DeploymentEvent::Known(D::DeploymentStateEvent(state)) => match state.deployment.status {
+                    DeploymentStatus::Running | DeploymentStatus::Failed | DeploymentStatus::Stopped => Kind::Terminal,
+                    _ => Kind::Normal,
+                },
+                DeploymentEvent::Known(D::ErrorEvent(_)) => Kind::Error,
+                DeploymentEvent::Known(D::SseHeartbeatEvent(_)) => Kind::Heartbeat,
+                _ => Kind::Normal,
+            }
+        }
+        fn into_error(self) -> Option<ErrorEvent> {
+            match self {
+                DeploymentEvent::Known(D::ErrorEvent(e)) => Some(e),
+                _ => None,
+            }
+        }
+    }
+
+    impl StreamEvent for FileSystemEvent {
+        fn kind(&self) -> Kind {
+            Kind::Normal
+        }
+    }
+
+    impl StreamEvent for LogEvent {
+        fn kind(&self) -> Kind {
+            Kind::Normal
+        }
+    }
+}
+
+/// Builds a [`Connect`] from a function that starts the request.
+pub(crate) fn connector<F, Fut>(mut start: F) -> Connect
+where
+    F: FnMut(Option<String>) -> Fut + Send + 'static,
+    Fut: Future<Output = std::result::Result<ResponseValue<ByteStream>, progenitor_client::Error<()>>> + Send + 'static,
+{
+    Box::new(move |last| {
+        let request = start(last);
+        Box::pin(async move { request.await.map_err(Error::from) })
+    })
+}
+
+/// An item of the browser telemetry stream.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Telemetry {
+    /// The next event, exactly once and in `seq` order across reconnects.
+    Event(crate::types::BrowserTelemetryEventEnvelope),
+    /// Sequence numbers the server itself skipped (it dropped events).
+    Gap {
+        /// First missing `seq`.
+        from: u64,
+        /// Last missing `seq`.
+        to: u64,
+    },
+}
+
+/// The telemetry stream: resumes with `Last-Event-ID` = the last delivered
+/// `seq`, drops replays of events already delivered, and reports gaps.
+pub(crate) fn telemetry(engine: Engine) -> EventStream<Telemetry> {
+    struct State {
+        engine: Engine,
+        last: Option<u64>,
+        pending: Option<Telemetry>,
+    }
+    let state = State { engine, last: None, pending: None };
+    Box::pin(futures::stream::unfold(state, |mut state| async move {
+        if let Some(event) = state.pending.take() {
+            return Some((Ok(event), state));
+        }
+        loop {
+            let raw = match state.engine.next_raw().await? {
+                Ok(raw) => raw,
+                Err(e) => return Some((Err(e), state)),
+            };
+            let envelope: crate::types::BrowserTelemetryEventEnvelope = match decode(&raw.data) {
+                Ok(envelope) => envelope,
+                Err(e) => return Some((Err(e), state)),
+            };
+            let seq = envelope.seq.get();
+            if state.last.is_some_and(|last| seq <= last) {
+                // Already delivered before a reconnect.
+                continue;
+            }
+            let gap = state.last.filter(|last| seq > last + 1).map(|last| Telemetry::Gap { from: last + 1, to: seq - 1 });
+            state.last = Some(seq);
+            state.engine.resume_from = Some(seq.to_string());
+            let event = Telemetry::Event(envelope);
+            return Some(match gap {
+                Some(gap) => {
+                    tracing::warn!(?gap, "telemetry sequence gap");
+                    state.pending = Some(event);
+                    (Ok(gap), state)
+                }
+                None => (Ok(event), state),
+            });
+        }
+    }))
+}
+
+/// An item of a process's output stream, with `data_b64` decoded.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ProcessOutput {
+    /// Output bytes.
+    Output {
+        /// `stdout`, `stderr`, or a stream this version does not know.
+        stream: crate::open::ProcessStreamEventStream,
+        /// The decoded bytes.
+        data: Bytes,
+    },
+    /// The process exited; the stream ends after this.
+    Exit {
+        /// The exit code, when reported.
+        code: Option<i64>,
+    },
+    /// An event this version does not understand, as sent.
+    Other(crate::types::ProcessStreamEvent),
+}
+
+impl StreamEvent for crate::types::ProcessStreamEvent {
+    fn kind(&self) -> Kind {
+        match &self.event {
+            Some(crate::open::ProcessStreamEventEvent::Exit) => Kind::Terminal,
+            _ => Kind::Normal,
+        }
+    }
+}
+
+pub(crate) fn process_output(engine: Engine) -> EventStream<ProcessOutput> {
+    use base64::Engine as _;
+    Box::pin(typed::<crate::types::ProcessStreamEvent>(engine, false).map(|item| {
+        let event = item?;
+        if let Some(crate::open::ProcessStreamEventEvent::Exit) = event.event {
+            return Ok(ProcessOutput::Exit { code: event.exit_code });
+        }
+        match (&event.stream, &event.data_b64) {
+            (Some(stream), Some(b64)) => {
+                let data = base64::engine::general_purpose::STANDARD
+                    .decode(b64)
+                    .map_err(|e| Error::Protocol(format!("process output is not base64: {e}")))?;
+                Ok(ProcessOutput::Output { stream: stream.clone(), data: data.into() })
+            }
+            _ => Ok(ProcessOutput::Other(event)),
+        }
+    }))
+}
