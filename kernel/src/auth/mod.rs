@@ -1,6 +1,40 @@
-//! Managed Auth: connections, the legacy auth agents, credentials helpers.
+//! Managed Auth: log a browser profile into a site and keep it logged in.
+//!
+//! - [`Connections::ensure_logged_in`]: create or reuse the connection and
+//!   log in only if needed.
+//! - [`Connections::start_login`] → [`LoginFlow`]: a typed state machine
+//!   driven by the event stream, used with a [`LoginHandler`]
+//!   ([`LoginFlow::run`]) or as a stream of [`FlowState`]s with
+//!   [`LoginFlow::submit`].
+//! - [`Credentials`](CredentialAnswers): answers pauses from a map of values, a TOTP
+//!   secret or a Kernel credential.
+//! - [`Connections::start_hosted`]: the hosted page flow.
+//! - [`legacy`]: the same for the deprecated `/agents/auth` invocations.
+//!
+//! ```no_run
+//! # async fn demo(kernel: kernel::Kernel) -> kernel::Result<()> {
+//! use kernel::auth::{CredentialAnswers, Outcome};
+//! let mut answers = CredentialAnswers::new()
+//!     .value("username", "me@example.com")
+//!     .value("password", "correct-horse")
+//!     .totp_secret("JBSWY3DPEHPK3PXP")?;
+//! match kernel.auth().connections().ensure_logged_in("example.com", "my-profile", None, &mut answers).await? {
+//!     Outcome::Success(connection) => println!("logged in: {}", connection.id),
+//!     other => println!("not logged in: {other:?}"),
+//! }
+//! # Ok(()) }
+//! ```
 
-use crate::sys::builder;
+mod answers;
+mod flow;
+pub mod legacy;
+mod totp;
+
+pub use answers::{Answer, CredentialAnswers};
+pub use flow::{CancelHandle, Failure, FlowOptions, FlowState, InputRequest, LoginFlow, LoginHandler, Outcome};
+pub use totp::Totp;
+
+use crate::sys::{builder, types};
 use crate::Kernel;
 
 /// Managed Auth: [`Connections`] (and the deprecated [`Agents`]).
@@ -138,5 +172,124 @@ impl Connections<'_> {
             async move { sys.get_auth_connections_events_by_id().id(id).send().await }
         });
         crate::sse::typed(self.kernel.engine(connect, true, false), self.kernel.stream_options().heartbeats)
+    }
+}
+
+/// A hosted login: send the user to [`url`](Self::url).
+#[derive(Debug)]
+pub struct HostedLogin {
+    /// The hosted page URL (`hosted_url`).
+    pub hosted_url: String,
+    /// The login response.
+    pub response: types::LoginResponse,
+    flow: LoginFlow,
+}
+
+impl HostedLogin {
+    /// The hosted URL with `success_url` and `error_url` query parameters,
+    /// where the page sends the user when it is done.
+    pub fn url(&self, success_url: Option<&str>, error_url: Option<&str>) -> String {
+        let mut url = match reqwest::Url::parse(&self.hosted_url) {
+            Ok(url) => url,
+            Err(_) => return self.hosted_url.clone(),
+        };
+        {
+            let mut query = url.query_pairs_mut();
+            if let Some(success) = success_url {
+                query.append_pair("success_url", success);
+            }
+            if let Some(error) = error_url {
+                query.append_pair("error_url", error);
+            }
+        }
+        url.into()
+    }
+
+    /// Resolves when the flow reaches a terminal state.
+    pub async fn wait(self) -> crate::Result<Outcome> {
+        self.flow.wait().await
+    }
+}
+
+impl<'a> Connections<'a> {
+    /// Starts a login of connection `id` and follows it. If a flow is
+    /// already in progress it is followed instead; if that flow is stale
+    /// (past its `flow_expires_at`), a new login supersedes it.
+    pub async fn start_login(&self, id: &str) -> crate::Result<LoginFlow> {
+        Ok(self.start(id).await?.1)
+    }
+
+    async fn start(&self, id: &str) -> crate::Result<(Option<types::LoginResponse>, LoginFlow)> {
+        let mut superseded = false;
+        loop {
+            match self.login(id).send().await {
+                Ok(response) => {
+                    let response = response.into_inner();
+                    let flow = LoginFlow::follow(self.kernel, id, Some(response.flow_expires_at));
+                    return Ok((Some(response), flow));
+                }
+                Err(e) => {
+                    let e = crate::Error::from(e);
+                    if !e.is_conflict() {
+                        return Err(e);
+                    }
+                    let connection = self.get(id).send().await?.into_inner();
+                    let expires = connection.flow_expires_at;
+                    let stale = expires.is_some_and(|at| at < chrono::Utc::now());
+                    if !stale || superseded {
+                        // A live flow: follow it rather than fail.
+                        return Ok((None, LoginFlow::follow(self.kernel, id, expires)));
+                    }
+                    superseded = true;
+                    tracing::info!(connection = id, "superseding a stale login flow");
+                }
+            }
+        }
+    }
+
+    /// Starts a hosted login of connection `id`.
+    pub async fn start_hosted(&self, id: &str) -> crate::Result<HostedLogin> {
+        let response = self.login(id).send().await?.into_inner();
+        let flow = LoginFlow::follow(self.kernel, id, Some(response.flow_expires_at));
+        Ok(HostedLogin { hosted_url: response.hosted_url.clone(), response, flow })
+    }
+
+    /// Makes sure profile `profile` is logged in to `domain`: creates the
+    /// connection (or reuses it on 409 `already_exists`), returns at once if
+    /// it is authenticated with no flow in progress, follows a flow already
+    /// in progress (a re-auth makes an `AUTHENTICATED` reading stale), and
+    /// otherwise logs in with `handler` answering the pauses.
+    pub async fn ensure_logged_in<H: LoginHandler>(
+        &self,
+        domain: &str,
+        profile: &str,
+        credential: Option<types::CredentialReference>,
+        handler: &mut H,
+    ) -> crate::Result<Outcome> {
+        let mut body = types::ManagedAuthCreateRequest::builder().domain(domain).profile_name(profile);
+        if let Some(credential) = credential {
+            body = body.credential(credential);
+        }
+        let connection = match self.create().body(body).send().await {
+            Ok(created) => created.into_inner(),
+            Err(e) => {
+                let e = crate::Error::from(e);
+                match e.api().and_then(|api| api.existing_id()) {
+                    Some(existing) => self.get(existing).send().await?.into_inner(),
+                    None => return Err(e),
+                }
+            }
+        };
+        let in_progress = matches!(connection.flow_status, Some(crate::open::ManagedAuthFlowStatus::InProgress));
+        let live = in_progress && connection.flow_expires_at.is_none_or(|at| at > chrono::Utc::now());
+        if matches!(connection.status, crate::open::ManagedAuthStatus::Authenticated) && !live {
+            return Ok(Outcome::Success(Box::new(connection)));
+        }
+        let flow = if live {
+            LoginFlow::follow(self.kernel, &connection.id, connection.flow_expires_at)
+        } else {
+            self.start_login(&connection.id).await?
+        };
+        flow.run(handler).await
     }
 }
