@@ -162,25 +162,31 @@ pub type Transform = fn(&mut Value, &mut Report);
 /// 5. `allow_unknown_fields`: remove `additionalProperties: false`, which
 ///    typify turns into `deny_unknown_fields`: a new server field must not
 ///    break old clients.
-/// 6. `hoist_inline_error_bodies`: inline response bodies (the 409 of
+/// 6. `required_only_one_of`: a `oneOf` whose members only list `required`
+///    properties ("give either `id` or `name`") is dropped. typify would make
+///    it an untagged enum of anonymous variants that silently loses the
+///    other field when a response has both; a struct with optional fields
+///    keeps everything and reads naturally (`BrowserProfile { name, .. }`).
+/// 7. `hoist_inline_error_bodies`: inline response bodies (the 409 of
 ///    `POST /auth/connections`, ...) become named components so they get types.
-/// 7. `open_unions`: tagged `oneOf`s become `<Name>Known` plus an open wrapper
+/// 8. `open_unions`: tagged `oneOf`s become `<Name>Known` plus an open wrapper
 ///    that keeps unknown tags as raw JSON.
-/// 8. `open_enums`: every multi-value string enum becomes a named component
+/// 9. `open_enums`: every multi-value string enum becomes a named component
 ///    replaced by an open enum that keeps unknown values.
-/// 9. `hand_written_operations`: multipart uploads are removed from
+/// 10. `hand_written_operations`: multipart uploads are removed from
 ///    progenitor's input (it cannot generate them); `kernel-sys` writes them.
-/// 10. `single_response_body`: keep one success response per operation and no
+/// 11. `single_response_body`: keep one success response per operation and no
 ///     error responses. Progenitor panics on operations whose responses carry
 ///     several body types; errors are decoded from the raw response by the
 ///     hooks instead, and alternate 2xx outcomes (202 not-ready, 204
 ///     timed-out) arrive as `Error::UnexpectedResponse` for the caller to map.
-pub const TRANSFORMS: [(&str, Transform); 10] = [
+pub const TRANSFORMS: [(&str, Transform); 11] = [
     ("downgrade_version", downgrade_version),
     ("const_to_enum", const_to_enum),
     ("ref_siblings", ref_siblings),
     ("drop_content_encoding", drop_content_encoding),
     ("allow_unknown_fields", allow_unknown_fields),
+    ("required_only_one_of", required_only_one_of),
     ("hoist_inline_error_bodies", hoist_inline_error_bodies),
     ("open_unions", open_unions),
     ("open_enums", open_enums),
@@ -273,6 +279,18 @@ pub fn allow_unknown_fields(doc: &mut Value, _: &mut Report) {
     walk_mut(doc, &mut |map| {
         if map.get("additionalProperties") == Some(&Value::Bool(false)) {
             map.remove("additionalProperties");
+        }
+    });
+}
+
+/// Drops `oneOf`s whose members are only `required` lists.
+pub fn required_only_one_of(doc: &mut Value, _: &mut Report) {
+    walk_mut(doc, &mut |map| {
+        let only_required = map.get("oneOf").and_then(Value::as_array).is_some_and(|members| {
+            members.iter().all(|m| m.as_object().is_some_and(|m| m.keys().all(|k| k == "required" || k == "description")))
+        });
+        if only_required && map.contains_key("properties") {
+            map.remove("oneOf");
         }
     });
 }

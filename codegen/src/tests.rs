@@ -50,6 +50,21 @@ fn additional_properties_false_is_removed_but_maps_stay() {
 }
 
 #[test]
+fn required_only_one_of_is_dropped() {
+    let (doc, _) = run(
+        required_only_one_of,
+        json!({"p": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
+                     "oneOf": [{"required": ["id"]}, {"required": ["name"]}]},
+               "u": {"type": "object", "properties": {"a": {"type": "string"}},
+                     "oneOf": [{"required": ["a"], "properties": {"a": {"type": "string"}}}, {"required": ["b"]}]}}),
+    );
+    assert!(doc["p"].get("oneOf").is_none());
+    assert!(doc["p"]["properties"]["name"].is_object());
+    // A oneOf whose members carry schemas is a real union: kept.
+    assert!(doc["u"]["oneOf"].is_array());
+}
+
+#[test]
 fn inline_error_body_is_hoisted() {
     let (doc, _) = run(
         hoist_inline_error_bodies,
