@@ -11,7 +11,6 @@
 //! `QUICKSTART_DOMAIN`, `QUICKSTART_USERNAME`, `QUICKSTART_PASSWORD` and
 //! `QUICKSTART_TOTP_SECRET`.
 
-#[path = "common.rs"]
 mod common;
 
 use futures::{StreamExt, TryStreamExt};

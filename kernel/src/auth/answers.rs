@@ -234,9 +234,20 @@ impl CredentialAnswers {
     }
 
     async fn answer_fields(&mut self, request: &InputRequest) -> Result<Answer> {
-        // After a website error, the values submitted last time are wrong.
-        let rejected: BTreeSet<String> =
-            if request.website_error.is_some() { std::mem::take(&mut self.submitted) } else { BTreeSet::new() };
+        // After a website error, the secrets submitted last time (password,
+        // code) are wrong; identifiers are kept unless no secret was sent.
+        let rejected: BTreeSet<String> = if request.website_error.is_some() {
+            let submitted = std::mem::take(&mut self.submitted);
+            let secrets: BTreeSet<String> = request
+                .fields
+                .iter()
+                .filter(|f| submitted.contains(&f.name) && matches!(f.type_, FieldType::Password | FieldType::Code | FieldType::Totp))
+                .map(|f| f.name.clone())
+                .collect();
+            if secrets.is_empty() { submitted } else { secrets }
+        } else {
+            BTreeSet::new()
+        };
         let mut values = BTreeMap::new();
         for field in &request.fields {
             let stored = self.stored(field).filter(|_| !rejected.contains(&field.name)).cloned();
