@@ -208,3 +208,8 @@ impl Kernel {
         api_keys::ApiKeys { kernel: self }
     }
 }
+
+/// The README's examples, compiled as doctests.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
