@@ -12,7 +12,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 ///
 /// ```
 /// # async fn demo(kernel: kernel::Kernel) {
-/// match kernel.browsers().get("missing").await {
+/// match kernel.browsers().get("missing").send().await.map_err(kernel::Error::from) {
 ///     Ok(browser) => println!("{}", browser.session_id),
 ///     Err(e) if e.is_not_found() => println!("no such browser"),
 ///     Err(kernel::Error::Api(api)) => println!("{} {:?}: {}", api.status, api.code, api.message),
