@@ -250,11 +250,19 @@ pub struct FlowOptions {
     pub input_timeout: Option<Duration>,
     /// Stop waiting after this long even if the server set no expiry.
     pub max_duration: Duration,
+    /// While the event stream is healthy, also read the connection this
+    /// often (default 5 s), in case the stream missed a state.
+    pub reconcile_interval: Duration,
 }
 
 impl Default for FlowOptions {
     fn default() -> Self {
-        Self { poll_interval: Duration::from_secs(1), input_timeout: None, max_duration: Duration::from_secs(15 * 60) }
+        Self {
+            poll_interval: Duration::from_secs(1),
+            input_timeout: None,
+            max_duration: Duration::from_secs(15 * 60),
+            reconcile_interval: Duration::from_secs(5),
+        }
     }
 }
 
@@ -401,6 +409,9 @@ pub struct LoginFlow {
     cancel: watch::Receiver<bool>,
     cancel_tx: watch::Sender<bool>,
     finished: bool,
+    /// Whether the initial read was done: events published before the
+    /// stream connected would otherwise be missed.
+    primed: bool,
     started: tokio::time::Instant,
 }
 
@@ -448,6 +459,7 @@ impl LoginFlow {
             cancel,
             cancel_tx,
             finished: false,
+            primed: false,
             started: now,
         }
     }
@@ -511,6 +523,12 @@ impl LoginFlow {
 
     /// The next new state, `None` after a terminal one.
     pub async fn next_state(&mut self) -> Option<Result<FlowState>> {
+        if !self.primed {
+            self.primed = true;
+            if let Err(e) = self.poll_once().await {
+                return Some(Err(e));
+            }
+        }
         loop {
             if self.finished {
                 return None;
@@ -540,10 +558,15 @@ impl LoginFlow {
                     }
                 }
             };
+            // While events flow, a read every `reconcile_interval` still
+            // catches a state the stream missed (e.g. one published before
+            // it connected).
+            let reconcile = tokio::time::sleep(self.options.reconcile_interval);
             let wake = tokio::select! {
                 _ = cancel.changed() => continue,
                 _ = tokio::time::sleep_until(deadline) => Wake::Deadline,
                 wake = next => wake,
+                _ = reconcile => Wake::Poll,
             };
             match wake {
                 Wake::Deadline => {
