@@ -167,26 +167,36 @@ pub type Transform = fn(&mut Value, &mut Report);
 ///    it an untagged enum of anonymous variants that silently loses the
 ///    other field when a response has both; a struct with optional fields
 ///    keeps everything and reads naturally (`BrowserProfile { name, .. }`).
-/// 7. `hoist_inline_error_bodies`: inline response bodies (the 409 of
+/// 7. `drop_property_defaults`: an optional property's `default` is dropped.
+///    typify turns a default into a non-optional field that is always
+///    serialized, so a PATCH would reset every defaulted field the caller did
+///    not touch; the server applies its defaults itself.
+/// 8. `merge_untagged_object_unions`: a `oneOf` of object `$ref`s with no tag
+///    to tell them apart (Proxy `config`) becomes one object with all their
+///    properties, optional. typify's untagged enum would pick the first
+///    variant that fits, silently dropping the other variants' fields.
+/// 9. `hoist_inline_error_bodies`: inline response bodies (the 409 of
 ///    `POST /auth/connections`, ...) become named components so they get types.
-/// 8. `open_unions`: tagged `oneOf`s become `<Name>Known` plus an open wrapper
-///    that keeps unknown tags as raw JSON.
-/// 9. `open_enums`: every multi-value string enum becomes a named component
-///    replaced by an open enum that keeps unknown values.
-/// 10. `hand_written_operations`: multipart uploads are removed from
-///    progenitor's input (it cannot generate them); `kernel-sys` writes them.
-/// 11. `single_response_body`: keep one success response per operation and no
+/// 10. `open_unions`: tagged `oneOf`s become `<Name>Known` plus an open wrapper
+///     that keeps unknown tags as raw JSON.
+/// 11. `open_enums`: every string enum but union tags becomes a named component
+///     replaced by an open enum that keeps unknown values.
+/// 12. `hand_written_operations`: multipart uploads are removed from
+///     progenitor's input (it cannot generate them); `kernel-sys` writes them.
+/// 13. `single_response_body`: keep one success response per operation and no
 ///     error responses. Progenitor panics on operations whose responses carry
 ///     several body types; errors are decoded from the raw response by the
 ///     hooks instead, and alternate 2xx outcomes (202 not-ready, 204
 ///     timed-out) arrive as `Error::UnexpectedResponse` for the caller to map.
-pub const TRANSFORMS: [(&str, Transform); 11] = [
+pub const TRANSFORMS: [(&str, Transform); 13] = [
     ("downgrade_version", downgrade_version),
     ("const_to_enum", const_to_enum),
     ("ref_siblings", ref_siblings),
     ("drop_content_encoding", drop_content_encoding),
     ("allow_unknown_fields", allow_unknown_fields),
     ("required_only_one_of", required_only_one_of),
+    ("drop_property_defaults", drop_property_defaults),
+    ("merge_untagged_object_unions", merge_untagged_object_unions),
     ("hoist_inline_error_bodies", hoist_inline_error_bodies),
     ("open_unions", open_unions),
     ("open_enums", open_enums),
@@ -293,6 +303,82 @@ pub fn required_only_one_of(doc: &mut Value, _: &mut Report) {
             map.remove("oneOf");
         }
     });
+}
+
+/// Removes `default` from properties that are not required.
+pub fn drop_property_defaults(doc: &mut Value, _: &mut Report) {
+    walk_mut(doc, &mut |map| {
+        let required: BTreeSet<String> = map
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .unwrap_or_default();
+        if let Some(props) = map.get_mut("properties").and_then(Value::as_object_mut) {
+            for (name, prop) in props.iter_mut() {
+                if !required.contains(name) {
+                    if let Some(prop) = prop.as_object_mut() {
+                        prop.remove("default");
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// Replaces untagged `oneOf`s of object `$ref`s by the merge of their
+/// properties, all optional.
+pub fn merge_untagged_object_unions(doc: &mut Value, _: &mut Report) {
+    let schemas = doc["components"]["schemas"].as_object().cloned().unwrap_or_default();
+    let mut merges: Vec<(String, Value)> = Vec::new();
+    fn visit(v: &Value, pointer: String, schemas: &Map<String, Value>, out: &mut Vec<(String, Value)>) {
+        match v {
+            Value::Object(map) => {
+                if let Some(members) = map.get("oneOf").and_then(Value::as_array) {
+                    let objects: Option<Vec<&Value>> =
+                        members.iter().map(|m| ref_name(m).and_then(|n| schemas.get(n)).filter(|s| s.get("properties").is_some())).collect();
+                    if let Some(objects) = objects.filter(|o| o.len() > 1) {
+                        if union_tag(schemas, members).is_none() {
+                            let mut properties = Map::new();
+                            for object in &objects {
+                                for (name, prop) in object["properties"].as_object().into_iter().flatten() {
+                                    properties.entry(name.clone()).or_insert_with(|| prop.clone());
+                                }
+                            }
+                            let mut merged = json!({ "type": "object", "properties": properties });
+                            if let Some(d) = map.get("description") {
+                                merged["description"] = d.clone();
+                            }
+                            out.push((pointer.clone(), merged));
+                        }
+                    }
+                }
+                for (k, child) in map {
+                    visit(child, format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1")), schemas, out);
+                }
+            }
+            Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    visit(child, format!("{pointer}/{i}"), schemas, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    // Component-level unions are left to `open_unions`; properties and
+    // request/response bodies are merged.
+    for (name, schema) in &schemas {
+        let base = format!("/components/schemas/{}", name.replace('~', "~0").replace('/', "~1"));
+        for (key, child) in schema.as_object().into_iter().flatten() {
+            if key != "oneOf" {
+                visit(child, format!("{base}/{key}"), &schemas, &mut merges);
+            }
+        }
+    }
+    for (pointer, merged) in merges {
+        if let Some(slot) = doc.pointer_mut(&pointer) {
+            *slot = merged;
+        }
+    }
 }
 
 fn pascal(s: &str) -> String {

@@ -65,6 +65,41 @@ fn required_only_one_of_is_dropped() {
 }
 
 #[test]
+fn optional_defaults_are_dropped() {
+    let (doc, _) = run(
+        drop_property_defaults,
+        json!({"type": "object", "required": ["size"], "properties": {
+            "size": {"type": "integer", "default": 1},
+            "fill_rate": {"type": "integer", "default": 10}}}),
+    );
+    assert_eq!(doc["properties"]["size"]["default"], 1, "a required default stays");
+    assert!(doc["properties"]["fill_rate"].get("default").is_none());
+}
+
+#[test]
+fn untagged_object_unions_are_merged() {
+    let (doc, _) = run(
+        merge_untagged_object_unions,
+        json!({"components": {"schemas": {
+            "P": {"type": "object", "properties": {"config": {"oneOf": [
+                {"$ref": "#/components/schemas/A"}, {"$ref": "#/components/schemas/B"}]}}},
+            "A": {"type": "object", "properties": {"country": {"type": "string"}}},
+            "B": {"type": "object", "required": ["host"], "properties": {"host": {"type": "string"}, "country": {"type": "string"}}},
+            "T": {"type": "object", "properties": {"ev": {"oneOf": [
+                {"$ref": "#/components/schemas/X"}, {"$ref": "#/components/schemas/Y"}]}}},
+            "X": {"type": "object", "required": ["k"], "properties": {"k": {"type": "string", "enum": ["x"]}}},
+            "Y": {"type": "object", "required": ["k"], "properties": {"k": {"type": "string", "enum": ["y"]}}}
+        }}}),
+    );
+    let config = &doc["components"]["schemas"]["P"]["properties"]["config"];
+    assert!(config.get("oneOf").is_none());
+    assert_eq!(config["properties"].as_object().unwrap().keys().collect::<Vec<_>>(), ["country", "host"]);
+    assert!(config.get("required").is_none(), "every merged property is optional");
+    // A tagged union is left alone.
+    assert!(doc["components"]["schemas"]["T"]["properties"]["ev"]["oneOf"].is_array());
+}
+
+#[test]
 fn inline_error_body_is_hoisted() {
     let (doc, _) = run(
         hoist_inline_error_bodies,

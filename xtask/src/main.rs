@@ -1,1 +1,384 @@
-fn main(){}
+//! `cargo xtask <command>`: the maintainer commands (see `docs/MAINTAINING.md`).
+//!
+//! Arguments are parsed by hand: five commands with at most two positional
+//! arguments and one flag do not justify `clap`'s build time in a crate every
+//! CI run compiles.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use xtask::drift;
+use xtask::{load_spec, parse_spec, surface, validate, workspace_root, SpecError, SPEC_PATH};
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  update-spec <PATH>           validate PATH, vendor it as openapi/kernel-openapi.yaml,
+                               regenerate, run the API-surface snapshot test, print the drift report
+  drift <OLD> <NEW> [--json]   classify what changed between two specs
+                               exit 0: nothing breaking, 1: breaking changes, 2: an input is unreadable or invalid
+  surface [PATH]               print the API surface (default: the vendored spec)
+  check                        CI gate: the vendored spec is valid, snapshots are current, kernel-sys builds
+  test                         set up Prism and schemathesis, run check, then every test";
+
+/// Exit code for success / nothing breaking.
+const OK: u8 = 0;
+/// `drift`: something breaking changed. Other commands: a step failed.
+const FAILED: u8 = 1;
+/// An input could not be read or is not a valid spec; also bad usage.
+const BAD_INPUT: u8 = 2;
+
+/// A failed command: what to print and the exit code.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    fn step(message: impl Into<String>) -> Self {
+        Failure {
+            code: FAILED,
+            message: message.into(),
+        }
+    }
+
+    fn input(message: impl fmt::Display) -> Self {
+        Failure {
+            code: BAD_INPUT,
+            message: message.to_string(),
+        }
+    }
+}
+
+impl From<SpecError> for Failure {
+    fn from(e: SpecError) -> Self {
+        Failure::input(e)
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Result<Vec<String>, OsString> = std::env::args_os()
+        .skip(1)
+        .map(OsString::into_string)
+        .collect();
+    let args = match args {
+        Ok(args) => args,
+        Err(arg) => {
+            eprintln!("error: argument {arg:?} is not valid UTF-8");
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
+    let result = match args.first().map(String::as_str) {
+        Some("update-spec") => match &args[1..] {
+            [path] => update_spec(Path::new(path)),
+            _ => Err(usage("update-spec takes one path")),
+        },
+        Some("drift") => drift_command(&args[1..]),
+        Some("surface") => match &args[1..] {
+            [] => print_surface(&workspace_root().join(SPEC_PATH)),
+            [path] => print_surface(Path::new(path)),
+            _ => Err(usage("surface takes at most one path")),
+        },
+        Some("check") if args.len() == 1 => check(),
+        Some("test") if args.len() == 1 => test(),
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            Ok(OK)
+        }
+        Some(other) => Err(usage(&format!("unknown command or arguments: {other}"))),
+        None => Err(usage("no command given")),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => {
+            eprintln!("error: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+fn usage(problem: &str) -> Failure {
+    Failure::input(format!("{problem}\n\n{USAGE}"))
+}
+
+// ----- drift / surface -----
+
+fn drift_command(args: &[String]) -> Result<u8, Failure> {
+    let json = args.iter().any(|a| a == "--json");
+    let paths: Vec<&String> = args.iter().filter(|a| *a != "--json").collect();
+    if let Some(flag) = paths.iter().find(|a| a.starts_with("--")) {
+        return Err(usage(&format!("unknown flag {flag}")));
+    }
+    let [old, new] = paths.as_slice() else {
+        return Err(usage("drift takes two paths: OLD NEW"));
+    };
+    let report = drift::diff_files(Path::new(old), Path::new(new))?;
+    if json {
+        // Not exit code 1: that means "breaking" to tools.
+        let text = serde_json::to_string_pretty(&report.to_json())
+            .map_err(|e| Failure::input(format!("cannot print the report: {e}")))?;
+        println!("{text}");
+    } else {
+        println!("# API drift: {old} -> {new}\n");
+        print!("{}", report.to_text());
+    }
+    Ok(if report.breaking.is_empty() {
+        OK
+    } else {
+        FAILED
+    })
+}
+
+fn print_surface(path: &Path) -> Result<u8, Failure> {
+    let spec = load_spec(path)?;
+    print!("{}", surface::render(&spec));
+    Ok(OK)
+}
+
+// ----- running tools -----
+
+fn cargo() -> OsString {
+    // Set by `cargo run`: the same toolchain that built this binary.
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+fn describe(cmd: &Command) -> String {
+    let mut text = cmd.get_program().to_string_lossy().into_owned();
+    for arg in cmd.get_args() {
+        text.push(' ');
+        text.push_str(&arg.to_string_lossy());
+    }
+    text
+}
+
+/// Runs a step with inherited output; a non-zero exit is a failure.
+fn run(step: &str, cmd: &mut Command) -> Result<(), Failure> {
+    println!("==> {step}: {}", describe(cmd));
+    let status = cmd
+        .current_dir(workspace_root())
+        .status()
+        .map_err(|e| Failure::step(format!("{step}: cannot run `{}`: {e}", describe(cmd))))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Failure::step(format!(
+            "{step} failed ({status}): {}",
+            describe(cmd)
+        )))
+    }
+}
+
+/// Runs a command quietly and reports whether it succeeded.
+fn succeeds(cmd: &mut Command) -> bool {
+    cmd.current_dir(workspace_root())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn build_kernel_sys() -> Result<(), Failure> {
+    run(
+        "regenerate and build kernel-sys",
+        Command::new(cargo()).args(["build", "-p", "kernel-sys"]),
+    )
+}
+
+fn snapshot_test(insta_update: &str) -> Command {
+    let mut cmd = Command::new(cargo());
+    cmd.args([
+        "test",
+        "-p",
+        "kernel-workspace-tests",
+        "--test",
+        "api_surface",
+    ])
+    .env("INSTA_UPDATE", insta_update)
+    .env_remove("INSTA_FORCE_PASS");
+    cmd
+}
+
+fn pending_snapshots() -> Vec<PathBuf> {
+    let dir = workspace_root().join("tests/snapshots");
+    let entries = std::fs::read_dir(dir).into_iter().flatten().flatten();
+    entries
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "new"))
+        .collect()
+}
+
+// ----- update-spec -----
+
+fn update_spec(path: &Path) -> Result<u8, Failure> {
+    let root = workspace_root();
+    let target = root.join(SPEC_PATH);
+    println!("==> validate {}", path.display());
+    let bytes = std::fs::read(path)
+        .map_err(|e| Failure::input(format!("cannot read {}: {e}", path.display())))?;
+    let text = String::from_utf8(bytes.clone())
+        .map_err(|_| Failure::input(format!("{} is not UTF-8 text", path.display())))?;
+    let new = parse_spec(&text, &path.display().to_string())
+        .map_err(|e| Failure::input(format!("{e}\n{SPEC_PATH} was left untouched")))?;
+    validate::check_generator(&new).map_err(|e| {
+        Failure::input(format!(
+            "{}: {e}\n{SPEC_PATH} was left untouched",
+            path.display()
+        ))
+    })?;
+
+    let old_bytes = std::fs::read(&target).ok();
+    if old_bytes.as_deref() == Some(bytes.as_slice()) {
+        println!(
+            "{} is already identical to {}: nothing to do",
+            target.display(),
+            path.display()
+        );
+        return Ok(OK);
+    }
+    // The old spec is about to be overwritten: compute the drift first.
+    let report = match load_spec(&target) {
+        Ok(old) => drift::diff(&old, &new)
+            .map_err(|e| eprintln!("warning: no drift report: {e}"))
+            .ok(),
+        Err(e) => {
+            eprintln!(
+                "warning: the previous spec cannot be read, so there is no drift report: {e}"
+            );
+            None
+        }
+    };
+
+    println!("==> vendor {} as {}", path.display(), target.display());
+    let staging = target.with_extension("yaml.tmp");
+    std::fs::write(&staging, &bytes)
+        .and_then(|()| std::fs::rename(&staging, &target))
+        .map_err(|e| Failure::step(format!("cannot write {}: {e}", target.display())))?;
+
+    let print_report = || {
+        if let Some(report) = &report {
+            println!(
+                "\n# API drift: previous {SPEC_PATH} -> {}\n",
+                path.display()
+            );
+            print!("{}", report.to_text());
+        }
+    };
+    if let Err(e) = build_kernel_sys() {
+        print_report();
+        return Err(Failure::step(format!(
+            "{}\nThe new spec is vendored but kernel-sys does not build from it: fix the codegen transforms, \
+             or restore the previous spec with `git checkout -- {SPEC_PATH}`.",
+            e.message
+        )));
+    }
+    for stale in pending_snapshots() {
+        // Leftovers from an earlier run would be mistaken for this run's.
+        let _ = std::fs::remove_file(stale);
+    }
+    // `new`: write `.snap.new` files for review even when `CI` is set.
+    let snapshots = run("API-surface snapshot test", &mut snapshot_test("new"));
+    let pending = pending_snapshots();
+    match (snapshots, pending.is_empty()) {
+        (Ok(()), _) => println!("The API surface snapshot is unchanged."),
+        (Err(_), false) => {
+            println!(
+                "\nThe API surface changed. Review the snapshot diff and accept or reject it with:"
+            );
+            println!("    cargo insta review        (install once: cargo install cargo-insta)");
+            println!("or, without the tool, read the diff above and accept it by moving the new snapshot in place:");
+            for new in &pending {
+                let old = new.with_extension("");
+                println!("    mv {} {}", new.display(), old.display());
+            }
+        }
+        (Err(e), true) => {
+            print_report();
+            return Err(e);
+        }
+    }
+    print_report();
+    Ok(OK)
+}
+
+// ----- check / test -----
+
+fn check() -> Result<u8, Failure> {
+    let spec_path = workspace_root().join(SPEC_PATH);
+    println!("==> validate {SPEC_PATH}");
+    let spec = load_spec(&spec_path).map_err(|e| Failure::step(e.to_string()))?;
+    validate::check_generator(&spec).map_err(|e| Failure::step(format!("{SPEC_PATH}: {e}")))?;
+    // `no`: a stale snapshot fails instead of being rewritten.
+    run("API-surface snapshot check", &mut snapshot_test("no")).map_err(|e| {
+        Failure::step(format!(
+            "{}\nThe API-surface snapshot does not match the vendored spec (or the test failed). To update it, run \
+             `cargo test -p kernel-workspace-tests --test api_surface` and review with `cargo insta review`.",
+            e.message
+        ))
+    })?;
+    build_kernel_sys()?;
+    println!("check passed");
+    Ok(OK)
+}
+
+const PRISM_PACKAGE: &str = "@stainless-api/prism-cli@5.16.1";
+const SCHEMATHESIS_PACKAGE: &str = "schemathesis==4.32.5";
+
+fn test() -> Result<u8, Failure> {
+    let root = workspace_root();
+    let prism = root.join("target/tools/node_modules/.bin/prism");
+    if prism.exists() {
+        println!("==> Prism: already installed at {}", prism.display());
+    } else {
+        run(
+            "install Prism",
+            Command::new("npm").args([
+                "install",
+                "--no-save",
+                "--prefix",
+                "target/tools",
+                PRISM_PACKAGE,
+            ]),
+        )?;
+        if !prism.exists() {
+            return Err(Failure::step(format!(
+                "npm finished but {} does not exist",
+                prism.display()
+            )));
+        }
+    }
+    let import = || succeeds(Command::new("python3").args(["-c", "import schemathesis"]));
+    if import() {
+        println!("==> schemathesis: already installed");
+    } else {
+        run(
+            "install schemathesis",
+            Command::new("python3").args(["-m", "pip", "install", "--quiet", SCHEMATHESIS_PACKAGE]),
+        )
+        .map_err(|e| {
+            Failure::step(format!(
+                "{}\nschemathesis could not be installed; the tests need it.",
+                e.message
+            ))
+        })?;
+        if !import() {
+            return Err(Failure::step(format!(
+                "{SCHEMATHESIS_PACKAGE} was installed but `python3 -c \"import schemathesis\"` still fails"
+            )));
+        }
+    }
+    check()?;
+    let tests = |args: &[&str]| {
+        let mut cmd = Command::new(cargo());
+        cmd.args(args).env("PRISM_BIN", &prism);
+        cmd
+    };
+    run(
+        "all tests",
+        &mut tests(&["test", "--workspace", "--all-targets"]),
+    )?;
+    run("doc tests", &mut tests(&["test", "--workspace", "--doc"]))?;
+    println!("all tests passed");
+    Ok(OK)
+}

@@ -1,0 +1,488 @@
+//! `/invocations`: action invocations that go `queued` → `running` →
+//! `succeeded` (or `failed` when the payload has `"mock_fail": true`) on a
+//! timer, with log events, and their event stream.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use kernel_sys::open;
+use kernel_sys::types;
+use serde::Deserialize;
+use serde_json::Value;
+use tokio::sync::broadcast;
+use tokio::task::AbortHandle;
+
+use crate::error::{build_error, ApiError, ApiResult};
+use crate::extract::{JsonBody, QueryMap};
+use crate::paging::{paged_response, Page};
+use crate::sse::{self, Frame};
+use crate::state::{new_id, AppState, Store};
+
+/// An invocation and its event history.
+pub(crate) struct InvocationRecord {
+    pub id: String,
+    pub app_name: String,
+    pub version: String,
+    pub action_name: String,
+    pub payload: Option<String>,
+    pub output: Option<String>,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub status: &'static str,
+    pub status_reason: Option<String>,
+    events: Vec<(DateTime<Utc>, Value)>,
+    sender: Option<broadcast::Sender<(DateTime<Utc>, Value)>>,
+    task: Option<AbortHandle>,
+}
+
+impl InvocationRecord {
+    fn is_terminal(&self) -> bool {
+        matches!(self.status, "succeeded" | "failed")
+    }
+
+    fn to_spec(&self) -> ApiResult<types::Invocation> {
+        types::Invocation::builder()
+            .id(self.id.clone())
+            .app_name(self.app_name.clone())
+            .version(self.version.clone())
+            .action_name(self.action_name.clone())
+            .payload(self.payload.clone())
+            .output(self.output.clone())
+            .started_at(self.started_at)
+            .finished_at(self.finished_at)
+            .status(open::InvocationStatus::from(self.status))
+            .status_reason(self.status_reason.clone())
+            .try_into()
+            .map_err(|e| build_error("Invocation", e))
+    }
+
+    fn to_json(&self) -> ApiResult<Value> {
+        serde_json::to_value(self.to_spec()?).map_err(|e| build_error("Invocation", e))
+    }
+
+    fn invoke_response(&self) -> ApiResult<Value> {
+        let response: types::InvokeResponse = types::InvokeResponse::builder()
+            .id(self.id.clone())
+            .action_name(self.action_name.clone())
+            .status(open::InvokeResponseStatus::from(self.status))
+            .status_reason(self.status_reason.clone())
+            .output(self.output.clone())
+            .try_into()
+            .map_err(|e| build_error("InvokeResponse", e))?;
+        serde_json::to_value(response).map_err(|e| build_error("InvokeResponse", e))
+    }
+
+    fn emit(&mut self, event: Value) {
+        let at = Utc::now();
+        self.events.push((at, event.clone()));
+        if let Some(sender) = &self.sender {
+            let _ = sender.send((at, event));
+        }
+        if self.is_terminal() {
+            self.sender = None;
+        }
+    }
+
+    fn emit_state(&mut self) {
+        match self.to_spec() {
+            Ok(invocation) => {
+                let event = types::InvocationStateEvent {
+                    event: types::InvocationStateEventEvent::InvocationState,
+                    invocation,
+                    timestamp: Utc::now(),
+                };
+                if let Ok(value) = serde_json::to_value(event) {
+                    self.emit(value);
+                }
+            }
+            Err(error) => self.emit(serde_json::json!({"event": "error", "timestamp": Utc::now(), "error": error.body()})),
+        }
+    }
+
+    fn log(&mut self, message: impl Into<String>) {
+        let event = types::LogEvent {
+            event: types::LogEventEvent::Log,
+            message: message.into(),
+            timestamp: Utc::now(),
+        };
+        if let Ok(value) = serde_json::to_value(event) {
+            self.emit(value);
+        }
+    }
+}
+
+fn find_index(store: &Store, id: &str) -> ApiResult<usize> {
+    store
+        .invocations
+        .iter()
+        .position(|i| i.id == id)
+        .ok_or_else(|| ApiError::not_found("invocation", id))
+}
+
+/// Applies `change` to invocation `id`; `false` once it is gone or finished.
+fn step(state: &AppState, id: &str, change: impl FnOnce(&mut InvocationRecord)) -> bool {
+    let mut store = state.store();
+    let Some(record) = store.invocations.iter_mut().find(|i| i.id == id) else {
+        return false;
+    };
+    if record.is_terminal() {
+        return false;
+    }
+    change(record);
+    true
+}
+
+async fn run(state: AppState, id: String) {
+    let delay = state.config.step_delay;
+    tokio::time::sleep(delay).await;
+    if !step(&state, &id, |r| {
+        r.status = "running";
+        r.emit_state();
+        r.log(format!(
+            "Starting action {:?} of {}@{}",
+            r.action_name, r.app_name, r.version
+        ));
+    }) {
+        return;
+    }
+    tokio::time::sleep(delay).await;
+    if !step(&state, &id, |r| {
+        let payload = r.payload.clone().unwrap_or_else(|| "null".to_owned());
+        r.log(format!("Received payload: {payload}"));
+    }) {
+        return;
+    }
+    tokio::time::sleep(delay).await;
+    if !step(&state, &id, |r| {
+        r.log("Launching browser and running the action…")
+    }) {
+        return;
+    }
+    tokio::time::sleep(delay).await;
+    step(&state, &id, |r| {
+        let payload: Value = r
+            .payload
+            .as_deref()
+            .map(|p| serde_json::from_str(p).unwrap_or_else(|_| Value::String(p.to_owned())))
+            .unwrap_or(Value::Null);
+        let fail = payload
+            .get("mock_fail")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        r.finished_at = Some(Utc::now());
+        r.task = None;
+        if fail {
+            r.log("Action raised an error: mock_fail was set in the payload");
+            r.status = "failed";
+            r.status_reason = Some("Action raised an error (mock_fail)".to_owned());
+        } else {
+            r.log("Action finished");
+            r.status = "succeeded";
+            r.output =
+                Some(serde_json::json!({ "action": r.action_name, "echo": payload }).to_string());
+        }
+        r.emit_state();
+    });
+}
+
+#[derive(Deserialize)]
+pub(crate) struct InvokeRequest {
+    app_name: String,
+    version: String,
+    action_name: String,
+    payload: Option<String>,
+    #[serde(rename = "async")]
+    is_async: Option<bool>,
+    #[serde(default, deserialize_with = "crate::extract::opt_int")]
+    async_timeout_seconds: Option<i64>,
+}
+
+/// `POST /invocations`: `202` with `queued` when `async`, otherwise waits for
+/// the end and answers `200`.
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    JsonBody(req): JsonBody<InvokeRequest>,
+) -> ApiResult<Response> {
+    for (name, value) in [
+        ("app_name", &req.app_name),
+        ("version", &req.version),
+        ("action_name", &req.action_name),
+    ] {
+        if value.trim().is_empty() {
+            return Err(ApiError::bad_request(format!("{name} must not be empty")));
+        }
+    }
+    if req
+        .async_timeout_seconds
+        .is_some_and(|t| !(10..=3600).contains(&t))
+    {
+        return Err(ApiError::bad_request(
+            "async_timeout_seconds must be between 10 and 3600",
+        ));
+    }
+    let id = new_id("inv");
+    let (sender, mut rx) = broadcast::channel(256);
+    let mut record = InvocationRecord {
+        id: id.clone(),
+        app_name: req.app_name,
+        version: req.version,
+        action_name: req.action_name,
+        payload: req.payload,
+        output: None,
+        started_at: Utc::now(),
+        finished_at: None,
+        status: "queued",
+        status_reason: None,
+        events: Vec::new(),
+        sender: Some(sender),
+        task: None,
+    };
+    record.emit_state();
+    let queued = record.invoke_response()?;
+    {
+        let mut store = state.store();
+        store.invocations.push(record);
+        let task = state.spawn(run(state.clone(), id.clone()));
+        if let Some(record) = store.invocations.iter_mut().find(|i| i.id == id) {
+            record.task = Some(task);
+        }
+    }
+    if req.is_async.unwrap_or(false) {
+        return Ok((StatusCode::ACCEPTED, Json(queued)).into_response());
+    }
+    // Synchronous: wait for the terminal state (the sender closes then).
+    let wait = async {
+        loop {
+            match rx.recv().await {
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    };
+    let shutdown = state.shutdown_signal();
+    tokio::select! {
+        _ = tokio::time::timeout(std::time::Duration::from_secs(120), wait) => {}
+        _ = shutdown => {}
+    }
+    let store = state.store();
+    let index = find_index(&store, &id)?;
+    Ok((
+        StatusCode::OK,
+        Json(store.invocations[index].invoke_response()?),
+    )
+        .into_response())
+}
+
+/// Parses `since`: an RFC 3339 timestamp or a duration such as `30s`, `5m`,
+/// `1h`, `2h30m`.
+fn parse_since(raw: &str) -> ApiResult<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let mut total = 0i64;
+    let mut number = String::new();
+    let mut any = false;
+    for c in raw.chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let n: i64 = number.parse().map_err(|_| {
+            ApiError::bad_request(format!("since: {raw:?} is not a timestamp or duration"))
+        })?;
+        number.clear();
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            _ => {
+                return Err(ApiError::bad_request(format!(
+                    "since: {raw:?} is not a timestamp or duration"
+                )))
+            }
+        };
+        total = total.saturating_add(n.saturating_mul(unit));
+        any = true;
+    }
+    if !number.is_empty() || !any {
+        return Err(ApiError::bad_request(format!(
+            "since: {raw:?} is not a timestamp or duration"
+        )));
+    }
+    Ok(Utc::now() - chrono::Duration::seconds(total.min(10 * 365 * 86_400)))
+}
+
+/// `GET /invocations`
+pub(crate) async fn list(State(state): State<AppState>, query: QueryMap) -> ApiResult<Response> {
+    let page = Page::parse(&query, true)?;
+    let status = match query.get("status") {
+        None => None,
+        Some(s @ ("queued" | "running" | "succeeded" | "failed")) => Some(s.to_owned()),
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "status: {other:?} is not a valid status"
+            )))
+        }
+    };
+    let since = query.get("since").map(parse_since).transpose()?;
+    let store = state.store();
+    let items = store
+        .invocations
+        .iter()
+        .filter(|i| query.get("app_name").is_none_or(|v| i.app_name == v))
+        .filter(|i| query.get("version").is_none_or(|v| i.version == v))
+        .filter(|i| query.get("action_name").is_none_or(|v| i.action_name == v))
+        .filter(|_| query.get("deployment_id").is_none())
+        .filter(|i| status.as_deref().is_none_or(|s| i.status == s))
+        .filter(|i| since.is_none_or(|t| i.started_at >= t))
+        .map(InvocationRecord::to_json)
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(paged_response(page, items))
+}
+
+/// `GET /invocations/{id}`
+pub(crate) async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let store = state.store();
+    let index = find_index(&store, &id)?;
+    Ok(Json(store.invocations[index].to_json()?))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct UpdateRequest {
+    status: String,
+    output: Option<String>,
+}
+
+/// `PATCH /invocations/{id}`: sets a terminal status (e.g. `failed` to
+/// cancel).
+pub(crate) async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<UpdateRequest>,
+) -> ApiResult<Json<Value>> {
+    let status = match req.status.as_str() {
+        "succeeded" => "succeeded",
+        "failed" => "failed",
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "status: {other:?} must be succeeded or failed"
+            )))
+        }
+    };
+    let mut store = state.store();
+    let index = find_index(&store, &id)?;
+    let record = &mut store.invocations[index];
+    if let Some(task) = record.task.take() {
+        task.abort();
+    }
+    let was_terminal = record.is_terminal();
+    record.status = status;
+    if req.output.is_some() {
+        record.output = req.output;
+    }
+    if record.finished_at.is_none() {
+        record.finished_at = Some(Utc::now());
+    }
+    if !was_terminal {
+        record.status_reason = Some(format!("set to {status} via PATCH"));
+        record.emit_state();
+    }
+    Ok(Json(record.to_json()?))
+}
+
+fn is_terminal_event(value: &Value) -> bool {
+    value.get("event").and_then(Value::as_str) == Some("invocation_state")
+        && matches!(
+            value.pointer("/invocation/status").and_then(Value::as_str),
+            Some("succeeded" | "failed")
+        )
+}
+
+enum Next {
+    Event(Result<(DateTime<Utc>, Value), broadcast::error::RecvError>),
+    Beat,
+}
+
+/// `GET /invocations/{id}/events`: the history (logs and states, filtered
+/// by `since`), then live events until a terminal `invocation_state`.
+pub(crate) async fn events(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    query: QueryMap,
+) -> ApiResult<Response> {
+    let since = query.get("since").map(parse_since).transpose()?;
+    let (rx, history) = {
+        let store = state.store();
+        let index = find_index(&store, &id)?;
+        let record = &store.invocations[index];
+        (
+            record.sender.as_ref().map(broadcast::Sender::subscribe),
+            record.events.clone(),
+        )
+    };
+    let shared = state.clone();
+    let stream = async_stream::stream! {
+        if shared.faults.drills().unknown_events {
+            yield sse::unknown_event_frame(shared.faults.drills());
+        }
+        for (at, event) in history {
+            let terminal = is_terminal_event(&event);
+            if since.is_none_or(|t| at >= t) || terminal {
+                let name = event.get("event").and_then(Value::as_str).map(str::to_owned);
+                yield Frame::json(None, name.as_deref(), event, shared.faults.drills());
+            }
+            if terminal {
+                return;
+            }
+        }
+        let Some(mut rx) = rx else { return };
+        let mut heartbeat = sse::heartbeat(shared.config.heartbeat_interval);
+        loop {
+            let next = tokio::select! {
+                message = rx.recv() => Next::Event(message),
+                _ = heartbeat.tick() => Next::Beat,
+            };
+            match next {
+                Next::Event(Ok((_, event))) => {
+                    let terminal = is_terminal_event(&event);
+                    let name = event.get("event").and_then(Value::as_str).map(str::to_owned);
+                    yield Frame::json(None, name.as_deref(), event, shared.faults.drills());
+                    if terminal {
+                        return;
+                    }
+                }
+                Next::Event(Err(broadcast::error::RecvError::Lagged(_))) => {}
+                Next::Event(Err(broadcast::error::RecvError::Closed)) => return,
+                Next::Beat => yield sse::heartbeat_frame(shared.faults.drills()),
+            }
+        }
+    };
+    Ok(sse::response(
+        &state,
+        "getInvocationsEventsById",
+        stream.boxed(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_since;
+
+    #[test]
+    fn since_accepts_timestamps_and_durations() {
+        assert!(parse_since("2025-01-01T00:00:00Z").is_ok());
+        let five = parse_since("5m").unwrap();
+        assert!((chrono::Utc::now() - five).num_seconds() >= 299);
+        assert!(parse_since("2h30m").is_ok());
+        assert!(parse_since("5").is_err());
+        assert!(parse_since("m").is_err());
+        assert!(parse_since("yesterday").is_err());
+    }
+}

@@ -1,0 +1,185 @@
+//! Runs schemathesis (property-based API testing from the vendored spec)
+//! against the mock's implemented operations.
+//!
+//! schemathesis is installed by the project's test command, `cargo xtask
+//! test` (`python3 -m pip install schemathesis==4.32.5`). Without it this test
+//! FAILS with a message saying so; it never passes silently.
+//!
+//! Scope and settings:
+//! - every implemented operation except the three event streams (an open
+//!   stream is not a request/response schemathesis can check; the streams are
+//!   validated by `spec_conformance.rs`) and `postAgentsAuthInvocationsSubmit`,
+//!   whose request schema schemathesis cannot generate data for (the spec
+//!   puts `additionalProperties: false` next to a `oneOf` whose branches
+//!   declare the only properties, so no object satisfies it);
+//! - checks: every schemathesis check (`not_a_server_error`,
+//!   `status_code_conformance`, `content_type_conformance`,
+//!   `response_schema_conformance`, `ignored_auth`, `unsupported_method`,
+//!   `allow_header_conformance`, `use_after_free`,
+//!   `ensure_resource_availability`, `missing_required_header`) except:
+//!   `positive_data_acceptance` (the mock validates semantics, e.g. unknown
+//!   profiles, non-empty names), `negative_data_rejection` (operations whose
+//!   spec lists no 400 tolerate bad query parameters so they only answer
+//!   documented statuses), and `response_headers_conformance` (schemathesis
+//!   4.32 rejects the integer header `X-Next-Offset` because its schema is
+//!   `nullable`; the mock's pagination headers are tested in `resources.rs`).
+//!   The selection lives in the config file: a `--checks` flag would override
+//!   the per-operation setting below;
+//! - `postInvocations` and `patchInvocationsById` do not document `401`, so
+//!   the coverage phase's unauthenticated request is exempt from
+//!   `status_code_conformance` for those two (a spec gap, not a mock bug);
+//! - `--max-examples 10`, a fixed seed (override with
+//!   `KERNEL_MOCK_SCHEMATHESIS_SEED`), killed after 110 s.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use kernel_mock::spec::IMPLEMENTED;
+use kernel_mock::KernelMock;
+use tokio::process::Command;
+
+const VERSION: &str = "4.32.5";
+const EXCLUDED: &[&str] = &[
+    "getAuthConnectionsEventsById",
+    "streamBrowserTelemetry",
+    "getInvocationsEventsById",
+    "postAgentsAuthInvocationsSubmit",
+];
+const CONFIG: &str = r#"
+[checks]
+positive_data_acceptance.enabled = false
+negative_data_rejection.enabled = false
+response_headers_conformance.enabled = false
+
+# The spec documents no 401 for these operations; the mock authenticates
+# every route, so the coverage phase's request without credentials gets one.
+[[operations]]
+include-operation-id = ["postInvocations", "patchInvocationsById"]
+phases.coverage.checks.status_code_conformance.enabled = false
+"#;
+
+/// The command that runs schemathesis and its version, if installed.
+async fn find_schemathesis() -> Option<(Vec<String>, String)> {
+    let candidates: [Vec<String>; 2] = [
+        vec!["python3".into(), "-m".into(), "schemathesis.cli".into()],
+        vec!["schemathesis".into()],
+    ];
+    for command in candidates {
+        let output = Command::new(&command[0])
+            .args(&command[1..])
+            .arg("--version")
+            .output()
+            .await;
+        if let Ok(output) = output {
+            if output.status.success() {
+                let version = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+                return Some((command, version));
+            }
+        }
+    }
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schemathesis_finds_no_failures() {
+    let Some((command, version)) = find_schemathesis().await else {
+        panic!(
+            "schemathesis is not installed. Run `cargo xtask test`, which installs it \
+             (python3 -m pip install schemathesis=={VERSION}); this test never passes without it."
+        );
+    };
+    assert!(
+        version.contains(VERSION),
+        "expected schemathesis {VERSION}, found `{version}`; run `cargo xtask test`"
+    );
+
+    let mock = KernelMock::builder()
+        .step_delay(Duration::from_millis(10))
+        .heartbeat_interval(Duration::from_secs(1))
+        .start()
+        .await
+        .expect("start mock");
+    let spec = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../openapi/kernel-openapi.yaml"
+    );
+    let config = std::env::temp_dir().join(format!(
+        "kernel-mock-schemathesis-{}.toml",
+        std::process::id()
+    ));
+    std::fs::write(&config, CONFIG).expect("write schemathesis config");
+    // schemathesis writes `.schemathesis/` (its example database) and
+    // reports into the working directory: keep them out of the repository.
+    let work_dir =
+        std::env::temp_dir().join(format!("kernel-mock-schemathesis-{}", std::process::id()));
+    std::fs::create_dir_all(&work_dir).expect("create work dir");
+    let report_dir = work_dir.join("report");
+    let seed =
+        std::env::var("KERNEL_MOCK_SCHEMATHESIS_SEED").unwrap_or_else(|_| "20250101".to_owned());
+
+    let mut args: Vec<String> = command[1..].to_vec();
+    args.extend([
+        "--config-file".into(),
+        config.display().to_string(),
+        "--no-color".into(),
+        "run".into(),
+    ]);
+    args.push(spec.into());
+    args.extend(["--url".into(), mock.base_url()]);
+    args.extend([
+        "-H".into(),
+        format!("Authorization: Bearer {}", mock.api_key()),
+    ]);
+    let included: Vec<&str> = IMPLEMENTED
+        .iter()
+        .copied()
+        .filter(|id| !EXCLUDED.contains(id))
+        .collect();
+    for id in &included {
+        args.extend(["--include-operation-id".into(), (*id).to_owned()]);
+    }
+    args.extend([
+        "--max-examples".into(),
+        "10".into(),
+        "--seed".into(),
+        seed.clone(),
+        "--request-timeout".into(),
+        "10".into(),
+        "--report-dir".into(),
+        report_dir.display().to_string(),
+    ]);
+
+    let child = Command::new(&command[0])
+        .args(&args)
+        .current_dir(&work_dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn schemathesis");
+    let started = std::time::Instant::now();
+    let output =
+        match tokio::time::timeout(Duration::from_secs(110), child.wait_with_output()).await {
+            Ok(output) => output.expect("schemathesis output"),
+            Err(_) => panic!("schemathesis did not finish within 110 s"),
+        };
+    let _ = std::fs::remove_file(&config);
+    let _ = std::fs::remove_dir_all(&work_dir);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let summary = stdout
+        .rfind("SUMMARY")
+        .map(|i| &stdout[i..])
+        .unwrap_or(&stdout);
+    eprintln!(
+        "schemathesis ({version}, seed {seed}) finished in {:.1?}:\n{summary}",
+        started.elapsed()
+    );
+    assert!(
+        output.status.success(),
+        "schemathesis reported failures (exit {:?}):\n{stdout}\n{stderr}",
+        output.status.code()
+    );
+    let tested = format!("Tested: {}", included.len());
+    assert!(stdout.contains(&tested), "expected `{tested}`:\n{stdout}");
+}
