@@ -259,7 +259,8 @@ impl CredentialAnswers {
             let value = match (value, &mut self.on_missing) {
                 (Some(value), _) => value,
                 (None, Some(prompt)) => Secret::from(prompt(field)?),
-                (None, None) if !field.required => continue,
+                // The spec's default for `required` is true.
+                (None, None) if field.required == Some(false) => continue,
                 (None, None) => {
                     return Err(Error::InvalidRequest(match &request.website_error {
                         Some(site) => format!("the site rejected the credentials ({site}) and no prompt is set"),
@@ -338,7 +339,7 @@ mod tests {
             linked_mfa_type: None,
             name: name.into(),
             placeholder: None,
-            required: true,
+            required: Some(true),
             selector: format!("#{name}"),
             type_,
         }

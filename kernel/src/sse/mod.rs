@@ -1,0 +1,23 @@
+//! Server-Sent Events (`text/event-stream`) support.
+//!
+//! [`Decoder`] is a sans-IO decoder: bytes go in (in chunks of any size),
+//! [`Event`]s come out. It follows the WHATWG HTML "Interpreting an event
+//! stream" rules (BOM, CR/LF/CRLF line ends, comments, `data`/`event`/`id`/
+//! `retry` fields, dispatch on blank lines) and bounds memory per event.
+//!
+//! ```
+//! use kernel::sse::Decoder;
+//!
+//! let mut decoder = Decoder::new();
+//! decoder.feed(b"id: 7\ndata: hello\n\n");
+//! let event = decoder.next_event().unwrap().unwrap();
+//! assert_eq!(event.data, "hello");
+//! assert_eq!(decoder.last_event_id(), "7");
+//! ```
+
+mod decoder;
+mod stream;
+
+pub use decoder::*;
+pub use stream::{EventStream, ProcessOutput, StreamOptions, Telemetry};
+pub(crate) use stream::{connector, process_output, telemetry, typed, Connect, Engine};
