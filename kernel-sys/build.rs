@@ -10,7 +10,7 @@
 //! - `operations.rs`: the table of every operation in the spec.
 
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
-use heck::ToUpperCamelCase;
+use heck::{ToSnakeCase, ToUpperCamelCase};
 use quote::{format_ident, quote};
 use std::path::PathBuf;
 
@@ -100,10 +100,13 @@ fn main() {
             .flat_map(|c| c.keys())
             .collect();
         let streaming = media.iter().any(|m| *m == "text/event-stream");
+        // Progenitor names methods (and `OperationInfo::operation_id`) in
+        // snake case.
+        let method_name = id.to_snake_case();
         let binary = media.iter().any(|m| *m != "text/event-stream" && *m != "application/json");
         quote! {
             Operation {
-                id: #id, method: #method, path: #path, tag: #tag,
+                id: #id, method_name: #method_name, method: #method, path: #path, tag: #tag,
                 deprecated: #deprecated, generated: #generated, streaming: #streaming, binary: #binary,
             }
         }

@@ -96,6 +96,9 @@ impl Client {
 pub struct Operation {
     /// The spec's `operationId`.
     pub id: &'static str,
+    /// The client method, and the `OperationInfo::operation_id` hooks see:
+    /// the `operationId` in snake case.
+    pub method_name: &'static str,
     /// Upper-case HTTP method.
     pub method: &'static str,
     /// Path template.
@@ -115,7 +118,8 @@ pub struct Operation {
 /// Every operation of the vendored spec, in spec order.
 pub const OPERATIONS: &[Operation] = include!(concat!(env!("OUT_DIR"), "/operations.rs"));
 
-/// The operation with this `operationId`.
+/// The operation with this `operationId` or method name (what
+/// `OperationInfo::operation_id` carries).
 pub fn operation(id: &str) -> Option<&'static Operation> {
-    OPERATIONS.iter().find(|op| op.id == id)
+    OPERATIONS.iter().find(|op| op.method_name == id || op.id == id)
 }

@@ -114,7 +114,7 @@ impl Client {
                 .text(format!("extensions[{index}][name]"), name);
         }
         let path = format!("/browsers/{}/extensions", encode_path(id));
-        let response = self.send_multipart("uploadExtensionsToBrowser", path, form).await?;
+        let response = self.send_multipart("upload_extensions_to_browser", path, form).await?;
         Ok(ResponseValue::empty(response))
     }
 
@@ -134,7 +134,7 @@ impl Client {
                 .text(format!("files[{index}][dest_path]"), dest_path);
         }
         let path = format!("/browsers/{}/fs/upload", encode_path(id));
-        let response = self.send_multipart("uploadFiles", path, form).await?;
+        let response = self.send_multipart("upload_files", path, form).await?;
         Ok(ResponseValue::empty(response))
     }
 
@@ -148,7 +148,7 @@ impl Client {
     ) -> Result<ResponseValue<()>, Error<()>> {
         let form = Form::new().part("zip_file", zip_file).text("dest_path", dest_path.to_string());
         let path = format!("/browsers/{}/fs/upload_zip", encode_path(id));
-        let response = self.send_multipart("uploadZip", path, form).await?;
+        let response = self.send_multipart("upload_zip", path, form).await?;
         Ok(ResponseValue::empty(response))
     }
 
@@ -163,7 +163,7 @@ impl Client {
         if let Some(name) = name {
             form = form.text("name", name.to_string());
         }
-        let response = self.send_multipart("postExtensions", "/extensions".into(), form).await?;
+        let response = self.send_multipart("post_extensions", "/extensions".into(), form).await?;
         ResponseValue::from_response(response).await
     }
 
@@ -173,7 +173,7 @@ impl Client {
         body: DeploymentForm,
     ) -> Result<ResponseValue<types::Deployment>, Error<()>> {
         let form = body.into_form()?;
-        let response = self.send_multipart("postDeployments", "/deployments".into(), form).await?;
+        let response = self.send_multipart("post_deployments", "/deployments".into(), form).await?;
         ResponseValue::from_response(response).await
     }
 }

@@ -105,6 +105,9 @@ pub(crate) struct Engine {
     failures: u32,
     connected: bool,
     done: bool,
+    /// The server's last `retry:`: it belongs to the stream, not to one
+    /// connection.
+    retry: Option<Duration>,
 }
 
 impl Engine {
@@ -120,17 +123,21 @@ impl Engine {
             failures: 0,
             connected: false,
             done: false,
+            retry: None,
         }
     }
 
+    /// Ends the stream: nothing more is yielded, not even events already
+    /// decoded from the same read.
     pub(crate) fn finish(&mut self) {
         self.done = true;
         self.body = None;
+        self.decoder = Decoder::with_max_event_size(self.options.max_event_size);
     }
 
     /// Wait before reconnect number `self.failures`.
     fn reconnect_delay(&self) -> Duration {
-        self.decoder.retry().unwrap_or_else(|| self.options.backoff.backoff(self.failures.saturating_sub(1)))
+        self.retry.unwrap_or_else(|| self.options.backoff.backoff(self.failures.saturating_sub(1)))
     }
 
     /// Gives up after too many failures, else schedules a reconnect.
@@ -148,11 +155,11 @@ impl Engine {
     /// The next raw event, reconnecting as needed. `None` at the end.
     pub(crate) async fn next_raw(&mut self) -> Option<Result<Event>> {
         loop {
-            if let Some(event) = self.decoder.next_event() {
-                return Some(event.map_err(sse_error));
-            }
             if self.done {
                 return None;
+            }
+            if let Some(event) = self.decoder.next_event() {
+                return Some(event.map_err(sse_error));
             }
             let Some(body) = self.body.as_mut() else {
                 if self.connected {
@@ -192,6 +199,7 @@ impl Engine {
                 Ok(Some(Ok(chunk))) => {
                     self.failures = 0;
                     self.decoder.feed(&chunk);
+                    self.retry = self.decoder.retry().or(self.retry);
                 }
                 Ok(None) => {
                     // An unterminated block at the end is discarded.
@@ -393,7 +401,22 @@ pub(crate) fn telemetry(engine: Engine) -> EventStream<Telemetry> {
             };
             let envelope: crate::types::BrowserTelemetryEventEnvelope = match decode(&raw.data) {
                 Ok(envelope) => envelope,
-                Err(e) => return Some((Err(e), state)),
+                Err(e) => {
+                    // The event is lost to us, not skipped by the server:
+                    // move the resume point past it so it is neither
+                    // reported as a gap nor replayed after a reconnect.
+                    #[derive(serde::Deserialize)]
+                    struct Seq {
+                        seq: u64,
+                    }
+                    if let Ok(Seq { seq }) = serde_json::from_str::<Seq>(&raw.data) {
+                        if state.last.is_none_or(|last| seq > last) {
+                            state.last = Some(seq);
+                            state.engine.resume_from = Some(seq.to_string());
+                        }
+                    }
+                    return Some((Err(e), state));
+                }
             };
             let seq = envelope.seq.get();
             if state.last.is_some_and(|last| seq <= last) {

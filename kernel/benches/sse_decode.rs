@@ -1,0 +1,233 @@
+//! SSE decoding throughput: `kernel::sse::Decoder` against `sseer`,
+//! `sse-stream` and `eventsource-stream`, on the same bytes in 4 KiB chunks.
+//!
+//! Every contestant must produce every event's data as an owned value; the
+//! event count and data size are checked once, outside the timed loops. The
+//! async competitors are driven over `futures::stream::iter` with
+//! `futures::executor::block_on`. Ours is measured three ways: the copying
+//! pull API (`feed` + `next_event`), the borrowing one (`next_event_from`),
+//! and wrapped in a minimal `Stream` like the competitors.
+//!
+//! Run: `cargo bench -p kernel --bench sse_decode`.
+
+use std::hint::black_box;
+use std::io;
+use std::task::Poll;
+
+use bytes::{Buf, Bytes};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use futures::executor::block_on;
+use futures::stream::{self, Stream, StreamExt};
+use kernel::sse::{DecodeError, Decoder, Event};
+
+const CHUNK: usize = 4096;
+
+/// ~2000 Kernel-telemetry-like events of about 1 KiB of JSON each, with
+/// `id` lines, some `event` lines, a little non-ASCII text and occasional
+/// keepalive comments.
+fn telemetry() -> (Vec<u8>, usize, usize) {
+    let mut out = String::new();
+    let mut data_bytes = 0;
+    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    for seq in 0..2000u32 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        if seq % 50 == 0 {
+            out.push_str(": keepalive\n\n");
+        }
+        let pad = "abcdefghij".repeat(60 + (seed % 30) as usize);
+        let note = if seq % 10 == 0 { "café ✓" } else { "ok" };
+        let data = format!(
+            r#"{{"seq":{seq},"event":{{"type":"network.response","ts":"2025-06-01T12:00:{:02}.{:03}Z","session_id":"ses_8f3a2c1d9e","url":"https://example.com/api/items?page={seq}","status":200,"headers":{{"content-type":"application/json","cache-control":"no-store"}},"timing":{{"dns":1.25,"connect":8.5,"ttfb":42.75}},"note":"{note}","body":"{pad}"}}}}"#,
+            seq % 60,
+            seq % 1000
+        );
+        data_bytes += data.len();
+        out.push_str(&format!("id: {seq}\n"));
+        if seq % 4 == 0 {
+            out.push_str("event: telemetry\n");
+        }
+        out.push_str("data: ");
+        out.push_str(&data);
+        out.push_str("\n\n");
+    }
+    (out.into_bytes(), 2000, data_bytes)
+}
+
+/// 100k tiny events.
+fn tiny() -> (Vec<u8>, usize, usize) {
+    (b"data: x\n\n".repeat(100_000), 100_000, 100_000)
+}
+
+fn chunks(input: &[u8]) -> Vec<Bytes> {
+    input.chunks(CHUNK).map(Bytes::copy_from_slice).collect()
+}
+
+fn byte_stream(chunks: &[Bytes]) -> impl Stream<Item = Result<Bytes, io::Error>> + Unpin + '_ {
+    stream::iter(chunks.iter().cloned().map(Ok))
+}
+
+/// `(events, data bytes)` from a contestant.
+type Tally = (usize, usize);
+
+fn kernel_feed(chunks: &[Bytes]) -> Tally {
+    let mut decoder = Decoder::new();
+    let (mut n, mut bytes) = (0, 0);
+    for chunk in chunks {
+        decoder.feed(chunk);
+        while let Some(event) = decoder.next_event() {
+            let event = event.expect("valid stream");
+            n += 1;
+            bytes += event.data.len();
+            black_box(event);
+        }
+    }
+    decoder.finish();
+    (n, bytes)
+}
+
+fn kernel_borrow(chunks: &[Bytes]) -> Tally {
+    let mut decoder = Decoder::new();
+    let (mut n, mut bytes) = (0, 0);
+    for chunk in chunks {
+        let mut input: &[u8] = chunk;
+        while let Some(event) = decoder.next_event_from(&mut input) {
+            let event = event.expect("valid stream");
+            n += 1;
+            bytes += event.data.len();
+            black_box(event);
+        }
+    }
+    decoder.finish();
+    (n, bytes)
+}
+
+/// The decoder behind a minimal `Stream`, as a Stream adapter would use it.
+fn kernel_events<S>(mut inner: S) -> impl Stream<Item = Result<Event, DecodeError>>
+where
+    S: Stream<Item = Result<Bytes, io::Error>> + Unpin,
+{
+    let mut decoder = Decoder::new();
+    let mut current = Bytes::new();
+    let mut done = false;
+    stream::poll_fn(move |cx| loop {
+        let mut input: &[u8] = &current;
+        if let Some(event) = decoder.next_event_from(&mut input) {
+            let used = current.len() - input.len();
+            current.advance(used);
+            return Poll::Ready(Some(event));
+        }
+        if done {
+            return Poll::Ready(None);
+        }
+        match inner.poll_next_unpin(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(Some(chunk)) => current = chunk.expect("no transport errors here"),
+            Poll::Ready(None) => {
+                current = Bytes::new();
+                decoder.finish();
+                done = true;
+            }
+        }
+    })
+}
+
+fn kernel_stream(chunks: &[Bytes]) -> Tally {
+    block_on(async {
+        let mut events = std::pin::pin!(kernel_events(byte_stream(chunks)));
+        let (mut n, mut bytes) = (0, 0);
+        while let Some(event) = events.next().await {
+            let event = event.expect("valid stream");
+            n += 1;
+            bytes += event.data.len();
+            black_box(event);
+        }
+        (n, bytes)
+    })
+}
+
+fn sseer(chunks: &[Bytes]) -> Tally {
+    block_on(async {
+        let mut events = sseer::EventStream::new(byte_stream(chunks));
+        let (mut n, mut bytes) = (0, 0);
+        while let Some(event) = events.next().await {
+            let event = event.expect("valid stream");
+            n += 1;
+            bytes += event.data.len();
+            black_box(event);
+        }
+        (n, bytes)
+    })
+}
+
+fn sse_stream(chunks: &[Bytes]) -> Tally {
+    block_on(async {
+        let mut events = sse_stream::SseByteStream::new(byte_stream(chunks));
+        let (mut n, mut bytes) = (0, 0);
+        while let Some(event) = events.next().await {
+            let event = event.expect("valid stream");
+            // It also yields blocks without data; those are not events.
+            if let Some(data) = &event.data {
+                n += 1;
+                bytes += data.len();
+            }
+            black_box(event);
+        }
+        (n, bytes)
+    })
+}
+
+fn eventsource_stream(chunks: &[Bytes]) -> Tally {
+    block_on(async {
+        let mut events = eventsource_stream::EventStream::new(byte_stream(chunks));
+        let (mut n, mut bytes) = (0, 0);
+        while let Some(event) = events.next().await {
+            let event = event.expect("valid stream");
+            n += 1;
+            bytes += event.data.len();
+            black_box(event);
+        }
+        (n, bytes)
+    })
+}
+
+type Contestant = (&'static str, fn(&[Bytes]) -> Tally);
+
+const CONTESTANTS: [Contestant; 6] = [
+    ("kernel/feed", kernel_feed),
+    ("kernel/borrow", kernel_borrow),
+    ("kernel/stream", kernel_stream),
+    ("sseer", sseer),
+    ("sse-stream", sse_stream),
+    ("eventsource-stream", eventsource_stream),
+];
+
+fn bench_workload(
+    c: &mut Criterion,
+    name: &str,
+    (input, events, data_bytes): (Vec<u8>, usize, usize),
+) {
+    let chunks = chunks(&input);
+    for (contestant, run) in CONTESTANTS {
+        assert_eq!(
+            run(&chunks),
+            (events, data_bytes),
+            "{contestant} did not decode every event of {name}"
+        );
+    }
+    let mut group = c.benchmark_group(name);
+    group.throughput(Throughput::Bytes(input.len() as u64));
+    for (contestant, run) in CONTESTANTS {
+        group.bench_function(contestant, |b| b.iter(|| run(black_box(&chunks))));
+    }
+    group.finish();
+}
+
+fn benches(c: &mut Criterion) {
+    bench_workload(c, "telemetry_1k_json", telemetry());
+    bench_workload(c, "tiny_events", tiny());
+}
+
+criterion_group!(sse, benches);
+criterion_main!(sse);
