@@ -1060,8 +1060,43 @@ async fn judge(
     }
 }
 
+/// How the conformance run builds its clients.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Via {
+    /// `kernel_sys::Client` alone.
+    Sys,
+    /// The client `kernel::Kernel` builds: every call goes through the
+    /// `kernel` transport (default headers, timeouts, retries, error capture).
+    Kernel,
+}
+
+impl Via {
+    fn client(self, base_url: &str, extra: &[(&'static str, &str)]) -> Client {
+        match self {
+            Via::Sys if extra.is_empty() => Client::with_api_key(base_url, "sk_test_prism").unwrap(),
+            Via::Sys => client_with(base_url, extra),
+            Via::Kernel => {
+                let mut builder = kernel::Kernel::builder().api_key("sk_test_prism").base_url(base_url).max_retries(0);
+                for (name, value) in extra {
+                    builder = builder.default_header(name, value);
+                }
+                builder.build().unwrap().sys().clone()
+            }
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_operation_passes_against_prism() {
+    conformance(Via::Sys).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_operation_passes_against_prism_through_kernel() {
+    conformance(Via::Kernel).await;
+}
+
+async fn conformance(via: Via) {
     let started = Instant::now();
     let spec = spec();
     let ops = spec_ops(&spec);
@@ -1072,10 +1107,10 @@ async fn every_operation_passes_against_prism() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let ready = started.elapsed();
-    let client = Client::with_api_key(&prism.base_url, "sk_test_prism").unwrap();
+    let client = via.client(&prism.base_url, &[]);
     // The same, asking Prism to generate the response from the schema
     // instead of serving the spec's examples (seeded: deterministic).
-    let dynamic = client_with(&prism.base_url, &[("prefer", "dynamic=true")]);
+    let dynamic = via.client(&prism.base_url, &[("prefer", "dynamic=true")]);
     let mut alternates: Vec<(String, u16, Result<String, String>)> = Vec::new();
 
     let table: BTreeMap<&str, Call> = calls().into_iter().collect();
@@ -1101,7 +1136,7 @@ async fn every_operation_passes_against_prism() {
             .iter()
             .filter(|(s, _)| **s != ops[&op.id].primary)
         {
-            let prefer = client_with(&prism.base_url, &[("prefer", &format!("code={status}"))]);
+            let prefer = via.client(&prism.base_url, &[("prefer", &format!("code={status}"))]);
             let result = judge(&op.id, call, &prefer, documented).await;
             alternates.push((op.id.clone(), status, result));
         }
@@ -1137,7 +1172,7 @@ async fn every_operation_passes_against_prism() {
         .filter_map(|(id, r)| r.as_ref().err().map(|e| (id, e)))
         .collect();
     println!(
-        "Prism conformance: {}/{} operations pass ({} known Prism limitations, {} passed with a dynamic response \
+        "Prism conformance via {via:?}: {}/{} operations pass ({} known Prism limitations, {} passed with a dynamic response \
          because the spec's example is invalid); Prism ready in {:.1}s, total {:.1}s",
         passed.len(),
         results.len(),
