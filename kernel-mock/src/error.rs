@@ -12,7 +12,8 @@ pub(crate) struct ApiError {
     pub status: StatusCode,
     pub code: String,
     pub message: String,
-    pub extra: Map<String, Value>,
+    /// Boxed: most errors have none, and the error stays small to move.
+    pub extra: Box<Map<String, Value>>,
     pub headers: Vec<(header::HeaderName, HeaderValue)>,
 }
 
@@ -22,7 +23,7 @@ impl ApiError {
             status,
             code: code.into(),
             message: message.into(),
-            extra: Map::new(),
+            extra: Box::default(),
             headers: Vec::new(),
         }
     }
@@ -65,7 +66,7 @@ impl ApiError {
         let mut body = Map::new();
         body.insert("code".into(), Value::String(self.code.clone()));
         body.insert("message".into(), Value::String(self.message.clone()));
-        for (k, v) in &self.extra {
+        for (k, v) in self.extra.iter() {
             body.insert(k.clone(), v.clone());
         }
         Value::Object(body)

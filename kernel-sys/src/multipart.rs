@@ -41,7 +41,8 @@ pub struct DeploymentForm {
 }
 
 impl DeploymentForm {
-    fn into_form(self) -> Result<Form, Error<()>> {
+    /// The form, or why the `source` part could not be written.
+    fn into_form(self) -> Result<Form, String> {
         let mut form = Form::new();
         match self.code {
             DeploymentCode::Zip { file, entrypoint_rel_path } => {
@@ -49,8 +50,8 @@ impl DeploymentForm {
             }
             DeploymentCode::Source(source) => {
                 // The spec's `encoding.source.contentType: application/json`.
-                let json = serde_json::to_vec(&source).map_err(|e| Error::InvalidRequest(e.to_string()))?;
-                let part = Part::bytes(json).mime_str("application/json").map_err(|e| Error::InvalidRequest(e.to_string()))?;
+                let json = serde_json::to_vec(&source).map_err(|e| e.to_string())?;
+                let part = Part::bytes(json).mime_str("application/json").map_err(|e| e.to_string())?;
                 form = form.part("source", part);
             }
         }
@@ -172,7 +173,7 @@ impl Client {
         &self,
         body: DeploymentForm,
     ) -> Result<ResponseValue<types::Deployment>, Error<()>> {
-        let form = body.into_form()?;
+        let form = body.into_form().map_err(Error::InvalidRequest)?;
         let response = self.send_multipart("post_deployments", "/deployments".into(), form).await?;
         ResponseValue::from_response(response).await
     }

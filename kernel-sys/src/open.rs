@@ -60,13 +60,6 @@ macro_rules! open_enum {
             }
         }
 
-        impl ::std::convert::TryFrom<&::std::string::String> for $name {
-            type Error = ::std::convert::Infallible;
-            fn try_from(value: &::std::string::String) -> ::std::result::Result<Self, Self::Error> {
-                Ok(Self::from(value.as_str()))
-            }
-        }
-
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
@@ -107,6 +100,9 @@ macro_rules! open_enum {
 macro_rules! open_union {
     ($(#[$meta:meta])* $name:ident($known:ident), tag = $tag:literal, tags = [$($tags:literal),*]) => {
         $(#[$meta])*
+        // Not boxed: events are decoded and moved once, and `Known(event)`
+        // must stay directly matchable.
+        #[allow(clippy::large_enum_variant)]
         #[derive(Clone, Debug, PartialEq)]
         pub enum $name {
             /// A documented variant.

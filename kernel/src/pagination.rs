@@ -71,6 +71,12 @@ impl<T> Page<T> {
 
 type PageFuture<'a, T> = Pin<Box<dyn Future<Output = Result<Page<T>>> + Send + 'a>>;
 
+/// A stream of pages.
+pub type Pages<'a, T> = Pin<Box<dyn Stream<Item = Result<Page<T>>> + Send + 'a>>;
+
+/// A stream of items.
+pub type Items<'a, T> = Pin<Box<dyn Stream<Item = Result<T>> + Send + 'a>>;
+
 /// A list operation that pages with `offset`.
 pub trait Paginate<'a>: Clone + Send + Sized + 'a {
     /// The item type.
@@ -80,7 +86,7 @@ pub trait Paginate<'a>: Clone + Send + Sized + 'a {
     fn page_at(self, offset: u64) -> PageFuture<'a, Self::Item>;
 
     /// Every page, following the paging headers, starting at offset 0.
-    fn pages(self) -> Pin<Box<dyn Stream<Item = Result<Page<Self::Item>>> + Send + 'a>> {
+    fn pages(self) -> Pages<'a, Self::Item> {
         let state = Some((self, 0u64));
         Box::pin(stream::try_unfold(state, |state| async move {
             let Some((builder, offset)) = state else { return Ok(None) };
@@ -91,7 +97,7 @@ pub trait Paginate<'a>: Clone + Send + Sized + 'a {
     }
 
     /// Every item of every page, in order.
-    fn items(self) -> Pin<Box<dyn Stream<Item = Result<Self::Item>> + Send + 'a>> {
+    fn items(self) -> Items<'a, Self::Item> {
         Box::pin(self.pages().map_ok(|page| stream::iter(page.items.into_iter().map(Ok))).try_flatten())
     }
 }

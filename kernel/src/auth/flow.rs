@@ -380,7 +380,8 @@ async fn ask<T>(
     }
 }
 
-/// What woke the flow up.
+/// What woke the flow up. Short-lived: the event is not worth boxing.
+#[allow(clippy::large_enum_variant)]
 enum Wake {
     Event(Option<Result<crate::open::ManagedAuthEvent>>),
     Poll,

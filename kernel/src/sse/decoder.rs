@@ -587,7 +587,7 @@ impl Parser {
             },
             b"id" => {
                 let value = strip_space(value);
-                if memchr::memchr(0, value).is_some() {
+                if value.contains(&0) {
                     return None; // the standard ignores ids containing NULL
                 }
                 match std::str::from_utf8(value) {
@@ -642,7 +642,7 @@ impl Parser {
     }
 
     /// A blank line: the standard's "dispatch the event".
-    #[inline]
+    #[inline(always)] // builds the event in place; see `Decoder::decode_fed`
     fn blank_line(&mut self) -> Option<Event> {
         self.skipping = false;
         if self.id_dirty {

@@ -19,5 +19,5 @@ mod decoder;
 mod stream;
 
 pub use decoder::*;
-pub use stream::{EventStream, ProcessOutput, StreamOptions, Telemetry};
 pub(crate) use stream::{connector, process_output, telemetry, typed, Connect, Engine};
+pub use stream::{EventStream, ProcessOutput, StreamOptions, Telemetry};
