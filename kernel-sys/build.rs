@@ -9,8 +9,8 @@
 //! - `open.rs`: one macro call per open enum and open union;
 //! - `operations.rs`: the table of every operation in the spec.
 
-use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
 use heck::{ToSnakeCase, ToUpperCamelCase};
+use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
 use quote::{format_ident, quote};
 use std::path::PathBuf;
 
@@ -24,8 +24,8 @@ fn main() {
 
     let raw = codegen::load(&spec_path).unwrap_or_else(|e| panic!("{e}"));
     let (doc, report) = codegen::normalize(&raw);
-    let api: openapiv3::OpenAPI =
-        serde_json::from_value(doc).unwrap_or_else(|e| panic!("normalized spec is not OpenAPI 3.0: {e}"));
+    let api: openapiv3::OpenAPI = serde_json::from_value(doc)
+        .unwrap_or_else(|e| panic!("normalized spec is not OpenAPI 3.0: {e}"));
 
     let mut settings = GenerationSettings::default();
     settings
@@ -45,7 +45,9 @@ fn main() {
         settings.with_replacement(&name, format!("crate::open::{name}"), std::iter::empty());
     }
     let mut generator = Generator::new(&settings);
-    let tokens = generator.generate_tokens(&api).unwrap_or_else(|e| panic!("progenitor: {e}"));
+    let tokens = generator
+        .generate_tokens(&api)
+        .unwrap_or_else(|e| panic!("progenitor: {e}"));
     let file: syn::File = syn::parse2(tokens).expect("progenitor output parses");
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     std::fs::write(out.join("progenitor.rs"), prettyplease::unparse(&file)).unwrap();
@@ -54,7 +56,10 @@ fn main() {
     let mut open = Vec::new();
     for e in &report.open_enums {
         let name = format_ident!("{}", e.name.to_upper_camel_case());
-        let doc = e.description.clone().unwrap_or_else(|| format!("`{}` values.", e.name));
+        let doc = e
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("`{}` values.", e.name));
         let mut used = Vec::<String>::new();
         let variants = e.values.iter().map(|v| {
             let mut ident = variant_name(v);
@@ -66,7 +71,9 @@ fn main() {
             let vdoc = format!("`{v}`");
             quote!(#[doc = #vdoc] #ident = #v)
         });
-        open.push(quote!(open_enum! { #[doc = #doc] #name { #(#variants,)* } }));
+        open.push(quote!(
+            open_enum! { #[doc = #doc] #name { #(#variants,)* } }
+        ));
     }
     for u in &report.open_unions {
         let name = format_ident!("{}", u.name.to_upper_camel_case());
@@ -77,7 +84,9 @@ fn main() {
             "`{}`: a documented event (`Known`) or, for a `{tag}` this version does not know, the raw JSON (`Unknown`).",
             u.name
         );
-        open.push(quote!(open_union! { #[doc = #doc] #name(#known), tag = #tag, tags = [#(#tags),*] }));
+        open.push(quote!(
+            open_union! { #[doc = #doc] #name(#known), tag = #tag, tags = [#(#tags),*] }
+        ));
     }
     let file: syn::File = syn::parse2(quote!(#(#open)*)).expect("open types parse");
     std::fs::write(out.join("open.rs"), prettyplease::unparse(&file)).unwrap();
@@ -118,7 +127,11 @@ fn main() {
 /// `AWAITING_INPUT` → `AwaitingInput`, `aws.us-east-1a` → `AwsUsEast1a`,
 /// `3g` → `V3g`.
 fn variant_name(value: &str) -> String {
-    let mut out: String = value.to_upper_camel_case().chars().filter(char::is_ascii_alphanumeric).collect();
+    let mut out: String = value
+        .to_upper_camel_case()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
     if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
         out.insert(0, 'V');
     }

@@ -1073,10 +1073,15 @@ enum Via {
 impl Via {
     fn client(self, base_url: &str, extra: &[(&'static str, &str)]) -> Client {
         match self {
-            Via::Sys if extra.is_empty() => Client::with_api_key(base_url, "sk_test_prism").unwrap(),
+            Via::Sys if extra.is_empty() => {
+                Client::with_api_key(base_url, "sk_test_prism").unwrap()
+            }
             Via::Sys => client_with(base_url, extra),
             Via::Kernel => {
-                let mut builder = kernel::Kernel::builder().api_key("sk_test_prism").base_url(base_url).max_retries(0);
+                let mut builder = kernel::Kernel::builder()
+                    .api_key("sk_test_prism")
+                    .base_url(base_url)
+                    .max_retries(0);
                 for (name, value) in extra {
                     builder = builder.default_header(name, value);
                 }

@@ -41,7 +41,8 @@ pub fn load(path: &Path) -> Result<Value, LoadError> {
 
 /// Parses a YAML or JSON OpenAPI document from text.
 pub fn parse(text: &str) -> Result<Value, LoadError> {
-    let value: Value = serde_yaml::from_str(text).map_err(|e| LoadError(format!("not YAML/JSON: {e}")))?;
+    let value: Value =
+        serde_yaml::from_str(text).map_err(|e| LoadError(format!("not YAML/JSON: {e}")))?;
     if !value.is_object() {
         return Err(LoadError("the document is not a mapping".into()));
     }
@@ -236,12 +237,17 @@ fn schemas_mut(doc: &mut Value) -> &mut Map<String, Value> {
     if doc["components"]["schemas"].is_null() {
         doc["components"]["schemas"] = json!({});
     }
-    doc["components"]["schemas"].as_object_mut().expect("components.schemas is a mapping")
+    doc["components"]["schemas"]
+        .as_object_mut()
+        .expect("components.schemas is a mapping")
 }
 
 /// `openapi: 3.1.x` → `3.0.3`.
 pub fn downgrade_version(doc: &mut Value, _: &mut Report) {
-    if doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")) {
+    if doc["openapi"]
+        .as_str()
+        .is_some_and(|v| v.starts_with("3.1"))
+    {
         doc["openapi"] = json!("3.0.3");
     }
 }
@@ -263,7 +269,10 @@ pub fn ref_siblings(doc: &mut Value, _: &mut Report) {
             return;
         }
         let reference = map.remove("$ref").expect("checked");
-        let nullable = map.get("nullable").and_then(Value::as_bool).unwrap_or(false);
+        let nullable = map
+            .get("nullable")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
         map.clear();
         if nullable {
             map.insert("allOf".into(), json!([{ "$ref": reference }]));
@@ -296,9 +305,15 @@ pub fn allow_unknown_fields(doc: &mut Value, _: &mut Report) {
 /// Drops `oneOf`s whose members are only `required` lists.
 pub fn required_only_one_of(doc: &mut Value, _: &mut Report) {
     walk_mut(doc, &mut |map| {
-        let only_required = map.get("oneOf").and_then(Value::as_array).is_some_and(|members| {
-            members.iter().all(|m| m.as_object().is_some_and(|m| m.keys().all(|k| k == "required" || k == "description")))
-        });
+        let only_required = map
+            .get("oneOf")
+            .and_then(Value::as_array)
+            .is_some_and(|members| {
+                members.iter().all(|m| {
+                    m.as_object()
+                        .is_some_and(|m| m.keys().all(|k| k == "required" || k == "description"))
+                })
+            });
         if only_required && map.contains_key("properties") {
             map.remove("oneOf");
         }
@@ -311,7 +326,12 @@ pub fn drop_property_defaults(doc: &mut Value, _: &mut Report) {
         let required: BTreeSet<String> = map
             .get("required")
             .and_then(Value::as_array)
-            .map(|r| r.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .map(|r| {
+                r.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default();
         if let Some(props) = map.get_mut("properties").and_then(Value::as_object_mut) {
             for (name, prop) in props.iter_mut() {
@@ -328,20 +348,38 @@ pub fn drop_property_defaults(doc: &mut Value, _: &mut Report) {
 /// Replaces untagged `oneOf`s of object `$ref`s by the merge of their
 /// properties, all optional.
 pub fn merge_untagged_object_unions(doc: &mut Value, _: &mut Report) {
-    let schemas = doc["components"]["schemas"].as_object().cloned().unwrap_or_default();
+    let schemas = doc["components"]["schemas"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
     let mut merges: Vec<(String, Value)> = Vec::new();
-    fn visit(v: &Value, pointer: String, schemas: &Map<String, Value>, out: &mut Vec<(String, Value)>) {
+    fn visit(
+        v: &Value,
+        pointer: String,
+        schemas: &Map<String, Value>,
+        out: &mut Vec<(String, Value)>,
+    ) {
         match v {
             Value::Object(map) => {
                 if let Some(members) = map.get("oneOf").and_then(Value::as_array) {
-                    let objects: Option<Vec<&Value>> =
-                        members.iter().map(|m| ref_name(m).and_then(|n| schemas.get(n)).filter(|s| s.get("properties").is_some())).collect();
+                    let objects: Option<Vec<&Value>> = members
+                        .iter()
+                        .map(|m| {
+                            ref_name(m)
+                                .and_then(|n| schemas.get(n))
+                                .filter(|s| s.get("properties").is_some())
+                        })
+                        .collect();
                     if let Some(objects) = objects.filter(|o| o.len() > 1) {
                         if union_tag(schemas, members).is_none() {
                             let mut properties = Map::new();
                             for object in &objects {
-                                for (name, prop) in object["properties"].as_object().into_iter().flatten() {
-                                    properties.entry(name.clone()).or_insert_with(|| prop.clone());
+                                for (name, prop) in
+                                    object["properties"].as_object().into_iter().flatten()
+                                {
+                                    properties
+                                        .entry(name.clone())
+                                        .or_insert_with(|| prop.clone());
                                 }
                             }
                             let mut merged = json!({ "type": "object", "properties": properties });
@@ -353,7 +391,12 @@ pub fn merge_untagged_object_unions(doc: &mut Value, _: &mut Report) {
                     }
                 }
                 for (k, child) in map {
-                    visit(child, format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1")), schemas, out);
+                    visit(
+                        child,
+                        format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1")),
+                        schemas,
+                        out,
+                    );
                 }
             }
             Value::Array(items) => {
@@ -367,7 +410,10 @@ pub fn merge_untagged_object_unions(doc: &mut Value, _: &mut Report) {
     // Component-level unions are left to `open_unions`; properties and
     // request/response bodies are merged.
     for (name, schema) in &schemas {
-        let base = format!("/components/schemas/{}", name.replace('~', "~0").replace('/', "~1"));
+        let base = format!(
+            "/components/schemas/{}",
+            name.replace('~', "~0").replace('/', "~1")
+        );
         for (key, child) in schema.as_object().into_iter().flatten() {
             if key != "oneOf" {
                 visit(child, format!("{base}/{key}"), &schemas, &mut merges);
@@ -404,11 +450,16 @@ fn fresh_name(schemas: &Map<String, Value>, base: &str) -> String {
     if !schemas.contains_key(base) {
         return base.to_string();
     }
-    (2..).map(|n| format!("{base}{n}")).find(|n| !schemas.contains_key(n)).expect("infinite")
+    (2..)
+        .map(|n| format!("{base}{n}"))
+        .find(|n| !schemas.contains_key(n))
+        .expect("infinite")
 }
 
 fn for_each_operation(doc: &mut Value, mut f: impl FnMut(&str, &str, &mut Map<String, Value>)) {
-    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
     for (path, item) in paths.iter_mut() {
         for method in METHODS {
             if let Some(op) = item.get_mut(method).and_then(Value::as_object_mut) {
@@ -424,12 +475,16 @@ pub fn hoist_inline_error_bodies(doc: &mut Value, _: &mut Report) {
     let mut hoisted = Vec::new();
     for_each_operation(doc, |_, _, op| {
         let id = pascal(op["operationId"].as_str().unwrap_or_default());
-        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { return };
+        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+            return;
+        };
         for (status, response) in responses.iter_mut() {
             if status.starts_with('2') {
                 continue;
             }
-            let Some(schema) = response.pointer_mut("/content/application~1json/schema") else { continue };
+            let Some(schema) = response.pointer_mut("/content/application~1json/schema") else {
+                continue;
+            };
             if schema.get("$ref").is_none() {
                 let name = format!("{id}Status{status}");
                 hoisted.push((name.clone(), schema.take()));
@@ -444,14 +499,19 @@ pub fn hoist_inline_error_bodies(doc: &mut Value, _: &mut Report) {
 }
 
 fn ref_name(v: &Value) -> Option<&str> {
-    v.get("$ref")?.as_str()?.strip_prefix("#/components/schemas/")
+    v.get("$ref")?
+        .as_str()?
+        .strip_prefix("#/components/schemas/")
 }
 
 /// The property whose single-value enum tags every variant of a `oneOf` of
 /// `$ref`s, with the tag values in variant order.
 fn union_tag(schemas: &Map<String, Value>, one_of: &[Value]) -> Option<(String, Vec<String>)> {
     let mut found: Option<(String, Vec<String>)> = None;
-    let variants: Vec<&Value> = one_of.iter().map(|v| ref_name(v).and_then(|n| schemas.get(n))).collect::<Option<_>>()?;
+    let variants: Vec<&Value> = one_of
+        .iter()
+        .map(|v| ref_name(v).and_then(|n| schemas.get(n)))
+        .collect::<Option<_>>()?;
     let first = variants.first()?.get("properties")?.as_object()?;
     for (prop, _) in first {
         let tags: Option<Vec<String>> = variants
@@ -479,13 +539,20 @@ pub fn open_unions(doc: &mut Value, report: &mut Report) {
     let schemas = schemas_mut(doc);
     let names: Vec<String> = schemas.keys().cloned().collect();
     for name in names {
-        let Some(one_of) = schemas[&name].get("oneOf").and_then(Value::as_array) else { continue };
-        let Some((tag, tags)) = union_tag(schemas, one_of) else { continue };
+        let Some(one_of) = schemas[&name].get("oneOf").and_then(Value::as_array) else {
+            continue;
+        };
+        let Some((tag, tags)) = union_tag(schemas, one_of) else {
+            continue;
+        };
         let known = fresh_name(schemas, &format!("{name}Known"));
         let mut closed = schemas[&name].clone();
         // typify infers the tag from the variants; an OpenAPI discriminator
         // adds nothing it uses.
-        closed.as_object_mut().expect("schema").remove("discriminator");
+        closed
+            .as_object_mut()
+            .expect("schema")
+            .remove("discriminator");
         schemas.insert(known.clone(), closed);
         let description = schemas[&name].get("description").cloned();
         let mut open = json!({ "type": "object", "x-kernel-open-union": known });
@@ -493,24 +560,42 @@ pub fn open_unions(doc: &mut Value, report: &mut Report) {
             open["description"] = d;
         }
         schemas.insert(name.clone(), open);
-        report.open_unions.push(OpenUnion { name, known, tag, tags });
+        report.open_unions.push(OpenUnion {
+            name,
+            known,
+            tag,
+            tags,
+        });
     }
 }
 
 fn is_open_enum_candidate(map: &Map<String, Value>) -> bool {
     map.get("type").and_then(Value::as_str) == Some("string")
-        && map.get("enum").and_then(Value::as_array).is_some_and(|e| !e.is_empty() && e.iter().all(Value::is_string))
+        && map
+            .get("enum")
+            .and_then(Value::as_array)
+            .is_some_and(|e| !e.is_empty() && e.iter().all(Value::is_string))
 }
 
 fn is_single_value(map: &Map<String, Value>) -> bool {
-    map.get("enum").and_then(Value::as_array).is_some_and(|e| e.len() == 1)
+    map.get("enum")
+        .and_then(Value::as_array)
+        .is_some_and(|e| e.len() == 1)
 }
 
 fn enum_of(schema: &Value) -> OpenEnum {
     OpenEnum {
         name: String::new(),
-        values: schema["enum"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect(),
-        description: schema.get("description").and_then(Value::as_str).map(str::to_string),
+        values: schema["enum"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        description: schema
+            .get("description")
+            .and_then(Value::as_str)
+            .map(str::to_string),
     }
 }
 
@@ -534,8 +619,14 @@ pub fn open_enums(doc: &mut Value, report: &mut Report) {
     // Components that are themselves enums.
     let schemas = schemas_mut(doc);
     for (name, schema) in schemas.iter() {
-        if schema.as_object().is_some_and(|m| is_open_enum_candidate(m) && !is_single_value(m)) {
-            report.open_enums.push(OpenEnum { name: name.clone(), ..enum_of(schema) });
+        if schema
+            .as_object()
+            .is_some_and(|m| is_open_enum_candidate(m) && !is_single_value(m))
+        {
+            report.open_enums.push(OpenEnum {
+                name: name.clone(),
+                ..enum_of(schema)
+            });
         }
     }
     // Inline enums in component properties, one level deep and inside
@@ -552,27 +643,46 @@ pub fn open_enums(doc: &mut Value, report: &mut Report) {
         for (pointer, base) in found {
             let candidate = fresh_name(schemas, &base);
             let taken = hoisted.iter().any(|(n, _)| *n == candidate);
-            let target = if taken { format!("{candidate}{}", hoisted.len()) } else { candidate };
-            let slot = schemas.get_mut(name).expect("name").pointer_mut(&pointer).expect("pointer");
+            let target = if taken {
+                format!("{candidate}{}", hoisted.len())
+            } else {
+                candidate
+            };
+            let slot = schemas
+                .get_mut(name)
+                .expect("name")
+                .pointer_mut(&pointer)
+                .expect("pointer");
             let nullable = slot["nullable"].as_bool().unwrap_or(false);
             let reference = json!({ "$ref": format!("#/components/schemas/{target}") });
-            let replacement = if nullable { json!({ "allOf": [reference], "nullable": true }) } else { reference };
+            let replacement = if nullable {
+                json!({ "allOf": [reference], "nullable": true })
+            } else {
+                reference
+            };
             let schema = std::mem::replace(slot, replacement);
             hoisted.push((target, schema));
         }
     }
     for (name, schema) in hoisted {
-        report.open_enums.push(OpenEnum { name: name.clone(), ..enum_of(&schema) });
+        report.open_enums.push(OpenEnum {
+            name: name.clone(),
+            ..enum_of(&schema)
+        });
         schemas.insert(name, strip_nullable(schema));
     }
     // Inline enums in operation parameters: `<OperationId><Param>`.
     let mut params: Vec<(String, Value)> = Vec::new();
     for_each_operation(doc, |_, _, op| {
         let id = pascal(op["operationId"].as_str().unwrap_or_default());
-        let Some(list) = op.get_mut("parameters").and_then(Value::as_array_mut) else { return };
+        let Some(list) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
+            return;
+        };
         for p in list {
             let pname = pascal(p["name"].as_str().unwrap_or_default());
-            let Some(schema) = p.get_mut("schema") else { continue };
+            let Some(schema) = p.get_mut("schema") else {
+                continue;
+            };
             if schema.as_object().is_some_and(is_open_enum_candidate) {
                 let name = format!("{id}{pname}");
                 params.push((name.clone(), schema.take()));
@@ -583,7 +693,10 @@ pub fn open_enums(doc: &mut Value, report: &mut Report) {
     let schemas = schemas_mut(doc);
     for (name, schema) in params {
         let name = fresh_name(schemas, &name);
-        report.open_enums.push(OpenEnum { name: name.clone(), ..enum_of(&schema) });
+        report.open_enums.push(OpenEnum {
+            name: name.clone(),
+            ..enum_of(&schema)
+        });
         schemas.insert(name, schema);
     }
 }
@@ -625,7 +738,13 @@ fn collect_at(schema: &Value, pointer: &str, name: &str, out: &mut Vec<(String, 
         }
     }
     for key in ["allOf", "oneOf", "anyOf"] {
-        for (i, member) in schema.get(key).and_then(Value::as_array).into_iter().flatten().enumerate() {
+        for (i, member) in schema
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             collect_at(member, &format!("{pointer}/{key}/{i}"), name, out);
         }
     }
@@ -633,19 +752,29 @@ fn collect_at(schema: &Value, pointer: &str, name: &str, out: &mut Vec<(String, 
 
 /// Multipart operations are removed from progenitor's input.
 pub fn hand_written_operations(doc: &mut Value, report: &mut Report) {
-    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
     for item in paths.values_mut() {
         for method in METHODS {
             let Some(op) = item.get(method) else { continue };
-            let multipart = op.pointer("/requestBody/content/multipart~1form-data").is_some();
+            let multipart = op
+                .pointer("/requestBody/content/multipart~1form-data")
+                .is_some();
             if multipart {
                 let id = op["operationId"].as_str().unwrap_or_default().to_string();
-                report.hand_written.push(HandWritten { id, reason: "multipart/form-data request body" });
+                report.hand_written.push(HandWritten {
+                    id,
+                    reason: "multipart/form-data request body",
+                });
                 item.as_object_mut().expect("path item").remove(method);
             }
         }
     }
-    paths.retain(|_, item| item.as_object().is_some_and(|m| METHODS.iter().any(|k| m.contains_key(*k))));
+    paths.retain(|_, item| {
+        item.as_object()
+            .is_some_and(|m| METHODS.iter().any(|k| m.contains_key(*k)))
+    });
 }
 
 /// Keeps the first 2xx response with a body (or the first 2xx if none has
@@ -653,14 +782,20 @@ pub fn hand_written_operations(doc: &mut Value, report: &mut Report) {
 pub fn single_response_body(doc: &mut Value, report: &mut Report) {
     for_each_operation(doc, |_, _, op| {
         let id = op["operationId"].as_str().unwrap_or_default().to_string();
-        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { return };
+        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+            return;
+        };
         let success: Vec<&String> = responses.keys().filter(|s| s.starts_with('2')).collect();
         let keep = success
             .iter()
             .find(|s| responses[s.as_str()].get("content").is_some())
             .or(success.first())
             .map(|s| s.to_string());
-        let dropped: Vec<String> = responses.keys().filter(|s| Some(*s) != keep.as_ref()).cloned().collect();
+        let dropped: Vec<String> = responses
+            .keys()
+            .filter(|s| Some(*s) != keep.as_ref())
+            .cloned()
+            .collect();
         for status in dropped {
             let response = responses.remove(&status).expect("key");
             let schema = response
@@ -669,7 +804,11 @@ pub fn single_response_body(doc: &mut Value, report: &mut Report) {
                 .and_then(|c| c.values().next())
                 .and_then(|m| ref_name(&m["schema"]))
                 .map(str::to_string);
-            report.dropped_responses.push(DroppedResponse { id: id.clone(), status, schema });
+            report.dropped_responses.push(DroppedResponse {
+                id: id.clone(),
+                status,
+                schema,
+            });
         }
     });
 }

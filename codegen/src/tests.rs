@@ -9,14 +9,26 @@ fn run(t: Transform, doc: Value) -> (Value, Report) {
 
 #[test]
 fn downgrade_version_only_touches_3_1() {
-    assert_eq!(run(downgrade_version, json!({"openapi": "3.1.0"})).0["openapi"], "3.0.3");
-    assert_eq!(run(downgrade_version, json!({"openapi": "3.0.1"})).0["openapi"], "3.0.1");
+    assert_eq!(
+        run(downgrade_version, json!({"openapi": "3.1.0"})).0["openapi"],
+        "3.0.3"
+    );
+    assert_eq!(
+        run(downgrade_version, json!({"openapi": "3.0.1"})).0["openapi"],
+        "3.0.1"
+    );
 }
 
 #[test]
 fn const_becomes_single_value_enum() {
-    let (doc, _) = run(const_to_enum, json!({"properties": {"event": {"type": "string", "const": "log"}}}));
-    assert_eq!(doc["properties"]["event"], json!({"type": "string", "enum": ["log"]}));
+    let (doc, _) = run(
+        const_to_enum,
+        json!({"properties": {"event": {"type": "string", "const": "log"}}}),
+    );
+    assert_eq!(
+        doc["properties"]["event"],
+        json!({"type": "string", "enum": ["log"]})
+    );
 }
 
 #[test]
@@ -27,14 +39,20 @@ fn nullable_ref_sibling_is_kept_through_all_of() {
                "b": {"$ref": "#/components/schemas/T", "description": "d"},
                "c": {"$ref": "#/components/schemas/T"}}),
     );
-    assert_eq!(doc["a"], json!({"allOf": [{"$ref": "#/components/schemas/T"}], "nullable": true}));
+    assert_eq!(
+        doc["a"],
+        json!({"allOf": [{"$ref": "#/components/schemas/T"}], "nullable": true})
+    );
     assert_eq!(doc["b"], json!({"$ref": "#/components/schemas/T"}));
     assert_eq!(doc["c"], json!({"$ref": "#/components/schemas/T"}));
 }
 
 #[test]
 fn content_encoding_is_dropped() {
-    let (doc, _) = run(drop_content_encoding, json!({"png": {"type": "string", "contentEncoding": "base64"}}));
+    let (doc, _) = run(
+        drop_content_encoding,
+        json!({"png": {"type": "string", "contentEncoding": "base64"}}),
+    );
     assert_eq!(doc["png"], json!({"type": "string"}));
 }
 
@@ -72,7 +90,10 @@ fn optional_defaults_are_dropped() {
             "size": {"type": "integer", "default": 1},
             "fill_rate": {"type": "integer", "default": 10}}}),
     );
-    assert_eq!(doc["properties"]["size"]["default"], 1, "a required default stays");
+    assert_eq!(
+        doc["properties"]["size"]["default"], 1,
+        "a required default stays"
+    );
     assert!(doc["properties"]["fill_rate"].get("default").is_none());
 }
 
@@ -93,8 +114,18 @@ fn untagged_object_unions_are_merged() {
     );
     let config = &doc["components"]["schemas"]["P"]["properties"]["config"];
     assert!(config.get("oneOf").is_none());
-    assert_eq!(config["properties"].as_object().unwrap().keys().collect::<Vec<_>>(), ["country", "host"]);
-    assert!(config.get("required").is_none(), "every merged property is optional");
+    assert_eq!(
+        config["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        ["country", "host"]
+    );
+    assert!(
+        config.get("required").is_none(),
+        "every merged property is optional"
+    );
     // A tagged union is left alone.
     assert!(doc["components"]["schemas"]["T"]["properties"]["ev"]["oneOf"].is_array());
 }
@@ -109,9 +140,17 @@ fn inline_error_body_is_hoisted() {
         }}}}}),
     );
     let r = &doc["paths"]["/x"]["post"]["responses"];
-    assert_eq!(r["409"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/PostXStatus409");
-    assert_eq!(r["201"]["content"]["application/json"]["schema"], json!({"type": "object"}));
-    assert!(doc["components"]["schemas"]["PostXStatus409"]["properties"]["existing_id"].is_object());
+    assert_eq!(
+        r["409"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/PostXStatus409"
+    );
+    assert_eq!(
+        r["201"]["content"]["application/json"]["schema"],
+        json!({"type": "object"})
+    );
+    assert!(
+        doc["components"]["schemas"]["PostXStatus409"]["properties"]["existing_id"].is_object()
+    );
 }
 
 fn union_doc() -> Value {
@@ -129,7 +168,12 @@ fn tagged_union_becomes_open() {
     let (doc, report) = run(open_unions, union_doc());
     assert_eq!(
         report.open_unions,
-        vec![OpenUnion { name: "Ev".into(), known: "EvKnown".into(), tag: "event".into(), tags: vec!["a".into(), "b".into()] }]
+        vec![OpenUnion {
+            name: "Ev".into(),
+            known: "EvKnown".into(),
+            tag: "event".into(),
+            tags: vec!["a".into(), "b".into()]
+        }]
     );
     let s = &doc["components"]["schemas"];
     assert_eq!(s["Ev"]["x-kernel-open-union"], "EvKnown");
@@ -157,8 +201,21 @@ fn enums_are_hoisted_and_listed() {
         ]}}}}),
     );
     let names: Vec<&str> = report.open_enums.iter().map(|e| e.name.as_str()).collect();
-    assert_eq!(names, ["Mfa", "ConnFlowStep", "ConnTag", "ConnKindsItem", "ConnDataReason", "GetBStatus"]);
-    assert_eq!(report.open_enums[1].values, ["DISCOVERING", "AWAITING_INPUT"]);
+    assert_eq!(
+        names,
+        [
+            "Mfa",
+            "ConnFlowStep",
+            "ConnTag",
+            "ConnKindsItem",
+            "ConnDataReason",
+            "GetBStatus"
+        ]
+    );
+    assert_eq!(
+        report.open_enums[1].values,
+        ["DISCOVERING", "AWAITING_INPUT"]
+    );
     let s = &doc["components"]["schemas"];
     // The nullable inline enum stays nullable at its use site.
     assert_eq!(
@@ -167,10 +224,22 @@ fn enums_are_hoisted_and_listed() {
     );
     assert!(s["ConnFlowStep"].get("nullable").is_none());
     // A single-value enum that tags no union is opened too.
-    assert_eq!(s["Conn"]["properties"]["tag"]["$ref"], "#/components/schemas/ConnTag");
-    assert_eq!(s["Conn"]["properties"]["kinds"]["items"]["$ref"], "#/components/schemas/ConnKindsItem");
-    assert_eq!(doc["paths"]["/b"]["get"]["parameters"][0]["schema"]["$ref"], "#/components/schemas/GetBStatus");
-    assert_eq!(s["Conn"]["properties"]["data"]["properties"]["reason"]["$ref"], "#/components/schemas/ConnDataReason");
+    assert_eq!(
+        s["Conn"]["properties"]["tag"]["$ref"],
+        "#/components/schemas/ConnTag"
+    );
+    assert_eq!(
+        s["Conn"]["properties"]["kinds"]["items"]["$ref"],
+        "#/components/schemas/ConnKindsItem"
+    );
+    assert_eq!(
+        doc["paths"]["/b"]["get"]["parameters"][0]["schema"]["$ref"],
+        "#/components/schemas/GetBStatus"
+    );
+    assert_eq!(
+        s["Conn"]["properties"]["data"]["properties"]["reason"]["$ref"],
+        "#/components/schemas/ConnDataReason"
+    );
 }
 
 #[test]
@@ -183,7 +252,10 @@ fn union_tags_stay_closed() {
     // The tag of each variant is still an inline single-value enum.
     assert_eq!(s["A"]["properties"]["event"]["enum"], json!(["a"]));
     assert_eq!(s["B"]["properties"]["event"]["enum"], json!(["b"]));
-    assert!(report.open_enums.iter().all(|e| e.name != "AEvent" && e.name != "BEvent"));
+    assert!(report
+        .open_enums
+        .iter()
+        .all(|e| e.name != "AEvent" && e.name != "BEvent"));
 }
 
 #[test]
@@ -218,13 +290,26 @@ fn one_response_body_is_kept() {
         }}),
     );
     let keys = |p: &str, m: &str| -> Vec<String> {
-        doc["paths"][p][m]["responses"].as_object().unwrap().keys().cloned().collect()
+        doc["paths"][p][m]["responses"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
     };
     assert_eq!(keys("/acquire", "post"), ["200"]);
     assert_eq!(keys("/replay", "get"), ["200"]);
     assert_eq!(keys("/del", "delete"), ["204"]);
-    assert!(report.dropped_responses.contains(&DroppedResponse { id: "acq".into(), status: "204".into(), schema: None }));
-    assert!(report.dropped_responses.contains(&DroppedResponse { id: "rep".into(), status: "202".into(), schema: None }));
+    assert!(report.dropped_responses.contains(&DroppedResponse {
+        id: "acq".into(),
+        status: "204".into(),
+        schema: None
+    }));
+    assert!(report.dropped_responses.contains(&DroppedResponse {
+        id: "rep".into(),
+        status: "202".into(),
+        schema: None
+    }));
 }
 
 #[test]
@@ -241,10 +326,22 @@ fn vendored_spec_normalizes() {
     assert!(!text.contains("\"additionalProperties\":false"));
     assert_eq!(report.hand_written.len(), 5);
     // Every operation is either still in progenitor's input or hand-written.
-    assert_eq!(operations(&doc).len() + report.hand_written.len(), ops.len());
-    assert!(report.open_enums.iter().any(|e| e.name == "ManagedAuthFlowStep"));
-    assert!(report.open_unions.iter().any(|u| u.name == "ManagedAuthEvent" && u.tag == "event"));
-    assert!(report.open_unions.iter().any(|u| u.name == "BrowserTelemetryEvent" && u.tag == "type"));
+    assert_eq!(
+        operations(&doc).len() + report.hand_written.len(),
+        ops.len()
+    );
+    assert!(report
+        .open_enums
+        .iter()
+        .any(|e| e.name == "ManagedAuthFlowStep"));
+    assert!(report
+        .open_unions
+        .iter()
+        .any(|u| u.name == "ManagedAuthEvent" && u.tag == "event"));
+    assert!(report
+        .open_unions
+        .iter()
+        .any(|u| u.name == "BrowserTelemetryEvent" && u.tag == "type"));
     // The inline 409 body of POST /auth/connections got a name.
     assert!(doc["components"]["schemas"]["PostAuthConnectionsStatus409"].is_object());
 }

@@ -56,7 +56,9 @@ impl Hooks {
 
 impl std::fmt::Debug for Hooks {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Hooks").field("exec", &self.exec.is_some()).finish()
+        f.debug_struct("Hooks")
+            .field("exec", &self.exec.is_some())
+            .finish()
     }
 }
 
@@ -67,8 +69,15 @@ impl progenitor_client::ClientHooks<Hooks> for Client {
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         match &progenitor_client::ClientInfo::inner(self).exec {
-            Some(exec) => exec.exec(progenitor_client::ClientInfo::client(self), request, info).await,
-            None => progenitor_client::ClientInfo::client(self).execute(request).await,
+            Some(exec) => {
+                exec.exec(progenitor_client::ClientInfo::client(self), request, info)
+                    .await
+            }
+            None => {
+                progenitor_client::ClientInfo::client(self)
+                    .execute(request)
+                    .await
+            }
         }
     }
 }
@@ -121,5 +130,7 @@ pub const OPERATIONS: &[Operation] = include!(concat!(env!("OUT_DIR"), "/operati
 /// The operation with this `operationId` or method name (what
 /// `OperationInfo::operation_id` carries).
 pub fn operation(id: &str) -> Option<&'static Operation> {
-    OPERATIONS.iter().find(|op| op.method_name == id || op.id == id)
+    OPERATIONS
+        .iter()
+        .find(|op| op.method_name == id || op.id == id)
 }

@@ -7,7 +7,9 @@
 //! a file or a stream and is never buffered here.
 
 use crate::{types, Client};
-use progenitor_client::{encode_path, ClientHooks, ClientInfo, Error, OperationInfo, ResponseValue};
+use progenitor_client::{
+    encode_path, ClientHooks, ClientInfo, Error, OperationInfo, ResponseValue,
+};
 use reqwest::multipart::{Form, Part};
 use std::collections::BTreeMap;
 
@@ -45,13 +47,20 @@ impl DeploymentForm {
     fn into_form(self) -> Result<Form, String> {
         let mut form = Form::new();
         match self.code {
-            DeploymentCode::Zip { file, entrypoint_rel_path } => {
-                form = form.part("file", file).text("entrypoint_rel_path", entrypoint_rel_path);
+            DeploymentCode::Zip {
+                file,
+                entrypoint_rel_path,
+            } => {
+                form = form
+                    .part("file", file)
+                    .text("entrypoint_rel_path", entrypoint_rel_path);
             }
             DeploymentCode::Source(source) => {
                 // The spec's `encoding.source.contentType: application/json`.
                 let json = serde_json::to_vec(&source).map_err(|e| e.to_string())?;
-                let part = Part::bytes(json).mime_str("application/json").map_err(|e| e.to_string())?;
+                let part = Part::bytes(json)
+                    .mime_str("application/json")
+                    .map_err(|e| e.to_string())?;
                 form = form.part("source", part);
             }
         }
@@ -115,7 +124,9 @@ impl Client {
                 .text(format!("extensions[{index}][name]"), name);
         }
         let path = format!("/browsers/{}/extensions", encode_path(id));
-        let response = self.send_multipart("upload_extensions_to_browser", path, form).await?;
+        let response = self
+            .send_multipart("upload_extensions_to_browser", path, form)
+            .await?;
         Ok(ResponseValue::empty(response))
     }
 
@@ -147,7 +158,9 @@ impl Client {
         dest_path: &str,
         zip_file: Part,
     ) -> Result<ResponseValue<()>, Error<()>> {
-        let form = Form::new().part("zip_file", zip_file).text("dest_path", dest_path.to_string());
+        let form = Form::new()
+            .part("zip_file", zip_file)
+            .text("dest_path", dest_path.to_string());
         let path = format!("/browsers/{}/fs/upload_zip", encode_path(id));
         let response = self.send_multipart("upload_zip", path, form).await?;
         Ok(ResponseValue::empty(response))
@@ -164,7 +177,9 @@ impl Client {
         if let Some(name) = name {
             form = form.text("name", name.to_string());
         }
-        let response = self.send_multipart("post_extensions", "/extensions".into(), form).await?;
+        let response = self
+            .send_multipart("post_extensions", "/extensions".into(), form)
+            .await?;
         ResponseValue::from_response(response).await
     }
 
@@ -174,7 +189,9 @@ impl Client {
         body: DeploymentForm,
     ) -> Result<ResponseValue<types::Deployment>, Error<()>> {
         let form = body.into_form().map_err(Error::InvalidRequest)?;
-        let response = self.send_multipart("post_deployments", "/deployments".into(), form).await?;
+        let response = self
+            .send_multipart("post_deployments", "/deployments".into(), form)
+            .await?;
         ResponseValue::from_response(response).await
     }
 }

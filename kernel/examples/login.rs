@@ -17,12 +17,15 @@
 
 mod common;
 
-use kernel::auth::{legacy::LegacyFlow, Answer, CredentialAnswers, FlowState, InputRequest, LoginHandler, Outcome};
+use kernel::auth::{
+    legacy::LegacyFlow, Answer, CredentialAnswers, FlowState, InputRequest, LoginHandler, Outcome,
+};
 use kernel::types;
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: login --domain DOMAIN --profile NAME [--value FIELD=VALUE]... [--credential NAME] \
+const USAGE: &str =
+    "usage: login --domain DOMAIN --profile NAME [--value FIELD=VALUE]... [--credential NAME] \
 [--totp-secret BASE32] [--mfa TYPE] [--sso PROVIDER] [--legacy]";
 
 #[derive(Debug, Default)]
@@ -46,7 +49,9 @@ fn parse(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
             "--profile" => args.profile = value("--profile")?,
             "--value" => {
                 let pair = value("--value")?;
-                let (field, v) = pair.split_once('=').ok_or_else(|| format!("--value expects FIELD=VALUE, got {pair:?}"))?;
+                let (field, v) = pair
+                    .split_once('=')
+                    .ok_or_else(|| format!("--value expects FIELD=VALUE, got {pair:?}"))?;
                 args.values.push((field.to_string(), v.to_string()));
             }
             "--credential" => args.credential = Some(value("--credential")?),
@@ -71,7 +76,10 @@ fn ask(prompt: &str) -> kernel::Result<String> {
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     if line.is_empty() {
-        return Err(kernel::Error::InvalidRequest(format!("no answer on stdin for {:?}", prompt.trim_end())));
+        return Err(kernel::Error::InvalidRequest(format!(
+            "no answer on stdin for {:?}",
+            prompt.trim_end()
+        )));
     }
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
@@ -89,8 +97,15 @@ impl LoginHandler for Cli {
         self.answers.on_input(request).await
     }
 
-    async fn on_external_action(&mut self, message: Option<&str>, _: &InputRequest) -> kernel::Result<Option<Answer>> {
-        eprintln!("waiting: {}", message.unwrap_or("complete the action outside the browser"));
+    async fn on_external_action(
+        &mut self,
+        message: Option<&str>,
+        _: &InputRequest,
+    ) -> kernel::Result<Option<Answer>> {
+        eprintln!(
+            "waiting: {}",
+            message.unwrap_or("complete the action outside the browser")
+        );
         Ok(None)
     }
 
@@ -102,7 +117,9 @@ impl LoginHandler for Cli {
 fn handler(args: &Args, kernel: &kernel::Kernel) -> kernel::Result<Cli> {
     let mut answers = CredentialAnswers::new()
         .values(args.values.iter().cloned())
-        .on_missing(|field: &types::DiscoveredField| ask(&format!("{} ({}): ", field.name, field.type_)))
+        .on_missing(|field: &types::DiscoveredField| {
+            ask(&format!("{} ({}): ", field.name, field.type_))
+        })
         .on_mfa_choice(|options: &Vec<types::MfaOption>| {
             let types: Vec<&str> = options.iter().map(|o| o.type_.as_str()).collect();
             ask(&format!("mfa ({}): ", types.join(", ")))
@@ -147,7 +164,12 @@ fn fail(code: &str, message: &str) -> ExitCode {
 fn fail_with(e: &kernel::Error) -> ExitCode {
     use kernel::Error as E;
     let (code, message) = match e {
-        E::Api(api) => (api.code.clone().unwrap_or_else(|| api.status.as_u16().to_string()), api.message.clone()),
+        E::Api(api) => (
+            api.code
+                .clone()
+                .unwrap_or_else(|| api.status.as_u16().to_string()),
+            api.message.clone(),
+        ),
         E::InvalidRequest(why) => ("invalid_request".into(), why.clone()),
         E::Timeout(why) => ("timeout".into(), why.clone()),
         E::Config(why) => ("config".into(), why.clone()),
@@ -174,7 +196,10 @@ async fn main() -> ExitCode {
         Err(e) => return fail("config", &e.to_string()),
     };
     if let Some(fake) = &connected.fake {
-        eprintln!("no KERNEL_API_KEY: using the embedded fake Kernel at {}", fake.base_url());
+        eprintln!(
+            "no KERNEL_API_KEY: using the embedded fake Kernel at {}",
+            fake.base_url()
+        );
     }
     let kernel = &connected.kernel;
     let mut cli = match handler(&args, kernel) {
@@ -194,13 +219,21 @@ async fn main() -> ExitCode {
             Err(e) => fail_with(&e),
         };
     }
-    let credential = args.credential.as_ref().map(|name| types::CredentialReference {
-        name: Some(name.clone()),
-        auto: None,
-        path: None,
-        provider: None,
-    });
-    match kernel.auth().connections().ensure_logged_in(&args.domain, &args.profile, credential, &mut cli).await {
+    let credential = args
+        .credential
+        .as_ref()
+        .map(|name| types::CredentialReference {
+            name: Some(name.clone()),
+            auto: None,
+            path: None,
+            provider: None,
+        });
+    match kernel
+        .auth()
+        .connections()
+        .ensure_logged_in(&args.domain, &args.profile, credential, &mut cli)
+        .await
+    {
         Ok(outcome) => report(outcome),
         Err(e) => fail_with(&e),
     }

@@ -33,19 +33,29 @@ impl LoginHandler for Progress {
     }
 
     async fn on_state(&mut self, state: &FlowState) {
-        println!("   [{:>4.1}s] {}", self.started.elapsed().as_secs_f64(), state.name());
+        println!(
+            "   [{:>4.1}s] {}",
+            self.started.elapsed().as_secs_f64(),
+            state.name()
+        );
     }
 }
 
 fn env_or(name: &str, default: &str) -> String {
-    std::env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_string())
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| default.to_string())
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let connected = common::connect().await?;
     match &connected.fake {
-        Some(fake) => println!("No KERNEL_API_KEY: using the embedded fake Kernel at {}", fake.base_url()),
+        Some(fake) => println!(
+            "No KERNEL_API_KEY: using the embedded fake Kernel at {}",
+            fake.base_url()
+        ),
         None => println!("Using the Kernel API at {}", connected.kernel.base_url()),
     }
     let kernel = connected.kernel;
@@ -66,20 +76,31 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             types::CreateCredentialRequest::builder()
                 .name(credential_name.clone())
                 .domain(domain.clone())
-                .values([("username".to_string(), username.clone()), ("password".to_string(), password.clone())]
+                .values(
+                    [
+                        ("username".to_string(), username.clone()),
+                        ("password".to_string(), password.clone()),
+                    ]
                     .into_iter()
-                    .collect::<std::collections::HashMap<_, _>>())
+                    .collect::<std::collections::HashMap<_, _>>(),
+                )
                 .totp_secret(totp_secret.clone()),
         )
         .send()
         .await?;
-    println!("1. Created credential {:?} for {} (TOTP secret stored)", credential.name, credential.domain);
+    println!(
+        "1. Created credential {:?} for {} (TOTP secret stored)",
+        credential.name, credential.domain
+    );
 
     // 2 + 3. An auth connection for the site, logged in by the state machine:
     //    no polling loop, no input from the person running this.
     println!("2. Logging profile {profile:?} in to {domain}:");
     let mut handler = Progress {
-        answers: CredentialAnswers::new().value("username", username).value("password", password).totp_secret(&totp_secret)?,
+        answers: CredentialAnswers::new()
+            .value("username", username)
+            .value("password", password)
+            .totp_secret(&totp_secret)?,
         started: Instant::now(),
     };
     let reference = types::CredentialReference::builder().name(credential_name.clone());
@@ -92,24 +113,41 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Outcome::Success(connection) => connection,
         other => return Err(format!("login did not succeed: {other:?}").into()),
     };
-    println!("3. Logged in: connection {} is {}", connection.id, connection.status);
+    println!(
+        "3. Logged in: connection {} is {}",
+        connection.id, connection.status
+    );
 
     // 4. A browser with the logged-in profile.
     let profile_ref = types::BrowserProfile::try_from(
-        types::BrowserProfile::builder().name(Some(types::BrowserProfileName::try_from(profile.as_str())?)),
+        types::BrowserProfile::builder()
+            .name(Some(types::BrowserProfileName::try_from(profile.as_str())?)),
     )?;
     // Telemetry on, all categories.
-    let telemetry_config = types::BrowserTelemetryConfig::try_from(types::BrowserTelemetryConfig::builder())?;
+    let telemetry_config =
+        types::BrowserTelemetryConfig::try_from(types::BrowserTelemetryConfig::builder())?;
     let browser = kernel
         .browsers()
         .create()
-        .body_map(|b| b.profile(Some(profile_ref)).telemetry(Some(telemetry_config)))
+        .body_map(|b| {
+            b.profile(Some(profile_ref))
+                .telemetry(Some(telemetry_config))
+        })
         .send()
         .await?;
-    println!("4. Created browser {} with profile {profile:?}", browser.session_id);
+    println!(
+        "4. Created browser {} with profile {profile:?}",
+        browser.session_id
+    );
 
     // 5. List browsers through the paginating stream.
-    let browsers: Vec<types::Browser> = kernel.browsers().list().limit(10).items().try_collect().await?;
+    let browsers: Vec<types::Browser> = kernel
+        .browsers()
+        .list()
+        .limit(10)
+        .items()
+        .try_collect()
+        .await?;
     println!("5. Listed {} browser(s) across all pages", browsers.len());
 
     // 6. Follow a few telemetry events.
@@ -120,9 +158,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         match tokio::time::timeout(Duration::from_secs(10), telemetry.next()).await {
             Ok(Some(Ok(Telemetry::Event(event)))) => {
                 seen += 1;
-                println!("   seq {} {}", event.seq, event.event.tag().unwrap_or_default());
+                println!(
+                    "   seq {} {}",
+                    event.seq,
+                    event.event.tag().unwrap_or_default()
+                );
             }
-            Ok(Some(Ok(Telemetry::Gap { from, to }))) => println!("   (server skipped seq {from}..={to})"),
+            Ok(Some(Ok(Telemetry::Gap { from, to }))) => {
+                println!("   (server skipped seq {from}..={to})")
+            }
             Ok(Some(Err(e))) => return Err(e.into()),
             Ok(None) => break,
             Err(_) => {
@@ -136,6 +180,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 7. Clean up.
     kernel.browsers().delete(&browser.session_id).send().await?;
     kernel.credentials().delete(&credential_name).send().await?;
-    println!("7. Deleted browser {} and credential {credential_name:?}. Done.", browser.session_id);
+    println!(
+        "7. Deleted browser {} and credential {credential_name:?}. Done.",
+        browser.session_id
+    );
     Ok(())
 }

@@ -30,7 +30,9 @@ async fn main() -> ExitCode {
             extra => return usage(&format!("unexpected argument {extra:?}")),
         }
     }
-    let Some(browser) = browser else { return usage("BROWSER_ID is required") };
+    let Some(browser) = browser else {
+        return usage("BROWSER_ID is required");
+    };
     let kernel = match kernel::Kernel::from_env() {
         Ok(kernel) => kernel,
         Err(e) => {
@@ -46,13 +48,18 @@ async fn main() -> ExitCode {
             Some(Ok(Telemetry::Event(event))) => {
                 let kind = event.event.tag().unwrap_or_else(|| "unknown".into());
                 let mut out = stdout.lock();
-                if writeln!(out, "{} {kind}", event.seq).and_then(|_| out.flush()).is_err() {
+                if writeln!(out, "{} {kind}", event.seq)
+                    .and_then(|_| out.flush())
+                    .is_err()
+                {
                     // stdout closed (e.g. piped into `head`): stop quietly.
                     return ExitCode::SUCCESS;
                 }
                 printed += 1;
             }
-            Some(Ok(Telemetry::Gap { from, to })) => eprintln!("gap: the server skipped seq {from}..={to}"),
+            Some(Ok(Telemetry::Gap { from, to })) => {
+                eprintln!("gap: the server skipped seq {from}..={to}")
+            }
             Some(Err(e)) => {
                 eprintln!("error: {e}");
                 return ExitCode::from(1);

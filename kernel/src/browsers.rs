@@ -5,8 +5,8 @@ use crate::download::{readiness, Download, Readiness};
 use crate::error::Result;
 use crate::sse::{self, connector, EventStream, ProcessOutput, Telemetry};
 use crate::sys::{builder, types};
-use crate::Kernel;
 use crate::upload::Upload;
+use crate::Kernel;
 
 /// Browser sessions (`Browsers` tag).
 #[derive(Clone, Copy, Debug)]
@@ -56,17 +56,27 @@ pub struct BrowserReplays<'a> {
 impl<'a> BrowserReplays<'a> {
     /// List browser session replays: `GET /browsers/{id}/replays` (`listBrowsersReplays`).
     pub fn list(&self) -> builder::ListBrowsersReplays<'a> {
-        self.kernel.sys().list_browsers_replays().id(self.id.clone())
+        self.kernel
+            .sys()
+            .list_browsers_replays()
+            .id(self.id.clone())
     }
 
     /// Start a browser session replay recording: `POST /browsers/{id}/replays` (`startBrowserReplayRecording`).
     pub fn start(&self) -> builder::StartBrowserReplayRecording<'a> {
-        self.kernel.sys().start_browser_replay_recording().id(self.id.clone())
+        self.kernel
+            .sys()
+            .start_browser_replay_recording()
+            .id(self.id.clone())
     }
 
     /// Stop a browser session replay recording: `POST /browsers/{id}/replays/{replay_id}/stop` (`stopBrowserReplayRecording`).
     pub fn stop(&self, replay_id: &str) -> builder::StopBrowserReplayRecording<'a> {
-        self.kernel.sys().stop_browser_replay_recording().id(self.id.clone()).replay_id(replay_id)
+        self.kernel
+            .sys()
+            .stop_browser_replay_recording()
+            .id(self.id.clone())
+            .replay_id(replay_id)
     }
 }
 
@@ -120,7 +130,10 @@ impl<'a> Computer<'a> {
 
     /// Execute a batch of computer actions sequentially: `POST /browsers/{id}/computer/batch` (`batchComputerAction`).
     pub fn batch(&self) -> builder::BatchComputerAction<'a> {
-        self.kernel.sys().batch_computer_action().id(self.id.clone())
+        self.kernel
+            .sys()
+            .batch_computer_action()
+            .id(self.id.clone())
     }
 
     /// Get the current mouse cursor position on the browser instance: `POST /browsers/{id}/computer/get_mouse_position` (`getMousePosition`).
@@ -199,7 +212,11 @@ impl<'a> Filesystem<'a> {
 
     /// Stop watching a directory: `DELETE /browsers/{id}/fs/watch/{watch_id}` (`stopFsWatch`).
     pub fn stop_watch(&self, watch_id: &str) -> builder::StopFsWatch<'a> {
-        self.kernel.sys().stop_fs_watch().id(self.id.clone()).watch_id(watch_id)
+        self.kernel
+            .sys()
+            .stop_fs_watch()
+            .id(self.id.clone())
+            .watch_id(watch_id)
     }
 
     /// Download a directory as a ZIP archive: `GET /browsers/{id}/fs/download_dir_zip` (`downloadDirZip`).
@@ -228,22 +245,38 @@ impl<'a> Processes<'a> {
 
     /// Get process status: `GET /browsers/{id}/process/{process_id}/status` (`processStatus`).
     pub fn status(&self, process_id: &str) -> builder::ProcessStatus<'a> {
-        self.kernel.sys().process_status().id(self.id.clone()).process_id(process_id)
+        self.kernel
+            .sys()
+            .process_status()
+            .id(self.id.clone())
+            .process_id(process_id)
     }
 
     /// Write to process stdin: `POST /browsers/{id}/process/{process_id}/stdin` (`processStdin`).
     pub fn stdin(&self, process_id: &str) -> builder::ProcessStdin<'a> {
-        self.kernel.sys().process_stdin().id(self.id.clone()).process_id(process_id)
+        self.kernel
+            .sys()
+            .process_stdin()
+            .id(self.id.clone())
+            .process_id(process_id)
     }
 
     /// Send signal to process: `POST /browsers/{id}/process/{process_id}/kill` (`processKill`).
     pub fn kill(&self, process_id: &str) -> builder::ProcessKill<'a> {
-        self.kernel.sys().process_kill().id(self.id.clone()).process_id(process_id)
+        self.kernel
+            .sys()
+            .process_kill()
+            .id(self.id.clone())
+            .process_id(process_id)
     }
 
     /// Resize a PTY-backed process terminal: `POST /browsers/{id}/process/{process_id}/resize` (`processResize`).
     pub fn resize(&self, process_id: &str) -> builder::ProcessResize<'a> {
-        self.kernel.sys().process_resize().id(self.id.clone()).process_id(process_id)
+        self.kernel
+            .sys()
+            .process_resize()
+            .id(self.id.clone())
+            .process_id(process_id)
     }
 }
 
@@ -257,41 +290,69 @@ pub struct Playwright<'a> {
 impl<'a> Playwright<'a> {
     /// Execute Playwright/TypeScript code against the browser: `POST /browsers/{id}/playwright/execute` (`executePlaywrightCode`).
     pub fn execute(&self) -> builder::ExecutePlaywrightCode<'a> {
-        self.kernel.sys().execute_playwright_code().id(self.id.clone())
+        self.kernel
+            .sys()
+            .execute_playwright_code()
+            .id(self.id.clone())
     }
 }
 
 impl<'a> Browsers<'a> {
     /// Video replays of browser `id`.
     pub fn replays(&self, id: &str) -> BrowserReplays<'a> {
-        BrowserReplays { kernel: self.kernel, id: id.to_string() }
+        BrowserReplays {
+            kernel: self.kernel,
+            id: id.to_string(),
+        }
     }
 
     /// Mouse, keyboard, screen and clipboard of browser `id`.
     pub fn computer(&self, id: &str) -> Computer<'a> {
-        Computer { kernel: self.kernel, id: id.to_string() }
+        Computer {
+            kernel: self.kernel,
+            id: id.to_string(),
+        }
     }
 
     /// The filesystem of browser `id`.
     pub fn fs(&self, id: &str) -> Filesystem<'a> {
-        Filesystem { kernel: self.kernel, id: id.to_string() }
+        Filesystem {
+            kernel: self.kernel,
+            id: id.to_string(),
+        }
     }
 
     /// Processes on browser `id`.
     pub fn process(&self, id: &str) -> Processes<'a> {
-        Processes { kernel: self.kernel, id: id.to_string() }
+        Processes {
+            kernel: self.kernel,
+            id: id.to_string(),
+        }
     }
 
     /// Playwright execution on browser `id`.
     pub fn playwright(&self, id: &str) -> Playwright<'a> {
-        Playwright { kernel: self.kernel, id: id.to_string() }
+        Playwright {
+            kernel: self.kernel,
+            id: id.to_string(),
+        }
     }
 
     /// Uploads and activates unpacked extensions (`uploadExtensionsToBrowser`):
     /// each item is the folder name and a zip of the extension.
-    pub async fn upload_extensions(&self, id: &str, extensions: Vec<(String, Upload)>) -> Result<()> {
-        let parts = extensions.into_iter().map(|(name, zip)| (name, zip.into_part())).collect();
-        self.kernel.sys().upload_extensions_to_browser(id, parts).await?;
+    pub async fn upload_extensions(
+        &self,
+        id: &str,
+        extensions: Vec<(String, Upload)>,
+    ) -> Result<()> {
+        let parts = extensions
+            .into_iter()
+            .map(|(name, zip)| (name, zip.into_part()))
+            .collect();
+        self.kernel
+            .sys()
+            .upload_extensions_to_browser(id, parts)
+            .await?;
         Ok(())
     }
 }
@@ -353,7 +414,14 @@ impl BrowserReplays<'_> {
     /// Downloads replay `replay_id` as MP4 (`getBrowsersReplaysById`), or
     /// [`Readiness::NotReady`] while it is still being processed (202).
     pub async fn download(&self, replay_id: &str) -> Result<Readiness<Download>> {
-        let result = self.kernel.sys().get_browsers_replays_by_id().id(self.id.clone()).replay_id(replay_id).send().await;
+        let result = self
+            .kernel
+            .sys()
+            .get_browsers_replays_by_id()
+            .id(self.id.clone())
+            .replay_id(replay_id)
+            .send()
+            .await;
         readiness(result, &crate::retry::RetryPolicy::default())
     }
 }
@@ -366,7 +434,13 @@ impl Processes<'_> {
         let (id, process_id) = (self.id.clone(), process_id.to_string());
         let connect = connector(move |_| {
             let (sys, id, process_id) = (sys.clone(), id.clone(), process_id.clone());
-            async move { sys.process_stdout_stream().id(id).process_id(process_id).send().await }
+            async move {
+                sys.process_stdout_stream()
+                    .id(id)
+                    .process_id(process_id)
+                    .send()
+                    .await
+            }
         });
         sse::process_output(self.kernel.engine(connect, false, false))
     }
@@ -379,7 +453,13 @@ impl Filesystem<'_> {
         let (id, watch_id) = (self.id.clone(), watch_id.to_string());
         let connect = connector(move |_| {
             let (sys, id, watch_id) = (sys.clone(), id.clone(), watch_id.clone());
-            async move { sys.stream_fs_events().id(id).watch_id(watch_id).send().await }
+            async move {
+                sys.stream_fs_events()
+                    .id(id)
+                    .watch_id(watch_id)
+                    .send()
+                    .await
+            }
         });
         sse::typed(self.kernel.engine(connect, false, false), false)
     }
@@ -387,7 +467,10 @@ impl Filesystem<'_> {
     /// Uploads files (`uploadFiles`): each item is an absolute destination
     /// path and the content.
     pub async fn upload(&self, files: Vec<(String, Upload)>) -> Result<()> {
-        let parts = files.into_iter().map(|(dest, file)| (dest, file.into_part())).collect();
+        let parts = files
+            .into_iter()
+            .map(|(dest, file)| (dest, file.into_part()))
+            .collect();
         self.kernel.sys().upload_files(&self.id, parts).await?;
         Ok(())
     }
@@ -395,7 +478,10 @@ impl Filesystem<'_> {
     /// Uploads a zip and extracts it into the absolute directory `dest_path`
     /// (`uploadZip`).
     pub async fn upload_zip(&self, dest_path: &str, zip: Upload) -> Result<()> {
-        self.kernel.sys().upload_zip(&self.id, dest_path, zip.into_part()).await?;
+        self.kernel
+            .sys()
+            .upload_zip(&self.id, dest_path, zip.into_part())
+            .await?;
         Ok(())
     }
 }

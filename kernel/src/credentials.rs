@@ -22,22 +22,34 @@ impl<'a> Credentials<'a> {
 
     /// Get credential by ID or name: `GET /credentials/{id_or_name}` (`getCredentialByIdOrName`).
     pub fn get(&self, id_or_name: &str) -> builder::GetCredentialByIdOrName<'a> {
-        self.kernel.sys().get_credential_by_id_or_name().id_or_name(id_or_name)
+        self.kernel
+            .sys()
+            .get_credential_by_id_or_name()
+            .id_or_name(id_or_name)
     }
 
     /// Update credential: `PATCH /credentials/{id_or_name}` (`patchCredentialByIdOrName`).
     pub fn update(&self, id_or_name: &str) -> builder::PatchCredentialByIdOrName<'a> {
-        self.kernel.sys().patch_credential_by_id_or_name().id_or_name(id_or_name)
+        self.kernel
+            .sys()
+            .patch_credential_by_id_or_name()
+            .id_or_name(id_or_name)
     }
 
     /// Delete credential: `DELETE /credentials/{id_or_name}` (`deleteCredentialByIdOrName`).
     pub fn delete(&self, id_or_name: &str) -> builder::DeleteCredentialByIdOrName<'a> {
-        self.kernel.sys().delete_credential_by_id_or_name().id_or_name(id_or_name)
+        self.kernel
+            .sys()
+            .delete_credential_by_id_or_name()
+            .id_or_name(id_or_name)
     }
 
     /// Generate TOTP code: `GET /credentials/{id_or_name}/totp-code` (`getCredentialTotpCodeByIdOrName`).
     pub fn totp_code(&self, id_or_name: &str) -> builder::GetCredentialTotpCodeByIdOrName<'a> {
-        self.kernel.sys().get_credential_totp_code_by_id_or_name().id_or_name(id_or_name)
+        self.kernel
+            .sys()
+            .get_credential_totp_code_by_id_or_name()
+            .id_or_name(id_or_name)
     }
 }
 

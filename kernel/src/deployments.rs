@@ -42,7 +42,10 @@ impl<'a> Deployments<'a> {
 
 impl Deployments<'_> {
     /// Deploys an app from a zip or a source (`postDeployments`).
-    pub async fn create(&self, form: crate::sys::multipart::DeploymentForm) -> Result<types::Deployment> {
+    pub async fn create(
+        &self,
+        form: crate::sys::multipart::DeploymentForm,
+    ) -> Result<types::Deployment> {
         Ok(self.kernel.sys().post_deployments(form).await?.into_inner())
     }
 }
@@ -58,6 +61,9 @@ impl Deployments<'_> {
             let (sys, id) = (sys.clone(), id.clone());
             async move { sys.get_deployments_events_by_id().id(id).send().await }
         });
-        crate::sse::typed(self.kernel.engine(connect, true, false), self.kernel.stream_options().heartbeats)
+        crate::sse::typed(
+            self.kernel.engine(connect, true, false),
+            self.kernel.stream_options().heartbeats,
+        )
     }
 }

@@ -46,10 +46,17 @@ impl From<ResponseValue<ByteStream>> for Download {
                 Ok(Some(Ok(chunk))) => Some((Ok(chunk), inner)),
                 Ok(Some(Err(e))) => Some((Err(Error::from_reqwest(e)), inner)),
                 Ok(None) => None,
-                Err(_) => Some((Err(Error::Timeout(format!("no data for {READ_IDLE_TIMEOUT:?}"))), inner)),
+                Err(_) => Some((
+                    Err(Error::Timeout(format!("no data for {READ_IDLE_TIMEOUT:?}"))),
+                    inner,
+                )),
             }
         });
-        Self { stream: Box::pin(stream), content_length, content_type }
+        Self {
+            stream: Box::pin(stream),
+            content_length,
+            content_type,
+        }
     }
 }
 
@@ -75,9 +82,18 @@ impl Download {
     /// file. Returns the number of bytes written.
     pub async fn save_to(mut self, path: impl AsRef<Path>) -> Result<u64> {
         let path = path.as_ref();
-        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let name = path.file_name().ok_or_else(|| Error::InvalidRequest(format!("{} is not a file path", path.display())))?;
-        let tmp = dir.join(format!(".{}.{}.part", name.to_string_lossy(), std::process::id()));
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = path.file_name().ok_or_else(|| {
+            Error::InvalidRequest(format!("{} is not a file path", path.display()))
+        })?;
+        let tmp = dir.join(format!(
+            ".{}.{}.part",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
         let result = async {
             let mut file = tokio::fs::File::create(&tmp).await?;
             let mut written = 0u64;
@@ -88,7 +104,9 @@ impl Download {
             }
             if let Some(expected) = self.content_length {
                 if expected != written {
-                    return Err(Error::Protocol(format!("download ended after {written} of {expected} bytes")));
+                    return Err(Error::Protocol(format!(
+                        "download ended after {written} of {expected} bytes"
+                    )));
                 }
             }
             file.sync_all().await?;
@@ -123,7 +141,9 @@ pub(crate) fn readiness(
 ) -> Result<Readiness<Download>> {
     match result {
         Ok(response) => Ok(Readiness::Ready(Download::from(response))),
-        Err(progenitor_client::Error::UnexpectedResponse(response)) if response.status() == reqwest::StatusCode::ACCEPTED => {
+        Err(progenitor_client::Error::UnexpectedResponse(response))
+            if response.status() == reqwest::StatusCode::ACCEPTED =>
+        {
             let retry_after = policy.retry_after(response.headers());
             Ok(Readiness::NotReady { retry_after })
         }

@@ -78,7 +78,10 @@ impl Error {
 
     /// 401 Unauthorized or 403 Forbidden.
     pub fn is_auth(&self) -> bool {
-        matches!(self.status(), Some(StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN))
+        matches!(
+            self.status(),
+            Some(StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
+        )
     }
 
     /// A timeout.
@@ -108,7 +111,11 @@ impl fmt::Display for Error {
             Error::Config(what) => write!(f, "configuration error: {what}"),
             Error::Protocol(what) => write!(f, "protocol error: {what}"),
             Error::Io(e) => write!(f, "I/O error: {e}"),
-            Error::Event(event) => write!(f, "error event: {}: {}", event.error.code, event.error.message),
+            Error::Event(event) => write!(
+                f,
+                "error event: {}: {}",
+                event.error.code, event.error.message
+            ),
         }
     }
 }
@@ -169,7 +176,16 @@ impl ApiError {
             .and_then(|d| serde_json::from_value::<Vec<types::ErrorDetail>>(d.clone()).ok())
             .unwrap_or_default();
         let inner_error = field("inner_error").and_then(|d| serde_json::from_value(d.clone()).ok());
-        Self { status, code, message, details, inner_error, headers, body: text, json }
+        Self {
+            status,
+            code,
+            message,
+            details,
+            inner_error,
+            headers,
+            body: text,
+            json,
+        }
     }
 
     /// The body as JSON, if it was JSON.
@@ -254,7 +270,11 @@ impl DecodeError {
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot decode response at {}: {}", self.path, self.source)
+        write!(
+            f,
+            "cannot decode response at {}: {}",
+            self.path, self.source
+        )
     }
 }
 
@@ -312,7 +332,9 @@ pub(crate) fn json_path_at(body: &[u8], line: usize, column: usize) -> String {
                 }
                 if expecting_key {
                     if let Some(Frame::Object(key)) = stack.last_mut() {
-                        *key = Some(String::from_utf8_lossy(&body[start..i.min(body.len())]).into_owned());
+                        *key = Some(
+                            String::from_utf8_lossy(&body[start..i.min(body.len())]).into_owned(),
+                        );
                     }
                     expecting_key = false;
                 }
@@ -342,15 +364,23 @@ impl From<progenitor_client::Error<()>> for Error {
             E::InvalidRequest(what) => Error::InvalidRequest(what),
             E::CommunicationError(e) | E::ResponseBodyError(e) => Error::from_reqwest(e),
             E::InvalidUpgrade(e) => Error::from_reqwest(e),
-            E::InvalidResponsePayload(body, source) => Error::Decode(Box::new(DecodeError::new(body, source))),
-            E::ErrorResponse(rv) => {
-                Error::Api(Box::new(ApiError::new(rv.status(), rv.headers().clone(), b"")))
+            E::InvalidResponsePayload(body, source) => {
+                Error::Decode(Box::new(DecodeError::new(body, source)))
             }
+            E::ErrorResponse(rv) => Error::Api(Box::new(ApiError::new(
+                rv.status(),
+                rv.headers().clone(),
+                b"",
+            ))),
             E::UnexpectedResponse(response) => {
                 // The transport captured the body of every non-2xx response.
                 match response.extensions().get::<CapturedError>() {
                     Some(CapturedError(api)) => Error::Api(api.clone()),
-                    None => Error::Api(Box::new(ApiError::new(response.status(), response.headers().clone(), b""))),
+                    None => Error::Api(Box::new(ApiError::new(
+                        response.status(),
+                        response.headers().clone(),
+                        b"",
+                    ))),
                 }
             }
             E::Custom(what) => Error::InvalidRequest(what),
@@ -376,21 +406,36 @@ mod tests {
         assert_eq!(json.code.as_deref(), Some("not_found"));
         assert_eq!(json.message, "no browser");
         assert_eq!(json.details.len(), 1);
-        assert_eq!(json.inner_error.as_ref().and_then(|d| d.code.as_deref()), Some("z"));
+        assert_eq!(
+            json.inner_error.as_ref().and_then(|d| d.code.as_deref()),
+            Some("z")
+        );
 
-        let text = ApiError::new(StatusCode::BAD_GATEWAY, HeaderMap::new(), b"<html>bad gateway</html>");
+        let text = ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            HeaderMap::new(),
+            b"<html>bad gateway</html>",
+        );
         assert_eq!(text.code, None);
         assert_eq!(text.message, "<html>bad gateway</html>");
 
         let empty = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, HeaderMap::new(), b"");
         assert_eq!(empty.message, "Service Unavailable");
 
-        let wrong_shape = ApiError::new(StatusCode::BAD_REQUEST, HeaderMap::new(), br#"{"code":5,"details":"text"}"#);
+        let wrong_shape = ApiError::new(
+            StatusCode::BAD_REQUEST,
+            HeaderMap::new(),
+            br#"{"code":5,"details":"text"}"#,
+        );
         assert_eq!(wrong_shape.code, None);
         assert!(wrong_shape.details.is_empty());
         assert_eq!(wrong_shape.message, r#"{"code":5,"details":"text"}"#);
 
-        let binary = ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, HeaderMap::new(), &[0xff, 0xfe, 0x00]);
+        let binary = ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            HeaderMap::new(),
+            &[0xff, 0xfe, 0x00],
+        );
         assert_eq!(binary.status, StatusCode::INTERNAL_SERVER_ERROR);
     }
 
@@ -402,7 +447,10 @@ mod tests {
             br#"{"code":"already_exists","message":"exists","existing_id":"conn_1"}"#,
         );
         assert_eq!(e.existing_id(), Some("conn_1"));
-        assert_eq!(e.already_exists().map(|b| b.existing_id), Some("conn_1".to_string()));
+        assert_eq!(
+            e.already_exists().map(|b| b.existing_id),
+            Some("conn_1".to_string())
+        );
     }
 
     #[test]

@@ -52,6 +52,9 @@ impl Invocations<'_> {
             let (sys, id) = (sys.clone(), id.clone());
             async move { sys.get_invocations_events_by_id().id(id).send().await }
         });
-        crate::sse::typed(self.kernel.engine(connect, true, false), self.kernel.stream_options().heartbeats)
+        crate::sse::typed(
+            self.kernel.engine(connect, true, false),
+            self.kernel.stream_options().heartbeats,
+        )
     }
 }

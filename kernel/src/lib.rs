@@ -85,16 +85,22 @@ impl Kernel {
         if let Some(bad) = config.invalid_headers.first() {
             return Err(Error::Config(format!("invalid default header {bad:?}")));
         }
-        let key = config.api_key.as_ref().ok_or_else(|| Error::Config("no API key: call .api_key(..) or set KERNEL_API_KEY".into()))?;
-        let mut auth = HeaderValue::from_str(&format!("Bearer {}", key.expose()))
-            .map_err(|_| Error::Config("the API key contains characters not allowed in a header".into()))?;
+        let key = config.api_key.as_ref().ok_or_else(|| {
+            Error::Config("no API key: call .api_key(..) or set KERNEL_API_KEY".into())
+        })?;
+        let mut auth =
+            HeaderValue::from_str(&format!("Bearer {}", key.expose())).map_err(|_| {
+                Error::Config("the API key contains characters not allowed in a header".into())
+            })?;
         // Marked sensitive so reqwest and hyper never print it.
         auth.set_sensitive(true);
         let mut headers = config.headers.clone();
         headers.insert(AUTHORIZATION, auth);
-        let agent = HeaderValue::from_str(&config.user_agent).map_err(|_| Error::Config("invalid user agent".into()))?;
+        let agent = HeaderValue::from_str(&config.user_agent)
+            .map_err(|_| Error::Config("invalid user agent".into()))?;
         headers.insert(USER_AGENT, agent);
-        reqwest::Url::parse(&config.base_url).map_err(|e| Error::Config(format!("invalid base URL {:?}: {e}", config.base_url)))?;
+        reqwest::Url::parse(&config.base_url)
+            .map_err(|e| Error::Config(format!("invalid base URL {:?}: {e}", config.base_url)))?;
         let http = match &config.http {
             Some(http) => http.clone(),
             // No total timeout here: the transport sets one per JSON request,
@@ -104,10 +110,17 @@ impl Kernel {
                 .build()
                 .map_err(|e| Error::Config(e.to_string()))?,
         };
-        let transport = retry::Transport { policy: config.retry.clone(), timeout: config.timeout, headers };
+        let transport = retry::Transport {
+            policy: config.retry.clone(),
+            timeout: config.timeout,
+            headers,
+        };
         let hooks = kernel_sys::Hooks::new(Arc::new(transport));
         let sys = kernel_sys::Client::new_with_client(&config.base_url, http, hooks);
-        Ok(Self { sys, config: Arc::new(config) })
+        Ok(Self {
+            sys,
+            config: Arc::new(config),
+        })
     }
 
     /// The API base URL.
@@ -126,8 +139,18 @@ impl Kernel {
     }
 
     /// An event stream engine over `connect`.
-    pub(crate) fn engine(&self, connect: sse::Connect, reconnect_default: bool, resumable: bool) -> sse::Engine {
-        sse::Engine::new(connect, self.config.stream.clone(), reconnect_default, resumable)
+    pub(crate) fn engine(
+        &self,
+        connect: sse::Connect,
+        reconnect_default: bool,
+        resumable: bool,
+    ) -> sse::Engine {
+        sse::Engine::new(
+            connect,
+            self.config.stream.clone(),
+            reconnect_default,
+            resumable,
+        )
     }
 
     /// The generated client, for any operation by its spec name

@@ -39,14 +39,26 @@ pub struct Page<T> {
 impl<T> Page<T> {
     fn from_response(offset: u64, response: ResponseValue<Vec<T>>) -> Self {
         let headers = response.headers().clone();
-        let number = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+        let number = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
         let has_more = headers
             .get("x-has-more")
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
         let next_offset = number("x-next-offset");
         let limit = number("x-limit");
-        Self { items: response.into_inner(), offset, has_more, next_offset, limit, headers }
+        Self {
+            items: response.into_inner(),
+            offset,
+            has_more,
+            next_offset,
+            limit,
+            headers,
+        }
     }
 
     /// The offset of the following page, `Ok(None)` at the end.
@@ -89,7 +101,9 @@ pub trait Paginate<'a>: Clone + Send + Sized + 'a {
     fn pages(self) -> Pages<'a, Self::Item> {
         let state = Some((self, 0u64));
         Box::pin(stream::try_unfold(state, |state| async move {
-            let Some((builder, offset)) = state else { return Ok(None) };
+            let Some((builder, offset)) = state else {
+                return Ok(None);
+            };
             let page = builder.clone().page_at(offset).await?;
             let next = page.next()?.map(|next| (builder, next));
             Ok(Some((page, next)))
@@ -98,7 +112,11 @@ pub trait Paginate<'a>: Clone + Send + Sized + 'a {
 
     /// Every item of every page, in order.
     fn items(self) -> Items<'a, Self::Item> {
-        Box::pin(self.pages().map_ok(|page| stream::iter(page.items.into_iter().map(Ok))).try_flatten())
+        Box::pin(
+            self.pages()
+                .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
+                .try_flatten(),
+        )
     }
 }
 
@@ -142,7 +160,10 @@ mod tests {
         if let Some(v) = next {
             headers.insert("x-next-offset", v.parse().unwrap());
         }
-        Page::from_response(offset, ResponseValue::new(vec![0; n], reqwest::StatusCode::OK, headers))
+        Page::from_response(
+            offset,
+            ResponseValue::new(vec![0; n], reqwest::StatusCode::OK, headers),
+        )
     }
 
     #[test]
@@ -150,10 +171,23 @@ mod tests {
         assert_eq!(page(0, 2, Some("true"), Some("2")).next().unwrap(), Some(2));
         assert_eq!(page(0, 2, Some("false"), Some("2")).next().unwrap(), None);
         assert_eq!(page(0, 2, None, Some("2")).next().unwrap(), None);
-        assert_eq!(page(0, 0, Some("true"), Some("2")).next().unwrap(), None, "empty page ends the list");
-        assert!(page(0, 2, Some("true"), None).next().is_err(), "has more but no offset");
-        assert!(page(4, 2, Some("true"), Some("0")).next().is_err(), "zero offset with has more");
-        assert!(page(4, 2, Some("true"), Some("4")).next().is_err(), "offset that does not advance");
+        assert_eq!(
+            page(0, 0, Some("true"), Some("2")).next().unwrap(),
+            None,
+            "empty page ends the list"
+        );
+        assert!(
+            page(0, 2, Some("true"), None).next().is_err(),
+            "has more but no offset"
+        );
+        assert!(
+            page(4, 2, Some("true"), Some("0")).next().is_err(),
+            "zero offset with has more"
+        );
+        assert!(
+            page(4, 2, Some("true"), Some("4")).next().is_err(),
+            "offset that does not advance"
+        );
         assert!(page(4, 2, Some("true"), Some("abc")).next().is_err());
     }
 }

@@ -24,12 +24,18 @@ impl<'a> Profiles<'a> {
 
     /// Get profile by ID or name: `GET /profiles/{id_or_name}` (`getProfileByIdOrName`).
     pub fn get(&self, id_or_name: &str) -> builder::GetProfileByIdOrName<'a> {
-        self.kernel.sys().get_profile_by_id_or_name().id_or_name(id_or_name)
+        self.kernel
+            .sys()
+            .get_profile_by_id_or_name()
+            .id_or_name(id_or_name)
     }
 
     /// Delete profile by ID or name: `DELETE /profiles/{id_or_name}` (`deleteProfileByIdOrName`).
     pub fn delete(&self, id_or_name: &str) -> builder::DeleteProfileByIdOrName<'a> {
-        self.kernel.sys().delete_profile_by_id_or_name().id_or_name(id_or_name)
+        self.kernel
+            .sys()
+            .delete_profile_by_id_or_name()
+            .id_or_name(id_or_name)
     }
 }
 
@@ -37,7 +43,13 @@ impl Profiles<'_> {
     /// Downloads profile `id_or_name` as a zstd-compressed archive
     /// (`downloadProfileByIdOrName`), or [`Readiness::NotReady`] (202).
     pub async fn download(&self, id_or_name: &str) -> Result<Readiness<Download>> {
-        let result = self.kernel.sys().download_profile_by_id_or_name().id_or_name(id_or_name).send().await;
+        let result = self
+            .kernel
+            .sys()
+            .download_profile_by_id_or_name()
+            .id_or_name(id_or_name)
+            .send()
+            .await;
         readiness(result, &crate::retry::RetryPolicy::default())
     }
 }

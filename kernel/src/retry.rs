@@ -47,13 +47,19 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// No retries.
     pub fn none() -> Self {
-        Self { max_retries: 0, ..Self::default() }
+        Self {
+            max_retries: 0,
+            ..Self::default()
+        }
     }
 
     /// Backoff before retry `n` (0-based): `min(initial·2^n, max)` minus up to
     /// 25 % jitter, so clients that failed together do not retry together.
     pub fn backoff(&self, n: u32) -> Duration {
-        let base = self.initial_backoff.saturating_mul(2u32.saturating_pow(n)).min(self.max_backoff);
+        let base = self
+            .initial_backoff
+            .saturating_mul(2u32.saturating_pow(n))
+            .min(self.max_backoff);
         let jitter = 1.0 - 0.25 * random_unit();
         base.mul_f64(jitter)
     }
@@ -62,14 +68,21 @@ impl RetryPolicy {
     /// seconds or as an HTTP date. `None` if absent, unparsable or above
     /// [`max_retry_after`](Self::max_retry_after).
     pub fn retry_after(&self, headers: &HeaderMap) -> Option<Duration> {
-        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+        };
         let wait = if let Some(ms) = header("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
             Duration::try_from_secs_f64(ms / 1000.0).ok()?
         } else {
             let value = header("retry-after")?;
             match value.parse::<f64>() {
                 Ok(secs) => Duration::try_from_secs_f64(secs).ok()?,
-                Err(_) => httpdate_to_system_time(value)?.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO),
+                Err(_) => httpdate_to_system_time(value)?
+                    .duration_since(SystemTime::now())
+                    .unwrap_or(Duration::ZERO),
             }
         };
         (wait <= self.max_retry_after).then_some(wait)
@@ -95,7 +108,10 @@ pub(crate) fn status_verdict(method: &Method, status: StatusCode, headers: &Head
         return Verdict::Stop;
     }
     // The server did not act on a 429 or 503; anything else may have.
-    let server_rejected = matches!(status, StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE);
+    let server_rejected = matches!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+    );
     if is_idempotent(method) || server_rejected {
         Verdict::Retry
     } else {
@@ -106,7 +122,9 @@ pub(crate) fn status_verdict(method: &Method, status: StatusCode, headers: &Head
 /// Whether a transport error may be retried for this method.
 pub(crate) fn error_verdict(method: &Method, error: &reqwest::Error) -> Verdict {
     // A connect error means the request never left: safe for any method.
-    if error.is_connect() || is_idempotent(method) && (error.is_timeout() || error.is_request() || error.is_body()) {
+    if error.is_connect()
+        || is_idempotent(method) && (error.is_timeout() || error.is_request() || error.is_body())
+    {
         Verdict::Retry
     } else {
         Verdict::Stop
@@ -114,7 +132,10 @@ pub(crate) fn error_verdict(method: &Method, error: &reqwest::Error) -> Verdict 
 }
 
 fn is_idempotent(method: &Method) -> bool {
-    matches!(*method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS)
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
+    )
 }
 
 /// Largest error body kept in an [`ApiError`].
@@ -159,7 +180,10 @@ impl Transport {
         open_ended: bool,
     ) -> reqwest::Result<reqwest::Response> {
         for (name, value) in &self.headers {
-            request.headers_mut().entry(name).or_insert_with(|| value.clone());
+            request
+                .headers_mut()
+                .entry(name)
+                .or_insert_with(|| value.clone());
         }
         // Streams and downloads have no total timeout: the SSE and download
         // layers enforce a read-idle timeout instead.
@@ -175,17 +199,29 @@ impl Transport {
             let current = pending.take().expect("a request for every attempt");
             // Keep a copy for the next attempt while retries remain; a
             // streaming body cannot be copied, so it gets one attempt.
-            pending = if attempt < self.policy.max_retries { current.try_clone() } else { None };
+            pending = if attempt < self.policy.max_retries {
+                current.try_clone()
+            } else {
+                None
+            };
             let result = client.execute(current).await;
             attempt += 1;
             let wait = match &result {
-                Ok(response) if response.status().is_success() || response.status().is_informational() => None,
-                Ok(response) => match status_verdict(&method, response.status(), response.headers()) {
-                    Verdict::Retry => Some(
-                        self.policy.retry_after(response.headers()).unwrap_or_else(|| self.policy.backoff(attempt - 1)),
-                    ),
-                    Verdict::Stop => None,
-                },
+                Ok(response)
+                    if response.status().is_success() || response.status().is_informational() =>
+                {
+                    None
+                }
+                Ok(response) => {
+                    match status_verdict(&method, response.status(), response.headers()) {
+                        Verdict::Retry => Some(
+                            self.policy
+                                .retry_after(response.headers())
+                                .unwrap_or_else(|| self.policy.backoff(attempt - 1)),
+                        ),
+                        Verdict::Stop => None,
+                    }
+                }
                 Err(error) => match error_verdict(&method, error) {
                     Verdict::Retry => Some(self.policy.backoff(attempt - 1)),
                     Verdict::Stop => None,
@@ -242,12 +278,18 @@ async fn capture_error(response: reqwest::Response) -> reqwest::Result<reqwest::
         }
     }
     let api = ApiError::new(status, headers.clone(), &body);
-    tracing::debug!(status = status.as_u16(), code = api.code.as_deref(), "kernel error response");
+    tracing::debug!(
+        status = status.as_u16(),
+        code = api.code.as_deref(),
+        "kernel error response"
+    );
     let mut rebuilt = http::Response::new(body);
     *rebuilt.status_mut() = status;
     *rebuilt.version_mut() = version;
     *rebuilt.headers_mut() = headers;
-    rebuilt.extensions_mut().insert(CapturedError(Box::new(api)));
+    rebuilt
+        .extensions_mut()
+        .insert(CapturedError(Box::new(api)));
     Ok(reqwest::Response::from(rebuilt))
 }
 
@@ -264,20 +306,33 @@ fn random_unit() -> f64 {
 /// `Retry-After` dates take.
 fn httpdate_to_system_time(value: &str) -> Option<SystemTime> {
     let parts: Vec<&str> = value.split_whitespace().collect();
-    let [_, day, month, year, time, "GMT"] = parts.as_slice() else { return None };
+    let [_, day, month, year, time, "GMT"] = parts.as_slice() else {
+        return None;
+    };
     let day: u64 = day.parse().ok()?;
-    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        .iter()
-        .position(|m| m == month)? as u64
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| m == month)? as u64
         + 1;
     let year: u64 = year.parse().ok()?;
-    let hms: Vec<u64> = time.split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
-    let [h, m, s] = hms.as_slice() else { return None };
+    let hms: Vec<u64> = time
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    let [h, m, s] = hms.as_slice() else {
+        return None;
+    };
     if year < 1970 || !(1..=31).contains(&day) || *h > 23 || *m > 59 || *s > 60 {
         return None;
     }
     // Days since the epoch (civil-from-days inverse, Howard Hinnant).
-    let (y, mo) = if month <= 2 { (year - 1, month + 9) } else { (year, month - 3) };
+    let (y, mo) = if month <= 2 {
+        (year - 1, month + 9)
+    } else {
+        (year, month - 3)
+    };
     let era = y / 400;
     let yoe = y - era * 400;
     let doy = (153 * mo + 2) / 5 + day - 1;
@@ -302,29 +357,53 @@ mod tests {
     fn backoff_doubles_up_to_the_cap_with_jitter() {
         let p = RetryPolicy::default();
         for n in 0..8 {
-            let expected = Duration::from_millis(500).saturating_mul(1 << n).min(Duration::from_secs(8));
+            let expected = Duration::from_millis(500)
+                .saturating_mul(1 << n)
+                .min(Duration::from_secs(8));
             let got = p.backoff(n);
-            assert!(got <= expected && got >= expected.mul_f64(0.75), "n={n}: {got:?} vs {expected:?}");
+            assert!(
+                got <= expected && got >= expected.mul_f64(0.75),
+                "n={n}: {got:?} vs {expected:?}"
+            );
         }
     }
 
     #[test]
     fn retry_after_forms() {
         let p = RetryPolicy::default();
-        assert_eq!(p.retry_after(&headers(&[("retry-after", "3")])), Some(Duration::from_secs(3)));
-        assert_eq!(p.retry_after(&headers(&[("retry-after-ms", "250")])), Some(Duration::from_millis(250)));
+        assert_eq!(
+            p.retry_after(&headers(&[("retry-after", "3")])),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(
+            p.retry_after(&headers(&[("retry-after-ms", "250")])),
+            Some(Duration::from_millis(250))
+        );
         // retry-after-ms wins over Retry-After.
         assert_eq!(
             p.retry_after(&headers(&[("retry-after", "3"), ("retry-after-ms", "10")])),
             Some(Duration::from_millis(10))
         );
-        assert_eq!(p.retry_after(&headers(&[("retry-after", "61")])), None, "capped at 60 s");
+        assert_eq!(
+            p.retry_after(&headers(&[("retry-after", "61")])),
+            None,
+            "capped at 60 s"
+        );
         assert_eq!(p.retry_after(&headers(&[("retry-after", "soon")])), None);
-        assert_eq!(p.retry_after(&headers(&[("retry-after", "Sun, 06 Nov 1994 08:49:37 GMT")])), Some(Duration::ZERO));
+        assert_eq!(
+            p.retry_after(&headers(&[(
+                "retry-after",
+                "Sun, 06 Nov 1994 08:49:37 GMT"
+            )])),
+            Some(Duration::ZERO)
+        );
         let future = SystemTime::now() + Duration::from_secs(30);
         let date = fmt_httpdate(future);
         let wait = p.retry_after(&headers(&[("retry-after", &date)])).unwrap();
-        assert!(wait > Duration::from_secs(27) && wait <= Duration::from_secs(30), "{wait:?} from {date}");
+        assert!(
+            wait > Duration::from_secs(27) && wait <= Duration::from_secs(30),
+            "{wait:?} from {date}"
+        );
     }
 
     /// Test-only formatter, the inverse of the parser.
@@ -341,25 +420,63 @@ mod tests {
         let d = doy - (153 * mp + 2) / 5 + 1;
         let m = if mp < 10 { mp + 3 } else { mp - 9 };
         let y = yoe + era * 400 + u64::from(m <= 2);
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-        format!("Mon, {d:02} {} {y} {:02}:{:02}:{:02} GMT", months[(m - 1) as usize], rem / 3600, rem % 3600 / 60, rem % 60)
+        let months = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        format!(
+            "Mon, {d:02} {} {y} {:02}:{:02}:{:02} GMT",
+            months[(m - 1) as usize],
+            rem / 3600,
+            rem % 3600 / 60,
+            rem % 60
+        )
     }
 
     #[test]
     fn status_rules() {
         let none = HeaderMap::new();
         use Verdict::*;
-        assert_eq!(status_verdict(&Method::GET, StatusCode::INTERNAL_SERVER_ERROR, &none), Retry);
-        assert_eq!(status_verdict(&Method::GET, StatusCode::REQUEST_TIMEOUT, &none), Retry);
-        assert_eq!(status_verdict(&Method::GET, StatusCode::CONFLICT, &none), Stop);
-        assert_eq!(status_verdict(&Method::GET, StatusCode::NOT_FOUND, &none), Stop);
-        assert_eq!(status_verdict(&Method::POST, StatusCode::INTERNAL_SERVER_ERROR, &none), Stop);
-        assert_eq!(status_verdict(&Method::POST, StatusCode::BAD_GATEWAY, &none), Stop);
-        assert_eq!(status_verdict(&Method::POST, StatusCode::TOO_MANY_REQUESTS, &none), Retry);
-        assert_eq!(status_verdict(&Method::PATCH, StatusCode::SERVICE_UNAVAILABLE, &none), Retry);
+        assert_eq!(
+            status_verdict(&Method::GET, StatusCode::INTERNAL_SERVER_ERROR, &none),
+            Retry
+        );
+        assert_eq!(
+            status_verdict(&Method::GET, StatusCode::REQUEST_TIMEOUT, &none),
+            Retry
+        );
+        assert_eq!(
+            status_verdict(&Method::GET, StatusCode::CONFLICT, &none),
+            Stop
+        );
+        assert_eq!(
+            status_verdict(&Method::GET, StatusCode::NOT_FOUND, &none),
+            Stop
+        );
+        assert_eq!(
+            status_verdict(&Method::POST, StatusCode::INTERNAL_SERVER_ERROR, &none),
+            Stop
+        );
+        assert_eq!(
+            status_verdict(&Method::POST, StatusCode::BAD_GATEWAY, &none),
+            Stop
+        );
+        assert_eq!(
+            status_verdict(&Method::POST, StatusCode::TOO_MANY_REQUESTS, &none),
+            Retry
+        );
+        assert_eq!(
+            status_verdict(&Method::PATCH, StatusCode::SERVICE_UNAVAILABLE, &none),
+            Retry
+        );
         let yes = headers(&[("x-should-retry", "true")]);
         let no = headers(&[("x-should-retry", "false")]);
-        assert_eq!(status_verdict(&Method::POST, StatusCode::INTERNAL_SERVER_ERROR, &yes), Retry);
-        assert_eq!(status_verdict(&Method::GET, StatusCode::INTERNAL_SERVER_ERROR, &no), Stop);
+        assert_eq!(
+            status_verdict(&Method::POST, StatusCode::INTERNAL_SERVER_ERROR, &yes),
+            Retry
+        );
+        assert_eq!(
+            status_verdict(&Method::GET, StatusCode::INTERNAL_SERVER_ERROR, &no),
+            Stop
+        );
     }
 }

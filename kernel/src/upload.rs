@@ -35,14 +35,22 @@ impl Upload {
             }
         });
         let part = Part::stream_with_length(reqwest::Body::wrap_stream(stream), len);
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "file".into());
-        Ok(Self { part: part.file_name(name) })
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "file".into());
+        Ok(Self {
+            part: part.file_name(name),
+        })
     }
 
     /// Uploads bytes already in memory.
     pub fn bytes(bytes: impl Into<Bytes>) -> Self {
         let bytes: Bytes = bytes.into();
-        Self { part: Part::stream_with_length(reqwest::Body::from(bytes.clone()), bytes.len() as u64).file_name("file") }
+        Self {
+            part: Part::stream_with_length(reqwest::Body::from(bytes.clone()), bytes.len() as u64)
+                .file_name("file"),
+        }
     }
 
     /// Streams chunks from `stream`; `len` is sent as the part's length when
@@ -57,17 +65,24 @@ impl Upload {
             Some(len) => Part::stream_with_length(body, len),
             None => Part::stream(body),
         };
-        Self { part: part.file_name("file") }
+        Self {
+            part: part.file_name("file"),
+        }
     }
 
     /// Sets the file name sent with the part.
     pub fn file_name(self, name: impl Into<String>) -> Self {
-        Self { part: self.part.file_name(name.into()) }
+        Self {
+            part: self.part.file_name(name.into()),
+        }
     }
 
     /// Sets the part's content type, e.g. `application/zip`.
     pub fn mime(self, mime: &str) -> Result<Self> {
-        let part = self.part.mime_str(mime).map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        let part = self
+            .part
+            .mime_str(mime)
+            .map_err(|e| Error::InvalidRequest(e.to_string()))?;
         Ok(Self { part })
     }
 

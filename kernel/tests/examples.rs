@@ -10,18 +10,35 @@ fn example(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().unwrap().parent().unwrap().join("examples");
     let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(path.exists(), "{} is missing: run the tests with `cargo test --all-targets` (or `cargo xtask test`)", path.display());
+    assert!(
+        path.exists(),
+        "{} is missing: run the tests with `cargo test --all-targets` (or `cargo xtask test`)",
+        path.display()
+    );
     path
 }
 
 fn run(name: &str, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(example(name));
-    command.args(args).env_remove("KERNEL_API_KEY").env_remove("KERNEL_BASE_URL");
+    command
+        .args(args)
+        .env_remove("KERNEL_API_KEY")
+        .env_remove("KERNEL_BASE_URL");
     for (k, v) in env {
         command.env(k, v);
     }
-    let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -33,9 +50,23 @@ fn text(bytes: &[u8]) -> String {
 fn quickstart_runs_offline_and_exits_zero() {
     let out = run("quickstart", &[], "", &[]);
     let stdout = text(&out.stdout);
-    assert!(out.status.success(), "stdout:\n{stdout}\nstderr:\n{}", text(&out.stderr));
-    assert!(stdout.lines().next().unwrap().contains("embedded fake Kernel"), "{stdout}");
-    assert!(stdout.contains("SUCCESS") && stdout.contains("Logged in"), "{stdout}");
+    assert!(
+        out.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        text(&out.stderr)
+    );
+    assert!(
+        stdout
+            .lines()
+            .next()
+            .unwrap()
+            .contains("embedded fake Kernel"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("SUCCESS") && stdout.contains("Logged in"),
+        "{stdout}"
+    );
     assert!(stdout.contains("seq 1 "), "telemetry followed: {stdout}");
 }
 
@@ -44,20 +75,31 @@ fn login_password_then_totp_from_a_secret() {
     let out = run(
         "login",
         &[
-            "--domain", "totp.example", "--profile", "cli-totp",
-            "--value", "username=user@example.com", "--value", "password=correct-horse",
-            "--totp-secret", "JBSWY3DPEHPK3PXP",
+            "--domain",
+            "totp.example",
+            "--profile",
+            "cli-totp",
+            "--value",
+            "username=user@example.com",
+            "--value",
+            "password=correct-horse",
+            "--totp-secret",
+            "JBSWY3DPEHPK3PXP",
         ],
         "",
         &[],
     );
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    let connection: serde_json::Value = serde_json::from_slice(&out.stdout).expect("the connection as JSON on stdout");
+    let connection: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("the connection as JSON on stdout");
     assert_eq!(connection["status"], "AUTHENTICATED");
     assert_eq!(connection["domain"], "totp.example");
     // One line per transition, and no prompt: everything came from the flags.
-    assert!(stderr.contains("state: AWAITING_INPUT") && stderr.contains("state: SUCCESS"), "{stderr}");
+    assert!(
+        stderr.contains("state: AWAITING_INPUT") && stderr.contains("state: SUCCESS"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("): "), "nothing was prompted: {stderr}");
 }
 
@@ -65,28 +107,54 @@ fn login_password_then_totp_from_a_secret() {
 fn login_prompts_for_a_missing_field_after_a_website_error() {
     let out = run(
         "login",
-        &["--domain", "wrong-password.example", "--profile", "cli-wrong", "--value", "username=user@example.com", "--value", "password=nope"],
+        &[
+            "--domain",
+            "wrong-password.example",
+            "--profile",
+            "cli-wrong",
+            "--value",
+            "username=user@example.com",
+            "--value",
+            "password=nope",
+        ],
         "correct-horse\n",
         &[],
     );
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("Incorrect password"), "{stderr}");
-    assert!(stderr.contains("password (password): "), "prompted on stderr: {stderr}");
+    assert!(
+        stderr.contains("password (password): "),
+        "prompted on stderr: {stderr}"
+    );
     // The prompt came once: the username was not asked again.
     assert!(!stderr.contains("username ("), "{stderr}");
 }
 
 #[test]
 fn login_failure_and_usage_exit_codes() {
-    let out = run("login", &["--domain", "bot.example", "--profile", "cli-bot"], "", &[]);
+    let out = run(
+        "login",
+        &["--domain", "bot.example", "--profile", "cli-bot"],
+        "",
+        &[],
+    );
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("error: bot_detected: "), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("error: bot_detected: "),
+        "{}",
+        text(&out.stderr)
+    );
     assert!(out.stdout.is_empty());
 
     let out = run("login", &["--profile", "x"], "", &[]);
     assert_eq!(out.status.code(), Some(2));
-    let out = run("login", &["--domain", "a", "--profile", "x", "--bogus"], "", &[]);
+    let out = run(
+        "login",
+        &["--domain", "a", "--profile", "x", "--bogus"],
+        "",
+        &[],
+    );
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -94,7 +162,16 @@ fn login_failure_and_usage_exit_codes() {
 fn login_mfa_choice_prompted_then_code() {
     let out = run(
         "login",
-        &["--domain", "mfa-choice.example", "--profile", "cli-mfa", "--value", "username=user@example.com", "--value", "password=correct-horse"],
+        &[
+            "--domain",
+            "mfa-choice.example",
+            "--profile",
+            "cli-mfa",
+            "--value",
+            "username=user@example.com",
+            "--value",
+            "password=correct-horse",
+        ],
         "sms\n123456\n",
         &[],
     );
@@ -106,13 +183,35 @@ fn login_mfa_choice_prompted_then_code() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn telemetry_prints_seq_and_type() {
-    let fake = kernel_mock::KernelMock::builder().telemetry_interval(std::time::Duration::from_millis(20)).start().await.unwrap();
-    let kernel = kernel::Kernel::builder().api_key(fake.api_key()).base_url(fake.base_url()).build().unwrap();
-    let config = kernel::types::BrowserTelemetryConfig::try_from(kernel::types::BrowserTelemetryConfig::builder()).unwrap();
-    let browser = kernel.browsers().create().body_map(|b| b.telemetry(Some(config))).send().await.unwrap();
+    let fake = kernel_mock::KernelMock::builder()
+        .telemetry_interval(std::time::Duration::from_millis(20))
+        .start()
+        .await
+        .unwrap();
+    let kernel = kernel::Kernel::builder()
+        .api_key(fake.api_key())
+        .base_url(fake.base_url())
+        .build()
+        .unwrap();
+    let config = kernel::types::BrowserTelemetryConfig::try_from(
+        kernel::types::BrowserTelemetryConfig::builder(),
+    )
+    .unwrap();
+    let browser = kernel
+        .browsers()
+        .create()
+        .body_map(|b| b.telemetry(Some(config)))
+        .send()
+        .await
+        .unwrap();
     let (url, key, id) = (fake.base_url(), fake.api_key(), browser.session_id.clone());
     let out = tokio::task::spawn_blocking(move || {
-        run("telemetry", &[&id, "--count", "5"], "", &[("KERNEL_API_KEY", &key), ("KERNEL_BASE_URL", &url)])
+        run(
+            "telemetry",
+            &[&id, "--count", "5"],
+            "",
+            &[("KERNEL_API_KEY", &key), ("KERNEL_BASE_URL", &url)],
+        )
     })
     .await
     .unwrap();
@@ -127,6 +226,8 @@ async fn telemetry_prints_seq_and_type() {
         assert!(!kind.is_empty() && !kind.contains(' '), "{line}");
         previous = seq;
     }
-    let usage = tokio::task::spawn_blocking(|| run("telemetry", &[], "", &[])).await.unwrap();
+    let usage = tokio::task::spawn_blocking(|| run("telemetry", &[], "", &[]))
+        .await
+        .unwrap();
     assert_eq!(usage.status.code(), Some(2));
 }

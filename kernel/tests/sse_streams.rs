@@ -369,8 +369,16 @@ impl Ep {
             Ep::Process => {
                 json!({"stream": "stdout", "data_b64": b64(format!("out {n}\n").as_bytes())})
             }
-            Ep::Invocation => invocation_state(if n.is_multiple_of(2) { "running" } else { "queued" }),
-            Ep::Deployment => deployment_state(if n.is_multiple_of(2) { "in_progress" } else { "queued" }),
+            Ep::Invocation => invocation_state(if n.is_multiple_of(2) {
+                "running"
+            } else {
+                "queued"
+            }),
+            Ep::Deployment => deployment_state(if n.is_multiple_of(2) {
+                "in_progress"
+            } else {
+                "queued"
+            }),
             Ep::Auth => auth_state("IN_PROGRESS"),
         }
     }

@@ -12,9 +12,18 @@ pub struct Connected {
 /// Connects as the examples' contract says.
 pub async fn connect() -> Result<Connected, Box<dyn std::error::Error>> {
     if std::env::var("KERNEL_API_KEY").is_ok_and(|k| !k.trim().is_empty()) {
-        return Ok(Connected { kernel: Kernel::from_env()?, fake: None });
+        return Ok(Connected {
+            kernel: Kernel::from_env()?,
+            fake: None,
+        });
     }
     let fake = kernel_mock::KernelMock::start().await?;
-    let kernel = Kernel::builder().api_key(fake.api_key()).base_url(fake.base_url()).build()?;
-    Ok(Connected { kernel, fake: Some(fake) })
+    let kernel = Kernel::builder()
+        .api_key(fake.api_key())
+        .base_url(fake.base_url())
+        .build()?;
+    Ok(Connected {
+        kernel,
+        fake: Some(fake),
+    })
 }

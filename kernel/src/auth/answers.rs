@@ -29,9 +29,10 @@ pub enum Answer {
 impl fmt::Debug for Answer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Answer::Fields(values) => {
-                f.debug_tuple("Fields").field(&values.keys().map(|k| (k, "[redacted]")).collect::<Vec<_>>()).finish()
-            }
+            Answer::Fields(values) => f
+                .debug_tuple("Fields")
+                .field(&values.keys().map(|k| (k, "[redacted]")).collect::<Vec<_>>())
+                .finish(),
             Answer::SsoProvider(p) => f.debug_tuple("SsoProvider").field(p).finish(),
             Answer::SsoButton(s) => f.debug_tuple("SsoButton").field(s).finish(),
             Answer::MfaOption(m) => f.debug_tuple("MfaOption").field(m).finish(),
@@ -42,8 +43,15 @@ impl fmt::Debug for Answer {
 
 impl Answer {
     /// Field values from `(name, value)` pairs.
-    pub fn fields<K: Into<String>, V: Into<Secret>>(values: impl IntoIterator<Item = (K, V)>) -> Self {
-        Answer::Fields(values.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
+    pub fn fields<K: Into<String>, V: Into<Secret>>(
+        values: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        Answer::Fields(
+            values
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
     }
 
     /// The `POST /auth/connections/{id}/submit` body.
@@ -57,7 +65,10 @@ impl Answer {
         };
         match self {
             Answer::Fields(values) => {
-                body.fields = values.iter().map(|(k, v)| (k.clone(), v.expose().to_string())).collect();
+                body.fields = values
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.expose().to_string()))
+                    .collect();
             }
             Answer::SsoProvider(provider) => body.sso_provider = Some(provider.clone()),
             Answer::SsoButton(selector) => body.sso_button_selector = Some(selector.clone()),
@@ -72,12 +83,21 @@ impl Answer {
     pub fn to_legacy_request(&self) -> Result<types::AgentAuthSubmitRequest> {
         Ok(match self {
             Answer::Fields(values) => types::AgentAuthSubmitRequest::FieldValues(
-                values.iter().map(|(k, v)| (k.clone(), v.expose().to_string())).collect(),
+                values
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.expose().to_string()))
+                    .collect(),
             ),
-            Answer::SsoButton(selector) => types::AgentAuthSubmitRequest::SsoButton(selector.clone()),
-            Answer::MfaOption(option) => types::AgentAuthSubmitRequest::SelectedMfaType(MfaType::from(option.as_str())),
+            Answer::SsoButton(selector) => {
+                types::AgentAuthSubmitRequest::SsoButton(selector.clone())
+            }
+            Answer::MfaOption(option) => {
+                types::AgentAuthSubmitRequest::SelectedMfaType(MfaType::from(option.as_str()))
+            }
             Answer::SsoProvider(_) | Answer::SignInOption(_) => {
-                return Err(Error::InvalidRequest(format!("the legacy auth API cannot take {self:?}")))
+                return Err(Error::InvalidRequest(format!(
+                    "the legacy auth API cannot take {self:?}"
+                )))
             }
         })
     }
@@ -87,7 +107,10 @@ impl Answer {
 #[derive(Clone, Debug)]
 enum TotpSource {
     Local(Totp),
-    Kernel { kernel: Box<Kernel>, credential: String },
+    Kernel {
+        kernel: Box<Kernel>,
+        credential: String,
+    },
 }
 
 type Prompt<T> = Box<dyn FnMut(&T) -> Result<String> + Send + Sync>;
@@ -154,8 +177,12 @@ impl CredentialAnswers {
     }
 
     /// Values from a map.
-    pub fn values<K: Into<String>, V: Into<Secret>>(mut self, values: impl IntoIterator<Item = (K, V)>) -> Self {
-        self.values.extend(values.into_iter().map(|(k, v)| (k.into(), v.into())));
+    pub fn values<K: Into<String>, V: Into<Secret>>(
+        mut self,
+        values: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.values
+            .extend(values.into_iter().map(|(k, v)| (k.into(), v.into())));
         self
     }
 
@@ -168,7 +195,10 @@ impl CredentialAnswers {
     /// Fetches TOTP codes from Kernel for the stored credential
     /// `credential` (`GET /credentials/{id_or_name}/totp-code`).
     pub fn totp_from_credential(mut self, kernel: &Kernel, credential: impl Into<String>) -> Self {
-        self.totp = Some(TotpSource::Kernel { kernel: Box::new(kernel.clone()), credential: credential.into() });
+        self.totp = Some(TotpSource::Kernel {
+            kernel: Box::new(kernel.clone()),
+            credential: credential.into(),
+        });
         self
     }
 
@@ -191,14 +221,20 @@ impl CredentialAnswers {
     }
 
     /// Asked for a field with no value (or whose value the site rejected).
-    pub fn on_missing(mut self, prompt: impl FnMut(&types::DiscoveredField) -> Result<String> + Send + Sync + 'static) -> Self {
+    pub fn on_missing(
+        mut self,
+        prompt: impl FnMut(&types::DiscoveredField) -> Result<String> + Send + Sync + 'static,
+    ) -> Self {
         self.on_missing = Some(Box::new(prompt));
         self
     }
 
     /// Asked to choose among MFA options when no preference matches; returns
     /// the chosen option's type.
-    pub fn on_mfa_choice(mut self, prompt: impl FnMut(&Vec<types::MfaOption>) -> Result<String> + Send + Sync + 'static) -> Self {
+    pub fn on_mfa_choice(
+        mut self,
+        prompt: impl FnMut(&Vec<types::MfaOption>) -> Result<String> + Send + Sync + 'static,
+    ) -> Self {
         self.on_mfa = Some(Box::new(prompt));
         self
     }
@@ -208,7 +244,12 @@ impl CredentialAnswers {
             None => Ok(None),
             Some(TotpSource::Local(totp)) => Ok(Some(totp.now())),
             Some(TotpSource::Kernel { kernel, credential }) => {
-                let response = kernel.credentials().totp_code(credential).send().await?.into_inner();
+                let response = kernel
+                    .credentials()
+                    .totp_code(credential)
+                    .send()
+                    .await?
+                    .into_inner();
                 Ok(Some(response.code))
             }
         }
@@ -222,14 +263,17 @@ impl CredentialAnswers {
             FieldType::Email => &["email", "username", "login"],
             FieldType::Password => &["password"],
             FieldType::Tel => &["phone", "tel"],
-            FieldType::Text if field.name.contains("user") || field.name.contains("login") => &["username", "email", "login"],
+            FieldType::Text if field.name.contains("user") || field.name.contains("login") => {
+                &["username", "email", "login"]
+            }
             _ => &[],
         };
         aliases.iter().find_map(|alias| self.values.get(*alias))
     }
 
     fn wants_totp(field: &types::DiscoveredField) -> bool {
-        matches!(field.type_, FieldType::Totp | FieldType::Code) && !matches!(field.linked_mfa_type, Some(ref t) if *t != MfaType::Totp)
+        matches!(field.type_, FieldType::Totp | FieldType::Code)
+            && !matches!(field.linked_mfa_type, Some(ref t) if *t != MfaType::Totp)
             || matches!(field.linked_mfa_type, Some(MfaType::Totp))
     }
 
@@ -241,19 +285,34 @@ impl CredentialAnswers {
             let secrets: BTreeSet<String> = request
                 .fields
                 .iter()
-                .filter(|f| submitted.contains(&f.name) && matches!(f.type_, FieldType::Password | FieldType::Code | FieldType::Totp))
+                .filter(|f| {
+                    submitted.contains(&f.name)
+                        && matches!(
+                            f.type_,
+                            FieldType::Password | FieldType::Code | FieldType::Totp
+                        )
+                })
                 .map(|f| f.name.clone())
                 .collect();
-            if secrets.is_empty() { submitted } else { secrets }
+            if secrets.is_empty() {
+                submitted
+            } else {
+                secrets
+            }
         } else {
             BTreeSet::new()
         };
         let mut values = BTreeMap::new();
         for field in &request.fields {
-            let stored = self.stored(field).filter(|_| !rejected.contains(&field.name)).cloned();
+            let stored = self
+                .stored(field)
+                .filter(|_| !rejected.contains(&field.name))
+                .cloned();
             let value = match stored {
                 Some(value) => Some(value),
-                None if Self::wants_totp(field) && !rejected.contains(&field.name) => self.totp_code().await?.map(Secret::from),
+                None if Self::wants_totp(field) && !rejected.contains(&field.name) => {
+                    self.totp_code().await?.map(Secret::from)
+                }
                 None => None,
             };
             let value = match (value, &mut self.on_missing) {
@@ -263,8 +322,12 @@ impl CredentialAnswers {
                 (None, None) if field.required == Some(false) => continue,
                 (None, None) => {
                     return Err(Error::InvalidRequest(match &request.website_error {
-                        Some(site) => format!("the site rejected the credentials ({site}) and no prompt is set"),
-                        None => format!("no value for the field {:?} ({})", field.name, field.type_),
+                        Some(site) => format!(
+                            "the site rejected the credentials ({site}) and no prompt is set"
+                        ),
+                        None => {
+                            format!("no value for the field {:?} ({})", field.name, field.type_)
+                        }
                     }))
                 }
             };
@@ -283,12 +346,16 @@ impl LoginHandler for CredentialAnswers {
                 .sign_in_options
                 .iter()
                 .find(|o| wanted.is_some_and(|w| o.id == w || o.label == w))
-                .or_else(|| (request.sign_in_options.len() == 1).then(|| &request.sign_in_options[0]));
+                .or_else(|| {
+                    (request.sign_in_options.len() == 1).then(|| &request.sign_in_options[0])
+                });
             if let Some(option) = chosen {
                 return Ok(Answer::SignInOption(option.id.clone()));
             }
             if request.fields.is_empty() {
-                return Err(Error::InvalidRequest("the site asks to choose a sign-in option; set one with .sign_in()".into()));
+                return Err(Error::InvalidRequest(
+                    "the site asks to choose a sign-in option; set one with .sign_in()".into(),
+                ));
             }
         }
         if !request.mfa_options.is_empty() && request.fields.is_empty() {
@@ -297,27 +364,48 @@ impl LoginHandler for CredentialAnswers {
                 .mfa_options
                 .iter()
                 .find(|o| self.mfa.as_deref() == Some(o.type_.as_str()))
-                .or_else(|| request.mfa_options.iter().find(|o| have_totp && o.type_ == MfaType::Totp))
+                .or_else(|| {
+                    request
+                        .mfa_options
+                        .iter()
+                        .find(|o| have_totp && o.type_ == MfaType::Totp)
+                })
                 .map(|o| o.type_.to_string());
             let chosen = match (chosen, &mut self.on_mfa) {
                 (Some(chosen), _) => chosen,
                 (None, Some(prompt)) => prompt(&request.mfa_options)?,
                 (None, None) => {
-                    let offered: Vec<&str> = request.mfa_options.iter().map(|o| o.type_.as_str()).collect();
-                    return Err(Error::InvalidRequest(format!("choose an MFA method among {offered:?} with .mfa()")));
+                    let offered: Vec<&str> = request
+                        .mfa_options
+                        .iter()
+                        .map(|o| o.type_.as_str())
+                        .collect();
+                    return Err(Error::InvalidRequest(format!(
+                        "choose an MFA method among {offered:?} with .mfa()"
+                    )));
                 }
             };
             return Ok(Answer::MfaOption(chosen));
         }
         if !request.sso_buttons.is_empty() && (request.fields.is_empty() || self.sso.is_some()) {
             if let Some(provider) = &self.sso {
-                if let Some(button) = request.sso_buttons.iter().find(|b| b.provider.eq_ignore_ascii_case(provider)) {
+                if let Some(button) = request
+                    .sso_buttons
+                    .iter()
+                    .find(|b| b.provider.eq_ignore_ascii_case(provider))
+                {
                     return Ok(Answer::SsoProvider(button.provider.clone()));
                 }
             }
             if request.fields.is_empty() {
-                let offered: Vec<&str> = request.sso_buttons.iter().map(|b| b.provider.as_str()).collect();
-                return Err(Error::InvalidRequest(format!("choose an SSO provider among {offered:?} with .sso()")));
+                let offered: Vec<&str> = request
+                    .sso_buttons
+                    .iter()
+                    .map(|b| b.provider.as_str())
+                    .collect();
+                return Err(Error::InvalidRequest(format!(
+                    "choose an SSO provider among {offered:?} with .sso()"
+                )));
             }
         }
         self.answer_fields(request).await
@@ -356,15 +444,48 @@ mod tests {
     #[test]
     fn submit_shapes() {
         let fields = Answer::fields([("email", "a@b.c")]).to_submit_request();
-        assert_eq!(fields.fields.get("email").map(String::as_str), Some("a@b.c"));
-        assert_eq!(Answer::SsoProvider("google".into()).to_submit_request().sso_provider.as_deref(), Some("google"));
-        assert_eq!(Answer::MfaOption("sms".into()).to_submit_request().mfa_option_id.as_deref(), Some("sms"));
-        assert_eq!(Answer::SignInOption("org1".into()).to_submit_request().sign_in_option_id.as_deref(), Some("org1"));
-        let json = serde_json::to_value(Answer::MfaOption("totp".into()).to_legacy_request().unwrap()).unwrap();
+        assert_eq!(
+            fields.fields.get("email").map(String::as_str),
+            Some("a@b.c")
+        );
+        assert_eq!(
+            Answer::SsoProvider("google".into())
+                .to_submit_request()
+                .sso_provider
+                .as_deref(),
+            Some("google")
+        );
+        assert_eq!(
+            Answer::MfaOption("sms".into())
+                .to_submit_request()
+                .mfa_option_id
+                .as_deref(),
+            Some("sms")
+        );
+        assert_eq!(
+            Answer::SignInOption("org1".into())
+                .to_submit_request()
+                .sign_in_option_id
+                .as_deref(),
+            Some("org1")
+        );
+        let json = serde_json::to_value(
+            Answer::MfaOption("totp".into())
+                .to_legacy_request()
+                .unwrap(),
+        )
+        .unwrap();
         assert_eq!(json, serde_json::json!({"selected_mfa_type": "totp"}));
-        let json = serde_json::to_value(Answer::fields([("otp", "123")]).to_legacy_request().unwrap()).unwrap();
+        let json = serde_json::to_value(
+            Answer::fields([("otp", "123")])
+                .to_legacy_request()
+                .unwrap(),
+        )
+        .unwrap();
         assert_eq!(json, serde_json::json!({"field_values": {"otp": "123"}}));
-        assert!(Answer::SignInOption("x".into()).to_legacy_request().is_err());
+        assert!(Answer::SignInOption("x".into())
+            .to_legacy_request()
+            .is_err());
     }
 
     #[tokio::test]
@@ -375,10 +496,16 @@ mod tests {
             .totp_secret("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
             .unwrap();
         let request = InputRequest {
-            fields: vec![field("login_email", FieldType::Email), field("password", FieldType::Password), field("otp", FieldType::Totp)],
+            fields: vec![
+                field("login_email", FieldType::Email),
+                field("password", FieldType::Password),
+                field("otp", FieldType::Totp),
+            ],
             ..Default::default()
         };
-        let Answer::Fields(values) = handler.on_input(&request).await.unwrap() else { panic!("fields expected") };
+        let Answer::Fields(values) = handler.on_input(&request).await.unwrap() else {
+            panic!("fields expected")
+        };
         assert_eq!(values["login_email"].expose(), "me@example.com");
         assert_eq!(values["password"].expose(), "pw");
         assert_eq!(values["otp"].expose().len(), 6);
@@ -387,33 +514,66 @@ mod tests {
     #[tokio::test]
     async fn a_rejected_password_is_not_resubmitted() {
         let mut handler = CredentialAnswers::new().value("password", "wrong");
-        let first = InputRequest { fields: vec![field("password", FieldType::Password)], ..Default::default() };
+        let first = InputRequest {
+            fields: vec![field("password", FieldType::Password)],
+            ..Default::default()
+        };
         handler.on_input(&first).await.unwrap();
-        let again = InputRequest { website_error: Some("Incorrect password".into()), ..first.clone() };
+        let again = InputRequest {
+            website_error: Some("Incorrect password".into()),
+            ..first.clone()
+        };
         let err = handler.on_input(&again).await.unwrap_err();
         assert!(err.to_string().contains("Incorrect password"), "{err}");
 
-        let mut handler = CredentialAnswers::new().value("password", "wrong").on_missing(|_| Ok("right".into()));
+        let mut handler = CredentialAnswers::new()
+            .value("password", "wrong")
+            .on_missing(|_| Ok("right".into()));
         handler.on_input(&first).await.unwrap();
-        let Answer::Fields(values) = handler.on_input(&again).await.unwrap() else { panic!() };
+        let Answer::Fields(values) = handler.on_input(&again).await.unwrap() else {
+            panic!()
+        };
         assert_eq!(values["password"].expose(), "right");
     }
 
     #[tokio::test]
     async fn choices() {
-        let mfa = |t: MfaType| types::MfaOption { description: None, label: t.to_string(), target: None, type_: t };
-        let request = InputRequest { mfa_options: vec![mfa(MfaType::Sms), mfa(MfaType::Totp)], ..Default::default() };
+        let mfa = |t: MfaType| types::MfaOption {
+            description: None,
+            label: t.to_string(),
+            target: None,
+            type_: t,
+        };
+        let request = InputRequest {
+            mfa_options: vec![mfa(MfaType::Sms), mfa(MfaType::Totp)],
+            ..Default::default()
+        };
         let mut handler = CredentialAnswers::new().mfa("sms");
-        assert_eq!(handler.on_input(&request).await.unwrap(), Answer::MfaOption("sms".into()));
-        let mut handler = CredentialAnswers::new().totp_secret("GEZDGNBVGY3TQOJQ").unwrap();
-        assert_eq!(handler.on_input(&request).await.unwrap(), Answer::MfaOption("totp".into()));
+        assert_eq!(
+            handler.on_input(&request).await.unwrap(),
+            Answer::MfaOption("sms".into())
+        );
+        let mut handler = CredentialAnswers::new()
+            .totp_secret("GEZDGNBVGY3TQOJQ")
+            .unwrap();
+        assert_eq!(
+            handler.on_input(&request).await.unwrap(),
+            Answer::MfaOption("totp".into())
+        );
         assert!(CredentialAnswers::new().on_input(&request).await.is_err());
 
         let sso = InputRequest {
-            sso_buttons: vec![types::SsoButton { label: "Google".into(), provider: "google".into(), selector: "//b".into() }],
+            sso_buttons: vec![types::SsoButton {
+                label: "Google".into(),
+                provider: "google".into(),
+                selector: "//b".into(),
+            }],
             ..Default::default()
         };
         let mut handler = CredentialAnswers::new().sso("Google");
-        assert_eq!(handler.on_input(&sso).await.unwrap(), Answer::SsoProvider("google".into()));
+        assert_eq!(
+            handler.on_input(&sso).await.unwrap(),
+            Answer::SsoProvider("google".into())
+        );
     }
 }

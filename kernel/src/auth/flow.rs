@@ -39,7 +39,10 @@ pub struct InputRequest {
 impl InputRequest {
     /// Nothing is being asked.
     pub fn is_empty(&self) -> bool {
-        self.fields.is_empty() && self.mfa_options.is_empty() && self.sso_buttons.is_empty() && self.sign_in_options.is_empty()
+        self.fields.is_empty()
+            && self.mfa_options.is_empty()
+            && self.sso_buttons.is_empty()
+            && self.sign_in_options.is_empty()
     }
 }
 
@@ -103,7 +106,10 @@ pub enum FlowState {
 impl FlowState {
     /// Success, Failed, Expired or Canceled.
     pub fn is_terminal(&self) -> bool {
-        matches!(self, FlowState::Success | FlowState::Failed(_) | FlowState::Expired | FlowState::Canceled)
+        matches!(
+            self,
+            FlowState::Success | FlowState::Failed(_) | FlowState::Expired | FlowState::Canceled
+        )
     }
 
     /// A short name for logs: `AWAITING_INPUT`, `SUCCESS`, ...
@@ -136,17 +142,28 @@ impl FlowState {
             "EXPIRED" => return FlowState::Expired,
             "CANCELED" | "CANCELLED" => return FlowState::Canceled,
             "IN_PROGRESS" => {}
-            _ => return FlowState::Unknown { status: status.into(), step: step.into() },
+            _ => {
+                return FlowState::Unknown {
+                    status: status.into(),
+                    step: step.into(),
+                }
+            }
         }
         match step.to_ascii_uppercase().as_str() {
             "DISCOVERING" | "INITIALIZED" => FlowState::Discovering,
             "AWAITING_INPUT" => FlowState::AwaitingInput(input),
-            "AWAITING_EXTERNAL_ACTION" => FlowState::AwaitingExternalAction { message: external_message, fallback: input },
+            "AWAITING_EXTERNAL_ACTION" => FlowState::AwaitingExternalAction {
+                message: external_message,
+                fallback: input,
+            },
             "SUBMITTING" => FlowState::Submitting,
             // COMPLETED while still IN_PROGRESS: the status has not caught up.
             "COMPLETED" => FlowState::Submitting,
             "EXPIRED" => FlowState::Expired,
-            _ => FlowState::Unknown { status: status.into(), step: step.into() },
+            _ => FlowState::Unknown {
+                status: status.into(),
+                step: step.into(),
+            },
         }
     }
 
@@ -163,14 +180,22 @@ impl FlowState {
                 website_error: event.website_error.clone(),
             },
             event.external_action_message.clone(),
-            Failure { code: event.error_code.clone(), message: event.error_message.clone(), recoverable: None },
+            Failure {
+                code: event.error_code.clone(),
+                message: event.error_message.clone(),
+                recoverable: None,
+            },
         )
     }
 
     /// The state of a connection's current flow; `None` when it has none.
     pub fn from_connection(connection: &types::ManagedAuth) -> Option<Self> {
         let status = connection.flow_status.as_ref()?;
-        let step = connection.flow_step.as_ref().map(|s| s.as_str()).unwrap_or("");
+        let step = connection
+            .flow_step
+            .as_ref()
+            .map(|s| s.as_str())
+            .unwrap_or("");
         Some(Self::from_parts(
             status.as_str(),
             step,
@@ -182,7 +207,11 @@ impl FlowState {
                 website_error: connection.website_error.clone(),
             },
             connection.external_action_message.clone(),
-            Failure { code: connection.error_code.clone(), message: connection.error_message.clone(), recoverable: None },
+            Failure {
+                code: connection.error_code.clone(),
+                message: connection.error_message.clone(),
+                recoverable: None,
+            },
         ))
     }
 }
@@ -296,7 +325,10 @@ impl Tracker {
 
     /// Records that the current pause was answered.
     pub(crate) fn answered(&mut self) {
-        if let Some(pause @ (FlowState::AwaitingInput(_) | FlowState::AwaitingExternalAction { .. })) = &self.last {
+        if let Some(
+            pause @ (FlowState::AwaitingInput(_) | FlowState::AwaitingExternalAction { .. }),
+        ) = &self.last
+        {
             self.answered = Some((pause.clone(), false));
         }
     }
@@ -314,20 +346,30 @@ pub(crate) trait Driver: Send {
     type Done: Send;
     fn next_state(&mut self) -> impl Future<Output = Option<Result<FlowState>>> + Send;
     fn submit(&mut self, answer: Answer) -> impl Future<Output = Result<()>> + Send;
-    fn outcome(&mut self, state: FlowState) -> impl Future<Output = Result<Outcome<Self::Done>>> + Send;
+    fn outcome(
+        &mut self,
+        state: FlowState,
+    ) -> impl Future<Output = Result<Outcome<Self::Done>>> + Send;
     fn input_timeout(&self) -> Option<Duration>;
     fn cancel_signal(&self) -> watch::Receiver<bool>;
 }
 
 /// Drives a flow to its end with `handler` answering each pause once.
-pub(crate) async fn drive<D: Driver, H: LoginHandler>(driver: &mut D, handler: &mut H) -> Result<Outcome<D::Done>> {
+pub(crate) async fn drive<D: Driver, H: LoginHandler>(
+    driver: &mut D,
+    handler: &mut H,
+) -> Result<Outcome<D::Done>> {
     while let Some(state) = driver.next_state().await {
         let state = state?;
         handler.on_state(&state).await;
         let answer = match &state {
-            FlowState::AwaitingInput(request) if !request.is_empty() => {
-                ask(driver.input_timeout(), driver.cancel_signal(), handler.on_input(request)).await.map(Some)
-            }
+            FlowState::AwaitingInput(request) if !request.is_empty() => ask(
+                driver.input_timeout(),
+                driver.cancel_signal(),
+                handler.on_input(request),
+            )
+            .await
+            .map(Some),
             FlowState::AwaitingExternalAction { message, fallback } => {
                 let call = handler.on_external_action(message.as_deref(), fallback);
                 ask(driver.input_timeout(), driver.cancel_signal(), call).await
@@ -346,7 +388,9 @@ pub(crate) async fn drive<D: Driver, H: LoginHandler>(driver: &mut D, handler: &
             return driver.outcome(state).await;
         }
     }
-    Err(Error::Protocol("the login flow ended without a final state".into()))
+    Err(Error::Protocol(
+        "the login flow ended without a final state".into(),
+    ))
 }
 
 /// Follows a flow to its end without answering anything.
@@ -357,7 +401,9 @@ pub(crate) async fn wait_end<D: Driver>(driver: &mut D) -> Result<Outcome<D::Don
             return driver.outcome(state).await;
         }
     }
-    Err(Error::Protocol("the login flow ended without a final state".into()))
+    Err(Error::Protocol(
+        "the login flow ended without a final state".into(),
+    ))
 }
 
 /// Runs a handler call under the per-input timeout and cancellation.
@@ -368,9 +414,9 @@ async fn ask<T>(
 ) -> Result<T> {
     let timed = async {
         match limit {
-            Some(limit) => tokio::time::timeout(limit, call)
-                .await
-                .map_err(|_| Error::Timeout(format!("no answer to the login prompt within {limit:?}")))?,
+            Some(limit) => tokio::time::timeout(limit, call).await.map_err(|_| {
+                Error::Timeout(format!("no answer to the login prompt within {limit:?}"))
+            })?,
             None => call.await,
         }
     };
@@ -441,7 +487,11 @@ impl CancelHandle {
 impl LoginFlow {
     /// Follows the current (or next) flow of connection `connection_id`.
     /// `expires_at` is the flow's `flow_expires_at`, when known.
-    pub fn follow(kernel: &Kernel, connection_id: &str, expires_at: Option<chrono::DateTime<chrono::Utc>>) -> Self {
+    pub fn follow(
+        kernel: &Kernel,
+        connection_id: &str,
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
         let events = kernel.auth().connections().events(connection_id);
         let (cancel_tx, cancel) = watch::channel(false);
         let now = tokio::time::Instant::now();
@@ -491,14 +541,27 @@ impl LoginFlow {
     /// is not yielded again afterwards, so the pause is answered only once.
     pub async fn submit(&mut self, answer: Answer) -> Result<()> {
         let body = answer.to_submit_request();
-        self.kernel.auth().connections().submit(&self.connection_id).body(body).send().await?;
+        self.kernel
+            .auth()
+            .connections()
+            .submit(&self.connection_id)
+            .body(body)
+            .send()
+            .await?;
         self.tracker.answered();
         Ok(())
     }
 
     /// Reads the connection once and queues its state if new.
     async fn poll_once(&mut self) -> Result<()> {
-        let connection = self.kernel.auth().connections().get(&self.connection_id).send().await?.into_inner();
+        let connection = self
+            .kernel
+            .auth()
+            .connections()
+            .get(&self.connection_id)
+            .send()
+            .await?
+            .into_inner();
         match FlowState::from_connection(&connection) {
             Some(state) => self.queue.push_back(state),
             // The flow we followed is gone from the connection: it ended,
@@ -507,7 +570,10 @@ impl LoginFlow {
                 crate::open::ManagedAuthStatus::Authenticated => FlowState::Success,
                 _ => FlowState::Failed(Failure {
                     code: connection.error_code.clone(),
-                    message: connection.error_message.clone().or(Some("the login flow ended".into())),
+                    message: connection
+                        .error_message
+                        .clone()
+                        .or(Some("the login flow ended".into())),
                     recoverable: None,
                 }),
             }),
@@ -519,7 +585,9 @@ impl LoginFlow {
     fn deadline(&self) -> tokio::time::Instant {
         let cap = self.started + self.options.max_duration;
         // A little grace: the server decides expiry and may report it late.
-        self.expires_at.map(|at| (at + Duration::from_secs(5)).min(cap)).unwrap_or(cap)
+        self.expires_at
+            .map(|at| (at + Duration::from_secs(5)).min(cap))
+            .unwrap_or(cap)
     }
 
     /// The next new state, `None` after a terminal one.
@@ -613,7 +681,9 @@ impl LoginFlow {
 
     /// The states as a [`Stream`].
     pub fn states(self) -> impl Stream<Item = Result<FlowState>> + Send {
-        futures::stream::unfold(self, |mut flow| async move { flow.next_state().await.map(|item| (item, flow)) })
+        futures::stream::unfold(self, |mut flow| async move {
+            flow.next_state().await.map(|item| (item, flow))
+        })
     }
 
     /// Drives the flow to its end with `handler` answering each pause once.
@@ -630,7 +700,14 @@ impl LoginFlow {
     async fn final_outcome(&mut self, state: FlowState) -> Result<Outcome> {
         Ok(match state {
             FlowState::Success => {
-                let connection = self.kernel.auth().connections().get(&self.connection_id).send().await?.into_inner();
+                let connection = self
+                    .kernel
+                    .auth()
+                    .connections()
+                    .get(&self.connection_id)
+                    .send()
+                    .await?
+                    .into_inner();
                 Outcome::Success(Box::new(connection))
             }
             FlowState::Failed(failure) => Outcome::Failed(failure),

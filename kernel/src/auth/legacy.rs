@@ -18,7 +18,10 @@
 //! ```
 #![allow(deprecated)]
 
-use super::flow::{drive, wait_end, Driver, Failure, FlowOptions, FlowState, InputRequest, LoginHandler, Outcome, Tracker};
+use super::flow::{
+    drive, wait_end, Driver, Failure, FlowOptions, FlowState, InputRequest, LoginHandler, Outcome,
+    Tracker,
+};
 use super::Answer;
 use crate::error::{Error, Result};
 use crate::types;
@@ -39,7 +42,11 @@ pub fn state_of(invocation: &types::AgentAuthInvocationResponse) -> FlowState {
             website_error: None,
         },
         invocation.external_action_message.clone(),
-        Failure { code: None, message: invocation.error_message.clone(), recoverable: None },
+        Failure {
+            code: None,
+            message: invocation.error_message.clone(),
+            recoverable: None,
+        },
     )
 }
 
@@ -61,11 +68,20 @@ pub struct LegacyFlow {
 impl LegacyFlow {
     /// Creates an auth agent for `domain` and `profile` and starts an
     /// invocation; credentials submitted are saved as `save_credential_as`.
-    pub async fn start(kernel: &Kernel, domain: &str, profile: &str, save_credential_as: Option<&str>) -> Result<Self> {
+    pub async fn start(
+        kernel: &Kernel,
+        domain: &str,
+        profile: &str,
+        save_credential_as: Option<&str>,
+    ) -> Result<Self> {
         let agents = kernel.auth().agents();
         let agent = agents
             .create()
-            .body(types::AuthAgentCreateRequest::builder().domain(domain).profile_name(profile))
+            .body(
+                types::AuthAgentCreateRequest::builder()
+                    .domain(domain)
+                    .profile_name(profile),
+            )
             .send()
             .await?
             .into_inner();
@@ -73,12 +89,25 @@ impl LegacyFlow {
         if let Some(name) = save_credential_as {
             body = body.save_credential_as(name.to_string());
         }
-        let created = agents.create_invocation().body(body).send().await?.into_inner();
-        Ok(Self::follow(kernel, &created.invocation_id, Some(created.expires_at)))
+        let created = agents
+            .create_invocation()
+            .body(body)
+            .send()
+            .await?
+            .into_inner();
+        Ok(Self::follow(
+            kernel,
+            &created.invocation_id,
+            Some(created.expires_at),
+        ))
     }
 
     /// Follows invocation `invocation_id`.
-    pub fn follow(kernel: &Kernel, invocation_id: &str, expires_at: Option<chrono::DateTime<chrono::Utc>>) -> Self {
+    pub fn follow(
+        kernel: &Kernel,
+        invocation_id: &str,
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
         let (cancel_tx, cancel) = watch::channel(false);
         Self {
             kernel: kernel.clone(),
@@ -113,7 +142,13 @@ impl LegacyFlow {
     /// Submits an answer to the current pause.
     pub async fn submit(&mut self, answer: Answer) -> Result<()> {
         let body = answer.to_legacy_request()?;
-        self.kernel.auth().agents().submit_invocation(&self.invocation_id).body(body).send().await?;
+        self.kernel
+            .auth()
+            .agents()
+            .submit_invocation(&self.invocation_id)
+            .body(body)
+            .send()
+            .await?;
         self.tracker.answered();
         Ok(())
     }
@@ -136,7 +171,14 @@ impl LegacyFlow {
                 }
             }
             self.first = false;
-            let state = match self.kernel.auth().agents().get_invocation(&self.invocation_id).send().await {
+            let state = match self
+                .kernel
+                .auth()
+                .agents()
+                .get_invocation(&self.invocation_id)
+                .send()
+                .await
+            {
                 Ok(invocation) => {
                     let invocation = invocation.into_inner();
                     self.expires_at = Some(invocation.expires_at);
@@ -154,7 +196,12 @@ impl LegacyFlow {
             };
             // The documented 5-minute expiry, enforced client-side too.
             let state = match self.expires_at {
-                Some(at) if !state.is_terminal() && at + chrono::Duration::seconds(5) < chrono::Utc::now() => FlowState::Expired,
+                Some(at)
+                    if !state.is_terminal()
+                        && at + chrono::Duration::seconds(5) < chrono::Utc::now() =>
+                {
+                    FlowState::Expired
+                }
                 _ => state,
             };
             if let Some(state) = self.tracker.accept(state) {
@@ -165,7 +212,10 @@ impl LegacyFlow {
     }
 
     /// Drives the flow to its end with `handler` answering each pause once.
-    pub async fn run<H: LoginHandler>(mut self, handler: &mut H) -> Result<Outcome<types::AgentAuthInvocationResponse>> {
+    pub async fn run<H: LoginHandler>(
+        mut self,
+        handler: &mut H,
+    ) -> Result<Outcome<types::AgentAuthInvocationResponse>> {
         drive(&mut self, handler).await
     }
 
@@ -183,7 +233,10 @@ impl Driver for LegacyFlow {
     async fn submit(&mut self, answer: Answer) -> Result<()> {
         LegacyFlow::submit(self, answer).await
     }
-    async fn outcome(&mut self, state: FlowState) -> Result<Outcome<types::AgentAuthInvocationResponse>> {
+    async fn outcome(
+        &mut self,
+        state: FlowState,
+    ) -> Result<Outcome<types::AgentAuthInvocationResponse>> {
         Ok(match state {
             FlowState::Success => match &self.last {
                 Some(last) => Outcome::Success(Box::new(last.clone())),

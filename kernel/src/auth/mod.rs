@@ -31,7 +31,9 @@ pub mod legacy;
 mod totp;
 
 pub use answers::{Answer, CredentialAnswers};
-pub use flow::{CancelHandle, Failure, FlowOptions, FlowState, InputRequest, LoginFlow, LoginHandler, Outcome};
+pub use flow::{
+    CancelHandle, Failure, FlowOptions, FlowState, InputRequest, LoginFlow, LoginHandler, Outcome,
+};
 pub use totp::Totp;
 
 use crate::sys::{builder, types};
@@ -46,13 +48,17 @@ pub struct Auth<'a> {
 impl<'a> Auth<'a> {
     /// Auth connections: a profile kept logged in to a domain.
     pub fn connections(&self) -> Connections<'a> {
-        Connections { kernel: self.kernel }
+        Connections {
+            kernel: self.kernel,
+        }
     }
 
     /// The legacy auth agents and their invocations (`/agents/auth`).
     #[deprecated(note = "`/agents/auth` is deprecated in favour of `connections()`")]
     pub fn agents(&self) -> Agents<'a> {
-        Agents { kernel: self.kernel }
+        Agents {
+            kernel: self.kernel,
+        }
     }
 }
 
@@ -143,20 +149,38 @@ impl<'a> Agents<'a> {
 
     /// Get invocation details: `GET /agents/auth/invocations/{invocation_id}` (`getAgentsAuthInvocationsInvocationId`).
     #[deprecated(note = "deprecated in the Kernel API")]
-    pub fn get_invocation(&self, invocation_id: &str) -> builder::GetAgentsAuthInvocationsInvocationId<'a> {
-        self.kernel.sys().get_agents_auth_invocations_invocation_id().invocation_id(invocation_id)
+    pub fn get_invocation(
+        &self,
+        invocation_id: &str,
+    ) -> builder::GetAgentsAuthInvocationsInvocationId<'a> {
+        self.kernel
+            .sys()
+            .get_agents_auth_invocations_invocation_id()
+            .invocation_id(invocation_id)
     }
 
     /// Submit field values: `POST /agents/auth/invocations/{invocation_id}/submit` (`postAgentsAuthInvocationsSubmit`).
     #[deprecated(note = "deprecated in the Kernel API")]
-    pub fn submit_invocation(&self, invocation_id: &str) -> builder::PostAgentsAuthInvocationsSubmit<'a> {
-        self.kernel.sys().post_agents_auth_invocations_submit().invocation_id(invocation_id)
+    pub fn submit_invocation(
+        &self,
+        invocation_id: &str,
+    ) -> builder::PostAgentsAuthInvocationsSubmit<'a> {
+        self.kernel
+            .sys()
+            .post_agents_auth_invocations_submit()
+            .invocation_id(invocation_id)
     }
 
     /// Exchange handoff code for JWT: `POST /agents/auth/invocations/{invocation_id}/exchange` (`postAgentsAuthInvocationsExchange`).
     #[deprecated(note = "deprecated in the Kernel API")]
-    pub fn exchange_invocation(&self, invocation_id: &str) -> builder::PostAgentsAuthInvocationsExchange<'a> {
-        self.kernel.sys().post_agents_auth_invocations_exchange().invocation_id(invocation_id)
+    pub fn exchange_invocation(
+        &self,
+        invocation_id: &str,
+    ) -> builder::PostAgentsAuthInvocationsExchange<'a> {
+        self.kernel
+            .sys()
+            .post_agents_auth_invocations_exchange()
+            .invocation_id(invocation_id)
     }
 }
 
@@ -171,7 +195,10 @@ impl Connections<'_> {
             let (sys, id) = (sys.clone(), id.clone());
             async move { sys.get_auth_connections_events_by_id().id(id).send().await }
         });
-        crate::sse::typed(self.kernel.engine(connect, true, false), self.kernel.stream_options().heartbeats)
+        crate::sse::typed(
+            self.kernel.engine(connect, true, false),
+            self.kernel.stream_options().heartbeats,
+        )
     }
 }
 
@@ -251,7 +278,11 @@ impl<'a> Connections<'a> {
     pub async fn start_hosted(&self, id: &str) -> crate::Result<HostedLogin> {
         let response = self.login(id).send().await?.into_inner();
         let flow = LoginFlow::follow(self.kernel, id, Some(response.flow_expires_at));
-        Ok(HostedLogin { hosted_url: response.hosted_url.clone(), response, flow })
+        Ok(HostedLogin {
+            hosted_url: response.hosted_url.clone(),
+            response,
+            flow,
+        })
     }
 
     /// Makes sure profile `profile` is logged in to `domain`: creates the
@@ -266,7 +297,9 @@ impl<'a> Connections<'a> {
         credential: Option<types::CredentialReference>,
         handler: &mut H,
     ) -> crate::Result<Outcome> {
-        let mut body = types::ManagedAuthCreateRequest::builder().domain(domain).profile_name(profile);
+        let mut body = types::ManagedAuthCreateRequest::builder()
+            .domain(domain)
+            .profile_name(profile);
         if let Some(credential) = credential {
             body = body.credential(credential);
         }
@@ -280,9 +313,19 @@ impl<'a> Connections<'a> {
                 }
             }
         };
-        let in_progress = matches!(connection.flow_status, Some(crate::open::ManagedAuthFlowStatus::InProgress));
-        let live = in_progress && connection.flow_expires_at.is_none_or(|at| at > chrono::Utc::now());
-        if matches!(connection.status, crate::open::ManagedAuthStatus::Authenticated) && !live {
+        let in_progress = matches!(
+            connection.flow_status,
+            Some(crate::open::ManagedAuthFlowStatus::InProgress)
+        );
+        let live = in_progress
+            && connection
+                .flow_expires_at
+                .is_none_or(|at| at > chrono::Utc::now());
+        if matches!(
+            connection.status,
+            crate::open::ManagedAuthStatus::Authenticated
+        ) && !live
+        {
             return Ok(Outcome::Success(Box::new(connection)));
         }
         let flow = if live {

@@ -23,7 +23,11 @@ pub struct Totp {
 
 impl std::fmt::Debug for Totp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Totp").field("key", &"[redacted]").field("digits", &self.digits).field("step", &self.step).finish()
+        f.debug_struct("Totp")
+            .field("key", &"[redacted]")
+            .field("digits", &self.digits)
+            .field("step", &self.step)
+            .finish()
     }
 }
 
@@ -31,7 +35,8 @@ impl Totp {
     /// A generator for a base32 secret (RFC 4648; case, spaces, dashes and
     /// padding ignored), as sites show it next to their QR code.
     pub fn from_base32(secret: &str) -> Result<Self> {
-        let key = base32_decode(secret).ok_or_else(|| Error::InvalidRequest("the TOTP secret is not valid base32".into()))?;
+        let key = base32_decode(secret)
+            .ok_or_else(|| Error::InvalidRequest("the TOTP secret is not valid base32".into()))?;
         Ok(Self::from_key(key))
     }
 
@@ -40,7 +45,11 @@ impl Totp {
         // The key is kept as a Secret of hex text so it is redacted and
         // zero-cost to clone.
         let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
-        Self { key: Secret::new(hex), digits: 6, step: Duration::from_secs(30) }
+        Self {
+            key: Secret::new(hex),
+            digits: 6,
+            step: Duration::from_secs(30),
+        }
     }
 
     /// Codes with `digits` digits (6 to 8).
@@ -51,7 +60,8 @@ impl Totp {
 
     /// The code for time `at`.
     pub fn code_at(&self, at: SystemTime) -> String {
-        let counter = at.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs() / self.step.as_secs().max(1);
+        let counter = at.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs()
+            / self.step.as_secs().max(1);
         self.hotp(counter)
     }
 
@@ -65,11 +75,17 @@ impl Totp {
         let key: Vec<u8> = (0..self.key.expose().len() / 2)
             .filter_map(|i| u8::from_str_radix(&self.key.expose()[2 * i..2 * i + 2], 16).ok())
             .collect();
-        let mut mac = <Hmac<Sha1> as Mac>::new_from_slice(&key).expect("HMAC takes keys of any length");
+        let mut mac =
+            <Hmac<Sha1> as Mac>::new_from_slice(&key).expect("HMAC takes keys of any length");
         mac.update(&counter.to_be_bytes());
         let hash = mac.finalize().into_bytes();
         let offset = (hash[hash.len() - 1] & 0x0f) as usize;
-        let binary = u32::from_be_bytes([hash[offset] & 0x7f, hash[offset + 1], hash[offset + 2], hash[offset + 3]]);
+        let binary = u32::from_be_bytes([
+            hash[offset] & 0x7f,
+            hash[offset + 1],
+            hash[offset + 2],
+            hash[offset + 3],
+        ]);
         let code = binary % 10u32.pow(self.digits);
         format!("{code:0width$}", width = self.digits as usize)
     }
@@ -114,7 +130,11 @@ mod tests {
             (2_000_000_000, "69279037"),
             (20_000_000_000, "65353130"),
         ] {
-            assert_eq!(totp.code_at(UNIX_EPOCH + Duration::from_secs(secs)), code, "T={secs}");
+            assert_eq!(
+                totp.code_at(UNIX_EPOCH + Duration::from_secs(secs)),
+                code,
+                "T={secs}"
+            );
         }
     }
 
@@ -122,7 +142,10 @@ mod tests {
     #[test]
     fn rfc4226_vectors() {
         let totp = Totp::from_key(b"12345678901234567890".to_vec());
-        let expected = ["755224", "287082", "359152", "969429", "338314", "254676", "287922", "162583", "399871", "520489"];
+        let expected = [
+            "755224", "287082", "359152", "969429", "338314", "254676", "287922", "162583",
+            "399871", "520489",
+        ];
         for (counter, code) in expected.iter().enumerate() {
             assert_eq!(totp.hotp(counter as u64), *code);
         }
@@ -133,8 +156,14 @@ mod tests {
         // "12345678901234567890" in base32.
         let b32 = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
         assert_eq!(base32_decode(b32).unwrap(), b"12345678901234567890");
-        assert_eq!(base32_decode(&b32.to_lowercase()).unwrap(), b"12345678901234567890");
-        assert_eq!(base32_decode("GEZD GNBV-GY3T QOJQ GEZD GNBV GY3T QOJQ").unwrap(), b"12345678901234567890");
+        assert_eq!(
+            base32_decode(&b32.to_lowercase()).unwrap(),
+            b"12345678901234567890"
+        );
+        assert_eq!(
+            base32_decode("GEZD GNBV-GY3T QOJQ GEZD GNBV GY3T QOJQ").unwrap(),
+            b"12345678901234567890"
+        );
         assert_eq!(base32_decode("MZXW6===").unwrap(), b"foo");
         assert!(base32_decode("not base32!").is_none());
         assert!(Totp::from_base32("1111").is_err());
@@ -144,6 +173,9 @@ mod tests {
     fn debug_redacts_the_key() {
         let totp = Totp::from_base32("JBSWY3DPEHPK3PXP").unwrap();
         let debug = format!("{totp:?}");
-        assert!(!debug.contains("JBSWY3DPEHPK3PXP") && !debug.contains("48656c6c6f"), "{debug}");
+        assert!(
+            !debug.contains("JBSWY3DPEHPK3PXP") && !debug.contains("48656c6c6f"),
+            "{debug}"
+        );
     }
 }

@@ -88,8 +88,12 @@ pub(crate) trait StreamEvent: DeserializeOwned + Send + 'static {
     }
 }
 
-pub(crate) type Connect =
-    Box<dyn FnMut(Option<String>) -> Pin<Box<dyn Future<Output = Result<ResponseValue<ByteStream>>> + Send>> + Send>;
+pub(crate) type Connect = Box<
+    dyn FnMut(
+            Option<String>,
+        ) -> Pin<Box<dyn Future<Output = Result<ResponseValue<ByteStream>>> + Send>>
+        + Send,
+>;
 
 /// The connection and decoding state of one stream.
 pub(crate) struct Engine {
@@ -111,7 +115,12 @@ pub(crate) struct Engine {
 }
 
 impl Engine {
-    pub(crate) fn new(connect: Connect, options: StreamOptions, reconnect_default: bool, resumable: bool) -> Self {
+    pub(crate) fn new(
+        connect: Connect,
+        options: StreamOptions,
+        reconnect_default: bool,
+        resumable: bool,
+    ) -> Self {
         Self {
             reconnect: options.reconnect.unwrap_or(reconnect_default),
             decoder: Decoder::with_max_event_size(options.max_event_size),
@@ -137,7 +146,11 @@ impl Engine {
 
     /// Wait before reconnect number `self.failures`.
     fn reconnect_delay(&self) -> Duration {
-        self.retry.unwrap_or_else(|| self.options.backoff.backoff(self.failures.saturating_sub(1)))
+        self.retry.unwrap_or_else(|| {
+            self.options
+                .backoff
+                .backoff(self.failures.saturating_sub(1))
+        })
     }
 
     /// Gives up after too many failures, else schedules a reconnect.
@@ -165,7 +178,11 @@ impl Engine {
                 if self.connected {
                     tokio::time::sleep(self.reconnect_delay()).await;
                 }
-                let last = if self.resumable { self.resume_from.clone() } else { None };
+                let last = if self.resumable {
+                    self.resume_from.clone()
+                } else {
+                    None
+                };
                 match (self.connect)(last).await {
                     Ok(response) => {
                         self.body = Some(Box::pin(response.into_inner().into_inner()));
@@ -176,14 +193,18 @@ impl Engine {
                     }
                     // The stream is gone for good: the resource was deleted
                     // while we were reconnecting.
-                    Err(e) if self.connected && matches!(e.status().map(|s| s.as_u16()), Some(404 | 410)) => {
+                    Err(e)
+                        if self.connected
+                            && matches!(e.status().map(|s| s.as_u16()), Some(404 | 410)) =>
+                    {
                         self.finish();
                         return None;
                     }
                     Err(e) => {
                         let retryable = self.connected
                             && (matches!(e, Error::Connection(_) | Error::Timeout(_))
-                                || e.status().is_some_and(|s| s.is_server_error() || s.as_u16() == 429));
+                                || e.status()
+                                    .is_some_and(|s| s.is_server_error() || s.as_u16() == 429));
                         if !retryable {
                             self.finish();
                             return Some(Err(e));
@@ -210,7 +231,8 @@ impl Engine {
                         self.finish();
                         return None;
                     }
-                    let closed = Error::Protocol("the server closed the event stream before its end".into());
+                    let closed =
+                        Error::Protocol("the server closed the event stream before its end".into());
                     if let Some(e) = self.dropped(closed) {
                         return Some(Err(e));
                     }
@@ -221,7 +243,10 @@ impl Engine {
                     }
                 }
                 Err(_) => {
-                    let e = Error::Timeout(format!("no data on the event stream for {:?}", self.options.idle_timeout));
+                    let e = Error::Timeout(format!(
+                        "no data on the event stream for {:?}",
+                        self.options.idle_timeout
+                    ));
                     if let Some(e) = self.dropped(e) {
                         return Some(Err(e));
                     }
@@ -237,38 +262,46 @@ fn sse_error(e: SseDecodeError) -> Error {
 
 /// Decodes `data` as `T`, keeping the raw body on failure.
 pub(crate) fn decode<T: DeserializeOwned>(data: &str) -> Result<T> {
-    serde_json::from_str(data).map_err(|e| Error::Decode(Box::new(DecodeError::new(Bytes::copy_from_slice(data.as_bytes()), e))))
+    serde_json::from_str(data).map_err(|e| {
+        Error::Decode(Box::new(DecodeError::new(
+            Bytes::copy_from_slice(data.as_bytes()),
+            e,
+        )))
+    })
 }
 
 /// The typed stream of an endpoint whose events are a [`StreamEvent`].
 pub(crate) fn typed<T: StreamEvent>(engine: Engine, heartbeats: bool) -> EventStream<T> {
-    Box::pin(futures::stream::unfold(engine, move |mut engine| async move {
-        loop {
-            let raw = match engine.next_raw().await? {
-                Ok(raw) => raw,
-                Err(e) => return Some((Err(e), engine)),
-            };
-            let event: T = match decode(&raw.data) {
-                Ok(event) => event,
-                Err(e) => return Some((Err(e), engine)),
-            };
-            match event.kind() {
-                Kind::Heartbeat if !heartbeats => continue,
-                Kind::Terminal => {
-                    engine.finish();
-                    return Some((Ok(event), engine));
+    Box::pin(futures::stream::unfold(
+        engine,
+        move |mut engine| async move {
+            loop {
+                let raw = match engine.next_raw().await? {
+                    Ok(raw) => raw,
+                    Err(e) => return Some((Err(e), engine)),
+                };
+                let event: T = match decode(&raw.data) {
+                    Ok(event) => event,
+                    Err(e) => return Some((Err(e), engine)),
+                };
+                match event.kind() {
+                    Kind::Heartbeat if !heartbeats => continue,
+                    Kind::Terminal => {
+                        engine.finish();
+                        return Some((Ok(event), engine));
+                    }
+                    Kind::Error => {
+                        let error = match event.into_error() {
+                            Some(e) => Error::Event(Box::new(e)),
+                            None => Error::Protocol("error event without a payload".into()),
+                        };
+                        return Some((Err(error), engine));
+                    }
+                    Kind::Normal | Kind::Heartbeat => return Some((Ok(event), engine)),
                 }
-                Kind::Error => {
-                    let error = match event.into_error() {
-                        Some(e) => Error::Event(Box::new(e)),
-                        None => Error::Protocol("error event without a payload".into()),
-                    };
-                    return Some((Err(error), engine));
-                }
-                Kind::Normal | Kind::Heartbeat => return Some((Ok(event), engine)),
             }
-        }
-    }))
+        },
+    ))
 }
 
 mod kinds {
@@ -278,14 +311,15 @@ mod kinds {
         ManagedAuthStateEventFlowStatus as Flow,
     };
     use crate::types::{
-        DeploymentEventKnown as D, ErrorEvent, FileSystemEvent, InvocationEventKnown as I, LogEvent,
-        ManagedAuthEventKnown as M,
+        DeploymentEventKnown as D, ErrorEvent, FileSystemEvent, InvocationEventKnown as I,
+        LogEvent, ManagedAuthEventKnown as M,
     };
 
     impl StreamEvent for ManagedAuthEvent {
         fn kind(&self) -> Kind {
             match self {
-                ManagedAuthEvent::Known(M::ManagedAuthStateEvent(state)) => match state.flow_status {
+                ManagedAuthEvent::Known(M::ManagedAuthStateEvent(state)) => match state.flow_status
+                {
                     Flow::Success | Flow::Failed | Flow::Expired | Flow::Canceled => Kind::Terminal,
                     _ => Kind::Normal,
                 },
@@ -305,10 +339,12 @@ mod kinds {
     impl StreamEvent for InvocationEvent {
         fn kind(&self) -> Kind {
             match self {
-                InvocationEvent::Known(I::InvocationStateEvent(state)) => match state.invocation.status {
-                    InvocationStatus::Succeeded | InvocationStatus::Failed => Kind::Terminal,
-                    _ => Kind::Normal,
-                },
+                InvocationEvent::Known(I::InvocationStateEvent(state)) => {
+                    match state.invocation.status {
+                        InvocationStatus::Succeeded | InvocationStatus::Failed => Kind::Terminal,
+                        _ => Kind::Normal,
+                    }
+                }
                 InvocationEvent::Known(I::ErrorEvent(_)) => Kind::Error,
                 InvocationEvent::Known(I::SseHeartbeatEvent(_)) => Kind::Heartbeat,
                 _ => Kind::Normal,
@@ -325,10 +361,14 @@ mod kinds {
     impl StreamEvent for DeploymentEvent {
         fn kind(&self) -> Kind {
             match self {
-                DeploymentEvent::Known(D::DeploymentStateEvent(state)) => match state.deployment.status {
-                    DeploymentStatus::Running | DeploymentStatus::Failed | DeploymentStatus::Stopped => Kind::Terminal,
-                    _ => Kind::Normal,
-                },
+                DeploymentEvent::Known(D::DeploymentStateEvent(state)) => {
+                    match state.deployment.status {
+                        DeploymentStatus::Running
+                        | DeploymentStatus::Failed
+                        | DeploymentStatus::Stopped => Kind::Terminal,
+                        _ => Kind::Normal,
+                    }
+                }
                 DeploymentEvent::Known(D::ErrorEvent(_)) => Kind::Error,
                 DeploymentEvent::Known(D::SseHeartbeatEvent(_)) => Kind::Heartbeat,
                 _ => Kind::Normal,
@@ -359,7 +399,10 @@ mod kinds {
 pub(crate) fn connector<F, Fut>(mut start: F) -> Connect
 where
     F: FnMut(Option<String>) -> Fut + Send + 'static,
-    Fut: Future<Output = std::result::Result<ResponseValue<ByteStream>, progenitor_client::Error<()>>> + Send + 'static,
+    Fut: Future<
+            Output = std::result::Result<ResponseValue<ByteStream>, progenitor_client::Error<()>>,
+        > + Send
+        + 'static,
 {
     Box::new(move |last| {
         let request = start(last);
@@ -391,7 +434,11 @@ pub(crate) fn telemetry(engine: Engine) -> EventStream<Telemetry> {
         last: Option<u64>,
         pending: Option<Telemetry>,
     }
-    let state = State { engine, last: None, pending: None };
+    let state = State {
+        engine,
+        last: None,
+        pending: None,
+    };
     Box::pin(futures::stream::unfold(state, |mut state| async move {
         if let Some(event) = state.pending.take() {
             return Some((Ok(event), state));
@@ -425,7 +472,13 @@ pub(crate) fn telemetry(engine: Engine) -> EventStream<Telemetry> {
                 // Already delivered before a reconnect.
                 continue;
             }
-            let gap = state.last.filter(|last| seq > last + 1).map(|last| Telemetry::Gap { from: last + 1, to: seq - 1 });
+            let gap = state
+                .last
+                .filter(|last| seq > last + 1)
+                .map(|last| Telemetry::Gap {
+                    from: last + 1,
+                    to: seq - 1,
+                });
             state.last = Some(seq);
             state.engine.resume_from = Some(seq.to_string());
             let event = Telemetry::Event(envelope);
@@ -471,19 +524,28 @@ impl StreamEvent for crate::types::ProcessStreamEvent {
 
 pub(crate) fn process_output(engine: Engine) -> EventStream<ProcessOutput> {
     use base64::Engine as _;
-    Box::pin(typed::<crate::types::ProcessStreamEvent>(engine, false).map(|item| {
-        let event = item?;
-        if let Some(crate::open::ProcessStreamEventEvent::Exit) = event.event {
-            return Ok(ProcessOutput::Exit { code: event.exit_code });
-        }
-        match (&event.stream, &event.data_b64) {
-            (Some(stream), Some(b64)) => {
-                let data = base64::engine::general_purpose::STANDARD
-                    .decode(b64)
-                    .map_err(|e| Error::Protocol(format!("process output is not base64: {e}")))?;
-                Ok(ProcessOutput::Output { stream: stream.clone(), data: data.into() })
+    Box::pin(
+        typed::<crate::types::ProcessStreamEvent>(engine, false).map(|item| {
+            let event = item?;
+            if let Some(crate::open::ProcessStreamEventEvent::Exit) = event.event {
+                return Ok(ProcessOutput::Exit {
+                    code: event.exit_code,
+                });
             }
-            _ => Ok(ProcessOutput::Other(event)),
-        }
-    }))
+            match (&event.stream, &event.data_b64) {
+                (Some(stream), Some(b64)) => {
+                    let data = base64::engine::general_purpose::STANDARD
+                        .decode(b64)
+                        .map_err(|e| {
+                            Error::Protocol(format!("process output is not base64: {e}"))
+                        })?;
+                    Ok(ProcessOutput::Output {
+                        stream: stream.clone(),
+                        data: data.into(),
+                    })
+                }
+                _ => Ok(ProcessOutput::Other(event)),
+            }
+        }),
+    )
 }
