@@ -409,6 +409,11 @@ impl KernelMockBuilder {
         let app = server::router(shared.clone());
         let signal = shared.shutdown_signal();
         let server = tokio::spawn(async move {
+            // TCP_NODELAY: an SSE frame must not wait for Nagle's algorithm
+            // (20-40 ms per event otherwise).
+            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(signal)
                 .await;

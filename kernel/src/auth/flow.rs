@@ -296,28 +296,41 @@ impl Default for FlowOptions {
 }
 
 /// Filters states so each is seen once and each pause answered once.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Tracker {
     last: Option<FlowState>,
-    /// The pause last answered and whether another state was seen since.
-    answered: Option<(FlowState, bool)>,
+    /// The pause last answered, whether another state was seen since, and
+    /// when it was answered.
+    answered: Option<(FlowState, bool, tokio::time::Instant)>,
+    /// How long a repeat of an answered pause counts as a duplicate of it.
+    grace: Duration,
 }
 
 impl Tracker {
     /// `Some(state)` if it is new: not the last state seen, and not a repeat
     /// of a pause already answered with nothing else in between. A pause
     /// that comes back with a (different) `website_error` is a new pause.
+    ///
+    /// The same pause seen again long after it was answered (past `grace`)
+    /// is the site asking again, e.g. a form re-shown after a rejection
+    /// whose SUBMITTING step a poll did not catch: it is a new pause.
     pub(crate) fn accept(&mut self, state: FlowState) -> Option<FlowState> {
-        if self.last.as_ref() == Some(&state) {
-            return None;
-        }
-        if let Some((answered, moved_on)) = &mut self.answered {
+        if let Some((answered, moved_on, at)) = &mut self.answered {
             if *answered == state && !*moved_on {
-                return None;
+                if at.elapsed() < self.grace {
+                    return None;
+                }
+                // Asked again: forget the answer so it is a fresh pause.
+                self.answered = None;
+                self.last = Some(state.clone());
+                return Some(state);
             }
             if *answered != state {
                 *moved_on = true;
             }
+        }
+        if self.last.as_ref() == Some(&state) {
+            return None;
         }
         self.last = Some(state.clone());
         Some(state)
@@ -329,7 +342,7 @@ impl Tracker {
             pause @ (FlowState::AwaitingInput(_) | FlowState::AwaitingExternalAction { .. }),
         ) = &self.last
         {
-            self.answered = Some((pause.clone(), false));
+            self.answered = Some((pause.clone(), false, tokio::time::Instant::now()));
         }
     }
 
@@ -337,6 +350,24 @@ impl Tracker {
     pub(crate) fn seen_any(&self) -> bool {
         self.last.is_some()
     }
+
+    /// A tracker for a flow polled every `poll_interval`: duplicates of an
+    /// answered pause are expected for about two polls.
+    pub(crate) fn new(poll_interval: Duration) -> Self {
+        Self {
+            last: None,
+            answered: None,
+            grace: (poll_interval * 2).max(Duration::from_millis(500)),
+        }
+    }
+}
+
+/// Whether a failed read is worth repeating at the next poll: the server or
+/// the network had a moment, the flow goes on.
+pub(crate) fn transient(e: &Error) -> bool {
+    matches!(e, Error::Connection(_) | Error::Timeout(_))
+        || e.status()
+            .is_some_and(|s| s.is_server_error() || matches!(s.as_u16(), 408 | 429))
 }
 
 /// What both the Managed Auth and the legacy flow provide to the shared
@@ -434,6 +465,9 @@ enum Wake {
     Deadline,
 }
 
+/// Event streams a flow reopens before it settles for polling.
+const MAX_STREAM_DROPS: u32 = 3;
+
 /// Where states come from: the event stream, or polling after it failed.
 enum Source {
     Events(EventStream<crate::open::ManagedAuthEvent>),
@@ -453,6 +487,8 @@ pub struct LoginFlow {
     source: Source,
     queue: VecDeque<FlowState>,
     tracker: Tracker,
+    /// Event streams lost so far; after [`MAX_STREAM_DROPS`] the flow polls.
+    drops: u32,
     cancel: watch::Receiver<bool>,
     cancel_tx: watch::Sender<bool>,
     finished: bool,
@@ -492,7 +528,12 @@ impl LoginFlow {
         connection_id: &str,
         expires_at: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Self {
-        let events = kernel.auth().connections().events(connection_id);
+        // The flow handles drops itself (a read, then a new stream), so the
+        // engine must not retry on its own behind its back.
+        let events = kernel
+            .auth()
+            .connections()
+            .event_stream(connection_id, false);
         let (cancel_tx, cancel) = watch::channel(false);
         let now = tokio::time::Instant::now();
         let expires_at = expires_at.map(|at| {
@@ -506,7 +547,8 @@ impl LoginFlow {
             expires_at,
             source: Source::Events(events),
             queue: VecDeque::new(),
-            tracker: Tracker::default(),
+            tracker: Tracker::new(FlowOptions::default().poll_interval),
+            drops: 0,
             cancel,
             cancel_tx,
             finished: false,
@@ -517,6 +559,7 @@ impl LoginFlow {
 
     /// Replaces the flow's options.
     pub fn with_options(mut self, options: FlowOptions) -> Self {
+        self.tracker = Tracker::new(options.poll_interval);
         self.options = options;
         self
     }
@@ -595,7 +638,9 @@ impl LoginFlow {
         if !self.primed {
             self.primed = true;
             if let Err(e) = self.poll_once().await {
-                return Some(Err(e));
+                if !transient(&e) {
+                    return Some(Err(e));
+                }
             }
         }
         loop {
@@ -640,6 +685,7 @@ impl LoginFlow {
             match wake {
                 Wake::Deadline => {
                     // One last look: the server may have finished meanwhile.
+                    // Its errors do not matter: the flow is over either way.
                     let _ = self.poll_once().await;
                     if !self.queue.iter().any(FlowState::is_terminal) {
                         self.queue.push_back(FlowState::Expired);
@@ -658,19 +704,36 @@ impl LoginFlow {
                 }
                 Wake::Event(other) => {
                     // The stream ended or failed before a terminal state:
-                    // reconcile with a read, then poll.
+                    // reconcile with a read, then reopen it, or poll once it
+                    // has dropped too often.
                     if let Some(Err(e)) = other {
-                        tracing::info!(error = %e, "auth event stream unavailable; polling");
+                        tracing::info!(error = %e, "auth event stream dropped");
                     }
-                    self.source = Source::Polling;
+                    self.drops += 1;
+                    self.source = if self.drops <= MAX_STREAM_DROPS {
+                        Source::Events(
+                            self.kernel
+                                .auth()
+                                .connections()
+                                .event_stream(&self.connection_id, false),
+                        )
+                    } else {
+                        tracing::info!(
+                            drops = self.drops,
+                            "auth event stream unavailable; polling"
+                        );
+                        Source::Polling
+                    };
                     if let Err(e) = self.poll_once().await {
-                        return Some(Err(e));
+                        if !transient(&e) {
+                            return Some(Err(e));
+                        }
                     }
                 }
                 Wake::Poll => {
                     if let Err(e) = self.poll_once().await {
                         // Transient errors are retried at the next poll.
-                        if !matches!(e, Error::Connection(_) | Error::Timeout(_)) {
+                        if !transient(&e) {
                             return Some(Err(e));
                         }
                     }

@@ -19,8 +19,8 @@
 #![allow(deprecated)]
 
 use super::flow::{
-    drive, wait_end, Driver, Failure, FlowOptions, FlowState, InputRequest, LoginHandler, Outcome,
-    Tracker,
+    drive, transient, wait_end, Driver, Failure, FlowOptions, FlowState, InputRequest,
+    LoginHandler, Outcome, Tracker,
 };
 use super::Answer;
 use crate::error::{Error, Result};
@@ -114,7 +114,7 @@ impl LegacyFlow {
             invocation_id: invocation_id.to_string(),
             options: FlowOptions::default(),
             expires_at,
-            tracker: Tracker::default(),
+            tracker: Tracker::new(FlowOptions::default().poll_interval),
             last: None,
             first: true,
             finished: false,
@@ -125,6 +125,7 @@ impl LegacyFlow {
 
     /// Replaces the flow's options (poll interval, input timeout).
     pub fn with_options(mut self, options: FlowOptions) -> Self {
+        self.tracker = Tracker::new(options.poll_interval);
         self.options = options;
         self
     }
@@ -188,7 +189,7 @@ impl LegacyFlow {
                 }
                 Err(e) => {
                     let e = Error::from(e);
-                    if matches!(e, Error::Connection(_) | Error::Timeout(_)) {
+                    if transient(&e) {
                         continue;
                     }
                     return Some(Err(e));

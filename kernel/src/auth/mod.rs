@@ -189,16 +189,28 @@ impl Connections<'_> {
     /// Heartbeats are hidden unless [`StreamOptions::heartbeats`](crate::sse::StreamOptions::heartbeats)
     /// is set; an `error` event is an [`Error::Event`](crate::Error::Event) item.
     pub fn events(&self, id: &str) -> crate::sse::EventStream<crate::open::ManagedAuthEvent> {
+        self.event_stream(id, true)
+    }
+
+    /// The events of `id`, reconnecting after a drop or not.
+    pub(crate) fn event_stream(
+        &self,
+        id: &str,
+        reconnect: bool,
+    ) -> crate::sse::EventStream<crate::open::ManagedAuthEvent> {
         let sys = self.kernel.sys().clone();
         let id = id.to_string();
         let connect = crate::sse::connector(move |_| {
             let (sys, id) = (sys.clone(), id.clone());
             async move { sys.get_auth_connections_events_by_id().id(id).send().await }
         });
-        crate::sse::typed(
-            self.kernel.engine(connect, true, false),
-            self.kernel.stream_options().heartbeats,
-        )
+        let engine = self.kernel.engine(connect, true, false);
+        let engine = if reconnect {
+            engine
+        } else {
+            engine.without_reconnect()
+        };
+        crate::sse::typed(engine, self.kernel.stream_options().heartbeats)
     }
 }
 
@@ -220,7 +232,9 @@ impl HostedLogin {
             Ok(url) => url,
             Err(_) => return self.hosted_url.clone(),
         };
-        {
+        // Touch the query only when there is something to add: an empty
+        // `query_pairs_mut` leaves a stray `?`.
+        if success_url.is_some() || error_url.is_some() {
             let mut query = url.query_pairs_mut();
             if let Some(success) = success_url {
                 query.append_pair("success_url", success);

@@ -138,6 +138,13 @@ impl Engine {
 
     /// Ends the stream: nothing more is yielded, not even events already
     /// decoded from the same read.
+    /// Never reconnects: a drop ends the stream (callers with a fallback,
+    /// like the login flow, handle drops themselves).
+    pub(crate) fn without_reconnect(mut self) -> Self {
+        self.reconnect = false;
+        self
+    }
+
     pub(crate) fn finish(&mut self) {
         self.done = true;
         self.body = None;
@@ -172,6 +179,12 @@ impl Engine {
                 return None;
             }
             if let Some(event) = self.decoder.next_event() {
+                // Only a whole event proves the connection works: a server
+                // that sends half a frame and drops must still run out of
+                // reconnects.
+                if event.is_ok() {
+                    self.failures = 0;
+                }
                 return Some(event.map_err(sse_error));
             }
             let Some(body) = self.body.as_mut() else {
@@ -218,7 +231,6 @@ impl Engine {
             };
             match tokio::time::timeout(self.options.idle_timeout, body.next()).await {
                 Ok(Some(Ok(chunk))) => {
-                    self.failures = 0;
                     self.decoder.feed(&chunk);
                     self.retry = self.decoder.retry().or(self.retry);
                 }
