@@ -44,6 +44,9 @@ fn main() {
         let name = u.name.to_upper_camel_case();
         settings.with_replacement(&name, format!("crate::open::{name}"), std::iter::empty());
     }
+    for name in [codegen::SECRET_STRING, codegen::SECRET_MAP] {
+        settings.with_replacement(name, format!("crate::secret::{name}"), std::iter::empty());
+    }
     let mut generator = Generator::new(&settings);
     let tokens = generator
         .generate_tokens(&api)

@@ -617,7 +617,7 @@ fn calls() -> Vec<(&'static str, Call)> {
         call!("postAuthConnectionsSubmit", json, |c| c
             .post_auth_connections_submit()
             .id(ID)
-            .body_map(|b| b.fields(map(&[("email", "user@example.com")])))
+            .body_map(|b| b.fields(Some(map(&[("email", "user@example.com")]).into())))
             .send()),
         call!("getAuthConnectionsEventsById", stream, |c| c
             .get_auth_connections_events_by_id()

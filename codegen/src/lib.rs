@@ -163,38 +163,44 @@ pub type Transform = fn(&mut Value, &mut Report);
 /// 5. `allow_unknown_fields`: remove `additionalProperties: false`, which
 ///    typify turns into `deny_unknown_fields`: a new server field must not
 ///    break old clients.
-/// 6. `required_only_one_of`: a `oneOf` whose members only list `required`
+/// 6. `secret_fields`: credential values, TOTP secrets, submitted field
+///    values, provider tokens, proxy passwords and handoff codes become the
+///    `SecretString` / `SecretMap` components, which `kernel-sys` replaces
+///    with types whose `Debug` never shows the value ([`SECRET_FIELDS`], plus
+///    every `format: password` string).
+/// 7. `required_only_one_of`: a `oneOf` whose members only list `required`
 ///    properties ("give either `id` or `name`") is dropped. typify would make
 ///    it an untagged enum of anonymous variants that silently loses the
 ///    other field when a response has both; a struct with optional fields
 ///    keeps everything and reads naturally (`BrowserProfile { name, .. }`).
-/// 7. `drop_property_defaults`: an optional property's `default` is dropped.
+/// 8. `drop_property_defaults`: an optional property's `default` is dropped.
 ///    typify turns a default into a non-optional field that is always
 ///    serialized, so a PATCH would reset every defaulted field the caller did
 ///    not touch; the server applies its defaults itself.
-/// 8. `merge_untagged_object_unions`: a `oneOf` of object `$ref`s with no tag
+/// 9. `merge_untagged_object_unions`: a `oneOf` of object `$ref`s with no tag
 ///    to tell them apart (Proxy `config`) becomes one object with all their
 ///    properties, optional. typify's untagged enum would pick the first
 ///    variant that fits, silently dropping the other variants' fields.
-/// 9. `hoist_inline_error_bodies`: inline response bodies (the 409 of
+/// 10. `hoist_inline_error_bodies`: inline response bodies (the 409 of
 ///    `POST /auth/connections`, ...) become named components so they get types.
-/// 10. `open_unions`: tagged `oneOf`s become `<Name>Known` plus an open wrapper
+/// 11. `open_unions`: tagged `oneOf`s become `<Name>Known` plus an open wrapper
 ///     that keeps unknown tags as raw JSON.
-/// 11. `open_enums`: every string enum but union tags becomes a named component
+/// 12. `open_enums`: every string enum but union tags becomes a named component
 ///     replaced by an open enum that keeps unknown values.
-/// 12. `hand_written_operations`: multipart uploads are removed from
+/// 13. `hand_written_operations`: multipart uploads are removed from
 ///     progenitor's input (it cannot generate them); `kernel-sys` writes them.
-/// 13. `single_response_body`: keep one success response per operation and no
+/// 14. `single_response_body`: keep one success response per operation and no
 ///     error responses. Progenitor panics on operations whose responses carry
 ///     several body types; errors are decoded from the raw response by the
 ///     hooks instead, and alternate 2xx outcomes (202 not-ready, 204
 ///     timed-out) arrive as `Error::UnexpectedResponse` for the caller to map.
-pub const TRANSFORMS: [(&str, Transform); 13] = [
+pub const TRANSFORMS: [(&str, Transform); 14] = [
     ("downgrade_version", downgrade_version),
     ("const_to_enum", const_to_enum),
     ("ref_siblings", ref_siblings),
     ("drop_content_encoding", drop_content_encoding),
     ("allow_unknown_fields", allow_unknown_fields),
+    ("secret_fields", secret_fields),
     ("required_only_one_of", required_only_one_of),
     ("drop_property_defaults", drop_property_defaults),
     ("merge_untagged_object_unions", merge_untagged_object_unions),
@@ -300,6 +306,95 @@ pub fn allow_unknown_fields(doc: &mut Value, _: &mut Report) {
             map.remove("additionalProperties");
         }
     });
+}
+
+/// `(schema, property)` pairs holding secrets, besides `format: password`.
+pub const SECRET_FIELDS: &[(&str, &str)] = &[
+    ("CreateCredentialRequest", "values"),
+    ("CreateCredentialRequest", "totp_secret"),
+    ("UpdateCredentialRequest", "values"),
+    ("UpdateCredentialRequest", "totp_secret"),
+    ("Credential", "totp_code"),
+    ("SubmitFieldsRequest", "fields"),
+    ("AgentAuthSubmitRequest", "field_values"),
+    ("CreateCredentialProviderRequest", "token"),
+    ("UpdateCredentialProviderRequest", "token"),
+    ("CreateCustomProxyConfig", "password"),
+    ("ManagedAuthExchangeResponse", "jwt"),
+    ("LoginResponse", "handoff_code"),
+    ("AuthAgentInvocationCreateResponse", "handoff_code"),
+];
+
+/// The components secret properties are pointed at.
+pub const SECRET_STRING: &str = "SecretString";
+/// See [`SECRET_STRING`].
+pub const SECRET_MAP: &str = "SecretMap";
+
+/// Points secret properties at [`SECRET_STRING`] / [`SECRET_MAP`].
+pub fn secret_fields(doc: &mut Value, _: &mut Report) {
+    fn secret_ref(prop: &Value) -> Option<Value> {
+        let name = match prop.get("type").and_then(Value::as_str) {
+            Some("string") => SECRET_STRING,
+            Some("object")
+                if prop
+                    .get("additionalProperties")
+                    .is_some_and(Value::is_object) =>
+            {
+                SECRET_MAP
+            }
+            _ => return None,
+        };
+        Some(json!({ "$ref": format!("#/components/schemas/{name}") }))
+    }
+    fn mark(schema: &mut Value, names: &[&str]) {
+        if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+            for (name, prop) in props.iter_mut() {
+                let password = prop.get("format").and_then(Value::as_str) == Some("password");
+                if password || names.contains(&name.as_str()) {
+                    if let Some(reference) = secret_ref(prop) {
+                        *prop = reference;
+                    }
+                }
+            }
+        }
+        // Properties declared inside union members count too.
+        for key in ["oneOf", "anyOf", "allOf"] {
+            for member in schema
+                .get_mut(key)
+                .and_then(Value::as_array_mut)
+                .into_iter()
+                .flatten()
+            {
+                mark(member, names);
+            }
+        }
+        // Nested inline objects (e.g. `DeploymentSource.auth.token`).
+        if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+            for prop in props.values_mut() {
+                if prop.get("properties").is_some() {
+                    mark(prop, &[]);
+                }
+            }
+        }
+    }
+    let schemas = schemas_mut(doc);
+    for (name, schema) in schemas.iter_mut() {
+        let names: Vec<&str> = SECRET_FIELDS
+            .iter()
+            .filter(|(s, _)| s == name)
+            .map(|(_, p)| *p)
+            .collect();
+        mark(schema, &names);
+    }
+    schemas.insert(
+        SECRET_STRING.into(),
+        json!({ "type": "string", "description": "A secret string: `Debug` shows `[redacted]`." }),
+    );
+    schemas.insert(
+        SECRET_MAP.into(),
+        json!({ "type": "object", "additionalProperties": { "type": "string" },
+                "description": "Secret values by name: `Debug` shows only the names." }),
+    );
 }
 
 /// Drops `oneOf`s whose members are only `required` lists.

@@ -68,6 +68,50 @@ fn additional_properties_false_is_removed_but_maps_stay() {
 }
 
 #[test]
+fn secrets_point_at_secret_types() {
+    let (doc, _) = run(
+        secret_fields,
+        json!({"components": {"schemas": {
+            "CreateCredentialRequest": {"type": "object", "properties": {
+                "name": {"type": "string"},
+                "values": {"type": "object", "additionalProperties": {"type": "string"}},
+                "totp_secret": {"type": "string"}}},
+            "AgentAuthSubmitRequest": {"type": "object", "oneOf": [
+                {"properties": {"field_values": {"type": "object", "additionalProperties": {"type": "string"}}}},
+                {"properties": {"sso_button": {"type": "string"}}}]},
+            "DeploymentSource": {"type": "object", "properties": {"auth": {"type": "object", "properties": {
+                "token": {"type": "string", "format": "password"}}}}}
+        }}}),
+    );
+    let s = &doc["components"]["schemas"];
+    assert_eq!(
+        s["CreateCredentialRequest"]["properties"]["values"]["$ref"],
+        "#/components/schemas/SecretMap"
+    );
+    assert_eq!(
+        s["CreateCredentialRequest"]["properties"]["totp_secret"]["$ref"],
+        "#/components/schemas/SecretString"
+    );
+    assert_eq!(
+        s["CreateCredentialRequest"]["properties"]["name"]["type"],
+        "string"
+    );
+    assert_eq!(
+        s["AgentAuthSubmitRequest"]["oneOf"][0]["properties"]["field_values"]["$ref"],
+        "#/components/schemas/SecretMap"
+    );
+    assert_eq!(
+        s["AgentAuthSubmitRequest"]["oneOf"][1]["properties"]["sso_button"]["type"],
+        "string"
+    );
+    assert_eq!(
+        s["DeploymentSource"]["properties"]["auth"]["properties"]["token"]["$ref"],
+        "#/components/schemas/SecretString"
+    );
+    assert!(s["SecretString"].is_object() && s["SecretMap"].is_object());
+}
+
+#[test]
 fn required_only_one_of_is_dropped() {
     let (doc, _) = run(
         required_only_one_of,

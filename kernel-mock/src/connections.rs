@@ -464,7 +464,7 @@ pub(crate) async fn login(
         .flow_type(open::LoginResponseFlowType::from(view.flow_type.upper()))
         .hosted_url(view.hosted_url)
         .flow_expires_at(view.expires_at)
-        .handoff_code(Some(view.handoff_code))
+        .handoff_code(Some(view.handoff_code.into()))
         .live_view_url(Some(view.live_view_url))
         .try_into()
         .map_err(|e| build_error("LoginResponse", e))?;

@@ -47,7 +47,7 @@ impl CredentialRecord {
                 let now = totp::now_unix();
                 if let Ok(code) = totp::code_at(secret, now) {
                     builder = builder
-                        .totp_code(Some(code))
+                        .totp_code(Some(code.into()))
                         .totp_code_expires_at(Some(unix_to_datetime(totp::current_expiry(now))));
                 }
             }

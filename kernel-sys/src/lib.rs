@@ -20,6 +20,7 @@ use std::time::Duration;
 
 pub mod multipart;
 pub mod open;
+pub mod secret;
 
 #[allow(clippy::all, missing_docs, rustdoc::all, unused_imports, deprecated)]
 mod generated {

@@ -670,7 +670,7 @@ async fn proxies_create() -> String {
                             .host(Some("10.0.0.1".to_string()))
                             .port(Some(3128))
                             .username(Some("user".to_string()))
-                            .password(Some("secret".to_string())),
+                            .password(Some("secret".into())),
                     )
                     .unwrap(),
                 ))
@@ -806,7 +806,7 @@ async fn credentials_create() -> String {
                     .into_iter()
                     .collect::<std::collections::HashMap<_, _>>(),
                 )
-                .totp_secret(Some("JBSWY3DPEHPK3PXP".to_string()))
+                .totp_secret(Some("JBSWY3DPEHPK3PXP".into()))
         })
         .send()
         .await;

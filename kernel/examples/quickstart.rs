@@ -84,7 +84,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .into_iter()
                     .collect::<std::collections::HashMap<_, _>>(),
                 )
-                .totp_secret(totp_secret.clone()),
+                .totp_secret(kernel::Secret::from(totp_secret.clone())),
         )
         .send()
         .await?;

@@ -3,7 +3,6 @@
 use crate::error::Error;
 use crate::retry::RetryPolicy;
 use crate::sse::StreamOptions;
-use std::fmt;
 use std::time::Duration;
 
 /// The production API.
@@ -15,45 +14,10 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default TCP + TLS connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A secret string: shown as `[redacted]` by `Debug` and `Display`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The secret value. Call only where it must be sent.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
-impl From<&str> for Secret {
-    fn from(value: &str) -> Self {
-        Self::new(value)
-    }
-}
-
-impl From<String> for Secret {
-    fn from(value: String) -> Self {
-        Self(value)
-    }
-}
+/// A secret string, shown as `[redacted]` by `Debug` and `Display`: the
+/// API key, and the same type the generated code uses for every secret the
+/// spec carries.
+pub use kernel_sys::secret::SecretString as Secret;
 
 /// Builds a [`Kernel`](crate::Kernel) client.
 ///

@@ -89,8 +89,12 @@ impl Download {
         let name = path.file_name().ok_or_else(|| {
             Error::InvalidRequest(format!("{} is not a file path", path.display()))
         })?;
+        // Unique per process and call: two saves to one path never share a
+        // temporary file.
+        static SAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let tmp = dir.join(format!(
-            ".{}.{}.part",
+            ".{}.{}.{n}.part",
             name.to_string_lossy(),
             std::process::id()
         ));

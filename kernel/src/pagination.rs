@@ -97,16 +97,30 @@ pub trait Paginate<'a>: Clone + Send + Sized + 'a {
     /// Fetches the page at `offset`.
     fn page_at(self, offset: u64) -> PageFuture<'a, Self::Item>;
 
-    /// Every page, following the paging headers, starting at offset 0.
+    /// Every page, following the paging headers, starting at offset 0. A
+    /// page whose headers are broken is still yielded, then the error.
     fn pages(self) -> Pages<'a, Self::Item> {
-        let state = Some((self, 0u64));
-        Box::pin(stream::try_unfold(state, |state| async move {
-            let Some((builder, offset)) = state else {
-                return Ok(None);
-            };
-            let page = builder.clone().page_at(offset).await?;
-            let next = page.next()?.map(|next| (builder, next));
-            Ok(Some((page, next)))
+        enum Next<B> {
+            At(B, u64),
+            Fail(Error),
+            Done,
+        }
+        Box::pin(stream::unfold(Next::At(self, 0), |state| async move {
+            match state {
+                Next::Done => None,
+                Next::Fail(e) => Some((Err(e), Next::Done)),
+                Next::At(builder, offset) => match builder.clone().page_at(offset).await {
+                    Err(e) => Some((Err(e), Next::Done)),
+                    Ok(page) => {
+                        let next = match page.next() {
+                            Ok(Some(next)) => Next::At(builder, next),
+                            Ok(None) => Next::Done,
+                            Err(e) => Next::Fail(e),
+                        };
+                        Some((Ok(page), next))
+                    }
+                },
+            }
         }))
     }
 

@@ -68,24 +68,42 @@ impl RetryPolicy {
     /// seconds or as an HTTP date. `None` if absent, unparsable or above
     /// [`max_retry_after`](Self::max_retry_after).
     pub fn retry_after(&self, headers: &HeaderMap) -> Option<Duration> {
-        let header = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::trim)
-        };
-        let wait = if let Some(ms) = header("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
-            Duration::try_from_secs_f64(ms / 1000.0).ok()?
-        } else {
-            let value = header("retry-after")?;
-            match value.parse::<f64>() {
-                Ok(secs) => Duration::try_from_secs_f64(secs).ok()?,
-                Err(_) => httpdate_to_system_time(value)?
-                    .duration_since(SystemTime::now())
-                    .unwrap_or(Duration::ZERO),
-            }
-        };
-        (wait <= self.max_retry_after).then_some(wait)
+        requested_wait(headers).filter(|wait| *wait <= self.max_retry_after)
+    }
+
+    /// The wait before retrying a retryable response: what the server asked
+    /// for, or the backoff when it did not say; `None` when it asked for
+    /// longer than [`max_retry_after`](Self::max_retry_after), so the error
+    /// is returned rather than waited for.
+    fn wait_for(&self, headers: &HeaderMap, retry: u32) -> Option<Duration> {
+        match requested_wait(headers) {
+            Some(wait) if wait > self.max_retry_after => None,
+            Some(wait) => Some(wait),
+            None => Some(self.backoff(retry)),
+        }
+    }
+}
+
+/// The wait a response asks for, uncapped: `retry-after-ms`, then
+/// `Retry-After` in seconds or as an HTTP date.
+fn requested_wait(headers: &HeaderMap) -> Option<Duration> {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    if let Some(ms) = header("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
+        return Duration::try_from_secs_f64(ms / 1000.0).ok();
+    }
+    let value = header("retry-after")?;
+    match value.parse::<f64>() {
+        Ok(secs) => Duration::try_from_secs_f64(secs).ok(),
+        Err(_) => Some(
+            httpdate_to_system_time(value)?
+                .duration_since(SystemTime::now())
+                .unwrap_or(Duration::ZERO),
+        ),
     }
 }
 
@@ -167,7 +185,9 @@ impl kernel_sys::Exec for Transport {
             attempts = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
-        let open_ended = op.is_some_and(|o| o.streaming || o.binary);
+        // Streams, downloads and (hand-written) multipart uploads may take
+        // longer than any JSON timeout.
+        let open_ended = op.is_some_and(|o| o.streaming || o.binary || !o.generated);
         Box::pin(self.run(client, request, open_ended).instrument(span))
     }
 }
@@ -179,11 +199,12 @@ impl Transport {
         mut request: reqwest::Request,
         open_ended: bool,
     ) -> reqwest::Result<reqwest::Response> {
-        for (name, value) in &self.headers {
-            request
-                .headers_mut()
-                .entry(name)
-                .or_insert_with(|| value.clone());
+        for name in self.headers.keys() {
+            if !request.headers().contains_key(name) {
+                for value in self.headers.get_all(name) {
+                    request.headers_mut().append(name, value.clone());
+                }
+            }
         }
         // Streams and downloads have no total timeout: the SSE and download
         // layers enforce a read-idle timeout instead.
@@ -214,11 +235,7 @@ impl Transport {
                 }
                 Ok(response) => {
                     match status_verdict(&method, response.status(), response.headers()) {
-                        Verdict::Retry => Some(
-                            self.policy
-                                .retry_after(response.headers())
-                                .unwrap_or_else(|| self.policy.backoff(attempt - 1)),
-                        ),
+                        Verdict::Retry => self.policy.wait_for(response.headers(), attempt - 1),
                         Verdict::Stop => None,
                     }
                 }

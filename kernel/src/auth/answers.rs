@@ -65,10 +65,12 @@ impl Answer {
         };
         match self {
             Answer::Fields(values) => {
-                body.fields = values
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.expose().to_string()))
-                    .collect();
+                body.fields = Some(
+                    values
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.expose().to_string()))
+                        .collect(),
+                );
             }
             Answer::SsoProvider(provider) => body.sso_provider = Some(provider.clone()),
             Answer::SsoButton(selector) => body.sso_button_selector = Some(selector.clone()),
@@ -445,7 +447,11 @@ mod tests {
     fn submit_shapes() {
         let fields = Answer::fields([("email", "a@b.c")]).to_submit_request();
         assert_eq!(
-            fields.fields.get("email").map(String::as_str),
+            fields
+                .fields
+                .as_ref()
+                .and_then(|f| f.expose().get("email"))
+                .map(String::as_str),
             Some("a@b.c")
         );
         assert_eq!(

@@ -1,0 +1,729 @@
+//! Uploads (multipart, streamed) and downloads (streamed, atomic
+//! `save_to`), `Readiness` on 202 and `acquire` on 204.
+
+mod common;
+
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use common::{browser_json, client, pattern, raw_server, serve, API_KEY};
+use futures::StreamExt;
+use kernel::{Download, Error, Kernel, Readiness, Upload};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use wiremock::matchers::{method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// One multipart part as the server received it.
+#[derive(Clone, Debug)]
+struct Part {
+    name: String,
+    file_name: Option<String>,
+    data: Vec<u8>,
+}
+
+#[derive(Clone, Default)]
+struct Received {
+    parts: Arc<Mutex<Vec<Part>>>,
+    paths: Arc<Mutex<Vec<String>>>,
+    requests: Arc<AtomicUsize>,
+}
+
+/// Parses the multipart body with `multer`, recording every part.
+async fn record_multipart(
+    received: &Received,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(), String> {
+    received.requests.fetch_add(1, Ordering::SeqCst);
+    received.paths.lock().unwrap().push(uri.path().to_string());
+    let content_type = headers
+        .get("content-type")
+        .ok_or("no content type")?
+        .to_str()
+        .map_err(|e| e.to_string())?;
+    let boundary = multer::parse_boundary(content_type).map_err(|e| e.to_string())?;
+    let mut multipart = multer::Multipart::new(body.into_data_stream(), boundary);
+    while let Some(mut field) = multipart.next_field().await.map_err(|e| e.to_string())? {
+        let name = field.name().unwrap_or_default().to_string();
+        let file_name = field.file_name().map(str::to_string);
+        let mut data = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(|e| e.to_string())? {
+            data.extend_from_slice(&chunk);
+        }
+        received.parts.lock().unwrap().push(Part {
+            name,
+            file_name,
+            data,
+        });
+    }
+    Ok(())
+}
+
+async fn upload_server() -> (String, Received) {
+    let received = Received::default();
+    async fn empty(
+        State(r): State<Received>,
+        uri: axum::http::Uri,
+        headers: HeaderMap,
+        body: Body,
+    ) -> StatusCode {
+        match record_multipart(&r, &uri, &headers, body).await {
+            Ok(()) => StatusCode::OK,
+            Err(e) => {
+                eprintln!("bad multipart: {e}");
+                StatusCode::BAD_REQUEST
+            }
+        }
+    }
+    async fn extension(
+        State(r): State<Received>,
+        uri: axum::http::Uri,
+        headers: HeaderMap,
+        body: Body,
+    ) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        match record_multipart(&r, &uri, &headers, body).await {
+            Ok(()) => {
+                let size = r
+                    .parts
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .find(|p| p.name == "file")
+                    .map(|p| p.data.len())
+                    .unwrap_or(0);
+                axum::Json(serde_json::json!({
+                    "id": "ext_1", "name": "my-ext", "created_at": "2025-01-01T00:00:00Z", "size_bytes": size,
+                }))
+                .into_response()
+            }
+            Err(e) => (StatusCode::BAD_REQUEST, e).into_response(),
+        }
+    }
+    let router = axum::Router::new()
+        .route("/browsers/{id}/fs/upload", axum::routing::post(empty))
+        .route("/browsers/{id}/fs/upload_zip", axum::routing::post(empty))
+        .route("/browsers/{id}/extensions", axum::routing::post(empty))
+        .route("/extensions", axum::routing::post(extension))
+        .layer(DefaultBodyLimit::disable())
+        .with_state(received.clone());
+    (serve(router).await, received)
+}
+
+fn parts(received: &Received) -> Vec<Part> {
+    received.parts.lock().unwrap().clone()
+}
+
+#[tokio::test]
+async fn fs_upload_sends_every_file_with_its_destination() {
+    let (base, received) = upload_server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, b"from disk\n").unwrap();
+    let kernel = client(&base);
+    kernel
+        .browsers()
+        .fs("b1")
+        .upload(vec![
+            (
+                "/home/kernel/a.txt".to_string(),
+                Upload::bytes(&b"hello bytes"[..]),
+            ),
+            (
+                "/home/kernel/b.txt".to_string(),
+                Upload::path(&file).await.unwrap(),
+            ),
+            (
+                "/home/kernel/c.bin".to_string(),
+                Upload::bytes(vec![0u8, 1, 2, 255]).file_name("c.bin"),
+            ),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        *received.paths.lock().unwrap(),
+        vec!["/browsers/b1/fs/upload"]
+    );
+    let parts = parts(&received);
+    let summary: Vec<(&str, Option<&str>)> = parts
+        .iter()
+        .map(|p| (p.name.as_str(), p.file_name.as_deref()))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("files[0][file]", Some("file")),
+            ("files[0][dest_path]", None),
+            ("files[1][file]", Some("notes.txt")),
+            ("files[1][dest_path]", None),
+            ("files[2][file]", Some("c.bin")),
+            ("files[2][dest_path]", None),
+        ]
+    );
+    assert_eq!(parts[0].data, b"hello bytes");
+    assert_eq!(parts[1].data, b"/home/kernel/a.txt");
+    assert_eq!(parts[2].data, b"from disk\n");
+    assert_eq!(parts[3].data, b"/home/kernel/b.txt");
+    assert_eq!(parts[4].data, [0u8, 1, 2, 255]);
+    assert_eq!(parts[5].data, b"/home/kernel/c.bin");
+}
+
+#[tokio::test]
+async fn extension_upload_sends_file_and_name() {
+    let (base, received) = upload_server().await;
+    let kernel = client(&base);
+    let zip = pattern(10_000);
+    let extension = kernel
+        .extensions()
+        .upload(
+            Upload::bytes(zip.clone()).file_name("ext.zip"),
+            Some("my-ext"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(extension.id, "ext_1");
+    assert_eq!(extension.size_bytes, 10_000);
+    let parts = parts(&received);
+    assert_eq!(parts.len(), 2);
+    assert_eq!(
+        (parts[0].name.as_str(), parts[0].file_name.as_deref()),
+        ("file", Some("ext.zip"))
+    );
+    assert_eq!(parts[0].data, zip);
+    assert_eq!(
+        (parts[1].name.as_str(), parts[1].data.as_slice()),
+        ("name", &b"my-ext"[..])
+    );
+    // Without a name, no name part.
+    received.parts.lock().unwrap().clear();
+    kernel
+        .extensions()
+        .upload(Upload::bytes(&b"zip"[..]), None)
+        .await
+        .unwrap();
+    let names: Vec<String> = parts_names(&received);
+    assert_eq!(names, vec!["file"]);
+}
+
+fn parts_names(received: &Received) -> Vec<String> {
+    received
+        .parts
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|p| p.name.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn zip_and_browser_extension_uploads_use_the_spec_field_names() {
+    let (base, received) = upload_server().await;
+    let kernel = client(&base);
+    kernel
+        .browsers()
+        .fs("b1")
+        .upload_zip(
+            "/home/kernel/dir",
+            Upload::bytes(&b"PK.."[..]).file_name("d.zip"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(parts_names(&received), vec!["zip_file", "dest_path"]);
+    assert_eq!(parts(&received)[1].data, b"/home/kernel/dir");
+    received.parts.lock().unwrap().clear();
+    kernel
+        .browsers()
+        .upload_extensions(
+            "b1",
+            vec![
+                ("one".to_string(), Upload::bytes(&b"1"[..])),
+                ("two".to_string(), Upload::bytes(&b"2"[..])),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        parts_names(&received),
+        vec![
+            "extensions[0][zip_file]",
+            "extensions[0][name]",
+            "extensions[1][zip_file]",
+            "extensions[1][name]"
+        ]
+    );
+    assert_eq!(parts(&received)[3].data, b"two");
+}
+
+#[tokio::test]
+async fn a_multi_mib_file_upload_arrives_intact() {
+    let (base, received) = upload_server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.bin");
+    let content = pattern(12 << 20);
+    std::fs::write(&file, &content).unwrap();
+    client(&base)
+        .browsers()
+        .fs("b1")
+        .upload(vec![(
+            "/tmp/big.bin".to_string(),
+            Upload::path(&file).await.unwrap(),
+        )])
+        .await
+        .unwrap();
+    let parts = parts(&received);
+    assert_eq!(parts[0].file_name.as_deref(), Some("big.bin"));
+    assert_eq!(parts[0].data.len(), content.len());
+    assert!(parts[0].data == content, "the uploaded bytes differ");
+}
+
+#[tokio::test]
+async fn a_stream_upload_arrives_intact() {
+    let (base, received) = upload_server().await;
+    let chunks: Vec<Result<bytes::Bytes, std::io::Error>> = (0..50)
+        .map(|i| Ok(bytes::Bytes::from(vec![i as u8; 10_000])))
+        .collect();
+    let upload = Upload::stream(futures::stream::iter(chunks), None).file_name("s.bin");
+    client(&base)
+        .browsers()
+        .fs("b1")
+        .upload(vec![("/tmp/s.bin".to_string(), upload)])
+        .await
+        .unwrap();
+    let parts = parts(&received);
+    assert_eq!(parts[0].data.len(), 500_000);
+    assert!(parts[0]
+        .data
+        .chunks(10_000)
+        .enumerate()
+        .all(|(i, c)| c.iter().all(|&b| b == i as u8)));
+}
+
+#[tokio::test]
+async fn an_upload_answered_503_is_not_resent() {
+    // A streamed body cannot be replayed: one attempt only.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let err = client(&server.uri())
+        .browsers()
+        .fs("b1")
+        .upload(vec![("/a".into(), Upload::bytes(&b"x"[..]))])
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn an_upload_error_is_an_api_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(
+            serde_json::json!({"code":"bad_request","message":"dest_path must be absolute"}),
+        ))
+        .mount(&server)
+        .await;
+    let err = client(&server.uri())
+        .browsers()
+        .fs("b1")
+        .upload(vec![("rel".into(), Upload::bytes(&b"x"[..]))])
+        .await
+        .unwrap_err();
+    let api = err.api().expect("Error::Api");
+    assert_eq!(api.code.as_deref(), Some("bad_request"));
+    assert_eq!(api.message, "dest_path must be absolute");
+}
+
+// ---------------------------------------------------------------- downloads
+
+async fn read_file_server(content: Vec<u8>) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/browsers/b1/fs/read_file"))
+        .and(query_param("path", "/home/kernel/data.bin"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "application/octet-stream")
+                .set_body_bytes(content),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn read_file(kernel: &Kernel) -> Result<Download, Error> {
+    Ok(Download::from(
+        kernel
+            .browsers()
+            .fs("b1")
+            .read_file()
+            .path("/home/kernel/data.bin")
+            .send()
+            .await?,
+    ))
+}
+
+#[tokio::test]
+async fn read_file_save_to_writes_the_exact_bytes() {
+    let content = pattern(3 << 20);
+    let server = read_file_server(content.clone()).await;
+    let kernel = client(&server.uri());
+    let download = read_file(&kernel).await.unwrap();
+    assert_eq!(download.content_length, Some(content.len() as u64));
+    assert_eq!(
+        download.content_type.as_deref(),
+        Some("application/octet-stream")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("data.bin");
+    let written = download.save_to(&target).await.unwrap();
+    assert_eq!(written, content.len() as u64);
+    assert!(
+        std::fs::read(&target).unwrap() == content,
+        "saved bytes differ"
+    );
+    // Only the file itself: the temporary file was renamed.
+    let entries: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(entries, vec![std::ffi::OsString::from("data.bin")]);
+}
+
+#[tokio::test]
+async fn save_to_replaces_an_existing_file() {
+    let content = pattern(1000);
+    let server = read_file_server(content.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("data.bin");
+    std::fs::write(
+        &target,
+        b"old old old old old old old old old old old old old",
+    )
+    .unwrap();
+    read_file(&client(&server.uri()))
+        .await
+        .unwrap()
+        .save_to(&target)
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(&target).unwrap(), content);
+}
+
+#[tokio::test]
+async fn bytes_and_into_stream_return_the_body() {
+    let content = pattern(200_000);
+    let server = read_file_server(content.clone()).await;
+    let kernel = client(&server.uri());
+    assert_eq!(
+        read_file(&kernel).await.unwrap().bytes().await.unwrap(),
+        content
+    );
+    let mut stream = std::pin::pin!(read_file(&kernel).await.unwrap().into_stream());
+    let mut collected = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        collected.extend_from_slice(&chunk.unwrap());
+    }
+    assert_eq!(collected, content);
+}
+
+fn assert_dir_empty(dir: &std::path::Path) {
+    let entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(entries.is_empty(), "left behind: {entries:?}");
+}
+
+#[tokio::test]
+async fn a_download_cut_short_leaves_no_file() {
+    let mut response = b"HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: 100000\r\n\r\n".to_vec();
+    response.extend(pattern(1000));
+    let (base, _) = raw_server(response).await;
+    let kernel = client(&base);
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("out.bin");
+    let err = read_file(&kernel)
+        .await
+        .unwrap()
+        .save_to(&target)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Connection(_) | Error::Protocol(_)),
+        "{err:?}"
+    );
+    assert!(!target.exists(), "a partial file was left at the path");
+    assert_dir_empty(dir.path());
+}
+
+#[tokio::test]
+async fn a_truncated_chunked_download_leaves_no_file() {
+    let mut response = b"HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ntransfer-encoding: chunked\r\n\r\n400\r\n".to_vec();
+    response.extend(pattern(0x400));
+    response.extend(b"\r\n400\r\n");
+    response.extend(pattern(10));
+    let (base, _) = raw_server(response).await;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("out.bin");
+    let err = read_file(&client(&base))
+        .await
+        .unwrap()
+        .save_to(&target)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Connection(_) | Error::Protocol(_)),
+        "{err:?}"
+    );
+    assert!(!target.exists());
+    assert_dir_empty(dir.path());
+}
+
+#[tokio::test]
+async fn a_failed_download_keeps_the_previous_file() {
+    let mut response = b"HTTP/1.1 200 OK\r\ncontent-length: 5000\r\n\r\n".to_vec();
+    response.extend(pattern(100));
+    let (base, _) = raw_server(response).await;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("keep.bin");
+    std::fs::write(&target, b"previous").unwrap();
+    read_file(&client(&base))
+        .await
+        .unwrap()
+        .save_to(&target)
+        .await
+        .unwrap_err();
+    assert_eq!(std::fs::read(&target).unwrap(), b"previous");
+    let entries: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(entries, vec![std::ffi::OsString::from("keep.bin")]);
+}
+
+#[tokio::test]
+async fn a_download_is_not_cut_off_by_the_json_timeout() {
+    // Downloads have no total timeout (only a read-idle one): a body that
+    // takes longer than `timeout` to arrive, with data flowing, completes.
+    let router = axum::Router::new().route(
+        "/browsers/{id}/fs/read_file",
+        axum::routing::get(|| async {
+            let chunks = futures::stream::iter(0..8u8).then(|i| async move {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                Ok::<_, std::io::Error>(bytes::Bytes::from(vec![i; 1000]))
+            });
+            Body::from_stream(chunks)
+        }),
+    );
+    let base = serve(router).await;
+    let kernel = Kernel::builder()
+        .api_key(API_KEY)
+        .base_url(base)
+        .timeout(Duration::from_millis(300))
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("slow.bin");
+    let download = read_file(&kernel).await.expect("headers arrive at once");
+    let written = download
+        .save_to(&target)
+        .await
+        .expect("a slow download must not hit the JSON request timeout");
+    assert_eq!(written, 8000);
+}
+
+#[tokio::test]
+async fn a_failed_download_request_is_an_api_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_json(serde_json::json!({"code":"not_found","message":"no such file"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = read_file(&client(&server.uri())).await.unwrap_err();
+    assert!(err.is_not_found());
+    assert_eq!(err.api().unwrap().message, "no such file");
+}
+
+#[tokio::test]
+async fn replay_download_not_ready_on_202() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/browsers/b1/replays/r1"))
+        .respond_with(ResponseTemplate::new(202).insert_header("retry-after", "5"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/browsers/b1/replays/r2"))
+        .respond_with(ResponseTemplate::new(202))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/browsers/b1/replays/r3"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "video/mp4")
+                .set_body_bytes(pattern(5000)),
+        )
+        .mount(&server)
+        .await;
+    let kernel = client(&server.uri());
+    match kernel
+        .browsers()
+        .replays("b1")
+        .download("r1")
+        .await
+        .unwrap()
+    {
+        Readiness::NotReady { retry_after } => {
+            assert_eq!(retry_after, Some(Duration::from_secs(5)))
+        }
+        Readiness::Ready(d) => panic!("expected NotReady, got {d:?}"),
+    }
+    match kernel
+        .browsers()
+        .replays("b1")
+        .download("r2")
+        .await
+        .unwrap()
+    {
+        Readiness::NotReady { retry_after } => assert_eq!(retry_after, None),
+        Readiness::Ready(d) => panic!("expected NotReady, got {d:?}"),
+    }
+    match kernel
+        .browsers()
+        .replays("b1")
+        .download("r3")
+        .await
+        .unwrap()
+    {
+        Readiness::Ready(d) => {
+            assert_eq!(d.content_type.as_deref(), Some("video/mp4"));
+            assert_eq!(d.bytes().await.unwrap(), pattern(5000));
+        }
+        Readiness::NotReady { .. } => panic!("expected Ready"),
+    }
+}
+
+#[tokio::test]
+async fn profile_download_not_ready_on_202() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/profiles/work/download"))
+        .respond_with(ResponseTemplate::new(202).insert_header("retry-after", "2"))
+        .mount(&server)
+        .await;
+    let ready = client(&server.uri())
+        .profiles()
+        .download("work")
+        .await
+        .unwrap();
+    assert!(
+        matches!(ready, Readiness::NotReady { retry_after: Some(d) } if d == Duration::from_secs(2)),
+        "{ready:?}"
+    );
+}
+
+#[tokio::test]
+async fn pool_acquire_returns_none_on_204() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/browser_pools/empty/acquire"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/browser_pools/full/acquire"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(browser_json("pooled")))
+        .mount(&server)
+        .await;
+    let kernel = client(&server.uri());
+    let body = kernel::types::BrowserPoolAcquireRequest {
+        acquire_timeout_seconds: Some(1),
+    };
+    assert!(kernel
+        .browser_pools()
+        .acquire("empty", body.clone())
+        .await
+        .unwrap()
+        .is_none());
+    let browser = kernel
+        .browser_pools()
+        .acquire("full", body)
+        .await
+        .unwrap()
+        .expect("a browser");
+    assert_eq!(browser.session_id, "pooled");
+    let received = server.received_requests().await.unwrap();
+    let sent: serde_json::Value = serde_json::from_slice(&received[0].body).unwrap();
+    assert_eq!(sent["acquire_timeout_seconds"], 1);
+}
+
+#[tokio::test]
+async fn a_download_server_error_is_retried_for_get() {
+    let count = Arc::new(AtomicUsize::new(0));
+    let counter = count.clone();
+    let router = axum::Router::new().route(
+        "/browsers/{id}/fs/read_file",
+        axum::routing::get(
+            move |Path(_id): Path<String>, Query(_q): Query<HashMap<String, String>>| {
+                let counter = counter.clone();
+                async move {
+                    if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+                        (StatusCode::BAD_GATEWAY, Vec::new())
+                    } else {
+                        (StatusCode::OK, b"ok".to_vec())
+                    }
+                }
+            },
+        ),
+    );
+    let base = serve(router).await;
+    let body = read_file(&client(&base))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(&body[..], b"ok");
+    assert_eq!(count.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_slow_upload_is_not_cut_off_by_the_json_timeout() {
+    // "Per-request timeout for JSON operations only": a multipart upload that
+    // takes longer than `timeout` to send, with data flowing, completes.
+    let (base, received) = upload_server().await;
+    let kernel = Kernel::builder()
+        .api_key(API_KEY)
+        .base_url(base)
+        .timeout(Duration::from_millis(300))
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let chunks = futures::stream::iter(0..8u8).then(|i| async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        Ok::<_, std::io::Error>(bytes::Bytes::from(vec![i; 1000]))
+    });
+    let upload = Upload::stream(chunks, Some(8000)).file_name("slow.bin");
+    kernel
+        .browsers()
+        .fs("b1")
+        .upload(vec![("/tmp/slow.bin".to_string(), upload)])
+        .await
+        .expect("a slow upload must not hit the JSON request timeout");
+    assert_eq!(parts(&received)[0].data.len(), 8000);
+}
