@@ -182,7 +182,7 @@ pub type Transform = fn(&mut Value, &mut Report);
 ///    properties, optional. typify's untagged enum would pick the first
 ///    variant that fits, silently dropping the other variants' fields.
 /// 10. `hoist_inline_error_bodies`: inline response bodies (the 409 of
-///    `POST /auth/connections`, ...) become named components so they get types.
+///     `POST /auth/connections`, ...) become named components so they get types.
 /// 11. `open_unions`: tagged `oneOf`s become `<Name>Known` plus an open wrapper
 ///     that keeps unknown tags as raw JSON.
 /// 12. `open_enums`: every string enum but union tags becomes a named component

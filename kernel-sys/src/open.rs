@@ -3,7 +3,7 @@
 //! typify generates closed enums, which reject any value the spec does not
 //! list. A live API adds values (a new `flow_step`, a new telemetry event)
 //! before clients update, so `build.rs` replaces every multi-value string enum
-//! with an [`open_enum!`] and every tagged `oneOf` with an [`open_union!`].
+//! with an `open_enum!` and every tagged `oneOf` with an `open_union!`.
 
 /// A string enum that keeps unknown values as `Unknown(String)` and serializes
 /// them back unchanged.
