@@ -46,15 +46,8 @@ impl Invocations<'_> {
     /// Heartbeats are hidden unless [`StreamOptions::heartbeats`](crate::sse::StreamOptions::heartbeats)
     /// is set; an `error` event is an [`Error::Event`](crate::Error::Event) item.
     pub fn events(&self, id: &str) -> crate::sse::EventStream<crate::open::InvocationEvent> {
-        let sys = self.kernel.sys().clone();
-        let id = id.to_string();
-        let connect = crate::sse::connector(move |_| {
-            let (sys, id) = (sys.clone(), id.clone());
-            async move { sys.get_invocations_events_by_id().id(id).send().await }
-        });
-        crate::sse::typed(
-            self.kernel.engine(connect, true, false),
-            self.kernel.stream_options().heartbeats,
-        )
+        crate::sse::state_events(self.kernel, id, true, |sys, id| async move {
+            sys.get_invocations_events_by_id().id(id).send().await
+        })
     }
 }

@@ -465,6 +465,18 @@ enum Wake {
     Deadline,
 }
 
+/// The connection as it stands. A free function: the flow itself is not
+/// `Sync`, so its futures must not hold `&LoginFlow`.
+async fn read_connection(kernel: &Kernel, id: &str) -> Result<types::ManagedAuth> {
+    Ok(kernel
+        .auth()
+        .connections()
+        .get(id)
+        .send()
+        .await?
+        .into_inner())
+}
+
 /// Event streams a flow reopens before it settles for polling.
 const MAX_STREAM_DROPS: u32 = 3;
 
@@ -597,14 +609,7 @@ impl LoginFlow {
 
     /// Reads the connection once and queues its state if new.
     async fn poll_once(&mut self) -> Result<()> {
-        let connection = self
-            .kernel
-            .auth()
-            .connections()
-            .get(&self.connection_id)
-            .send()
-            .await?
-            .into_inner();
+        let connection = read_connection(&self.kernel, &self.connection_id).await?;
         match FlowState::from_connection(&connection) {
             Some(state) => self.queue.push_back(state),
             // The flow we followed is gone from the connection: it ended,
@@ -762,17 +767,9 @@ impl LoginFlow {
 
     async fn final_outcome(&mut self, state: FlowState) -> Result<Outcome> {
         Ok(match state {
-            FlowState::Success => {
-                let connection = self
-                    .kernel
-                    .auth()
-                    .connections()
-                    .get(&self.connection_id)
-                    .send()
-                    .await?
-                    .into_inner();
-                Outcome::Success(Box::new(connection))
-            }
+            FlowState::Success => Outcome::Success(Box::new(
+                read_connection(&self.kernel, &self.connection_id).await?,
+            )),
             FlowState::Failed(failure) => Outcome::Failed(failure),
             FlowState::Expired => Outcome::Expired,
             _ => Outcome::Canceled,

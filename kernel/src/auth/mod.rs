@@ -198,19 +198,9 @@ impl Connections<'_> {
         id: &str,
         reconnect: bool,
     ) -> crate::sse::EventStream<crate::open::ManagedAuthEvent> {
-        let sys = self.kernel.sys().clone();
-        let id = id.to_string();
-        let connect = crate::sse::connector(move |_| {
-            let (sys, id) = (sys.clone(), id.clone());
-            async move { sys.get_auth_connections_events_by_id().id(id).send().await }
-        });
-        let engine = self.kernel.engine(connect, true, false);
-        let engine = if reconnect {
-            engine
-        } else {
-            engine.without_reconnect()
-        };
-        crate::sse::typed(engine, self.kernel.stream_options().heartbeats)
+        crate::sse::state_events(self.kernel, id, reconnect, |sys, id| async move {
+            sys.get_auth_connections_events_by_id().id(id).send().await
+        })
     }
 }
 

@@ -19,5 +19,7 @@ mod decoder;
 mod stream;
 
 pub use decoder::*;
-pub(crate) use stream::{connector, process_output, telemetry, typed, Connect, Engine};
+pub(crate) use stream::{
+    connector, process_output, state_events, telemetry, typed, Connect, Engine,
+};
 pub use stream::{EventStream, ProcessOutput, StreamOptions, Telemetry};

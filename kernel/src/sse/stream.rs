@@ -422,6 +422,34 @@ where
     })
 }
 
+/// The typed stream of a state endpoint addressed by one id (auth
+/// connection, invocation, deployment events); `start` sends the request.
+pub(crate) fn state_events<T, F, Fut>(
+    kernel: &crate::Kernel,
+    id: &str,
+    reconnect: bool,
+    start: F,
+) -> EventStream<T>
+where
+    T: StreamEvent,
+    F: Fn(crate::sys::Client, String) -> Fut + Send + 'static,
+    Fut: Future<
+            Output = std::result::Result<ResponseValue<ByteStream>, progenitor_client::Error<()>>,
+        > + Send
+        + 'static,
+{
+    let sys = kernel.sys().clone();
+    let id = id.to_string();
+    let connect = connector(move |_| start(sys.clone(), id.clone()));
+    let engine = kernel.engine(connect, true, false);
+    let engine = if reconnect {
+        engine
+    } else {
+        engine.without_reconnect()
+    };
+    typed(engine, kernel.stream_options().heartbeats)
+}
+
 /// An item of the browser telemetry stream.
 // Not boxed: matched directly by every consumer; moved once per event.
 #[allow(clippy::large_enum_variant)]
