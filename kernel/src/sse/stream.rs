@@ -109,9 +109,6 @@ pub(crate) struct Engine {
     failures: u32,
     connected: bool,
     done: bool,
-    /// The server's last `retry:`: it belongs to the stream, not to one
-    /// connection.
-    retry: Option<Duration>,
 }
 
 impl Engine {
@@ -132,7 +129,6 @@ impl Engine {
             failures: 0,
             connected: false,
             done: false,
-            retry: None,
         }
     }
 
@@ -153,7 +149,7 @@ impl Engine {
 
     /// Wait before reconnect number `self.failures`.
     fn reconnect_delay(&self) -> Duration {
-        self.retry.unwrap_or_else(|| {
+        self.decoder.retry().unwrap_or_else(|| {
             self.options
                 .backoff
                 .backoff(self.failures.saturating_sub(1))
@@ -199,9 +195,11 @@ impl Engine {
                 match (self.connect)(last).await {
                     Ok(response) => {
                         self.body = Some(Box::pin(response.into_inner().into_inner()));
-                        // A new connection starts a new byte stream; the resume
-                        // point is kept by the engine, not the decoder.
-                        self.decoder = Decoder::with_max_event_size(self.options.max_event_size);
+                        // A new connection starts a new byte stream: `finish`
+                        // drops a partial block and keeps `retry` (which
+                        // belongs to the stream, not the connection). The
+                        // resume point is kept by the engine.
+                        self.decoder.finish();
                         self.connected = true;
                     }
                     // The stream is gone for good: the resource was deleted
@@ -232,7 +230,6 @@ impl Engine {
             match tokio::time::timeout(self.options.idle_timeout, body.next()).await {
                 Ok(Some(Ok(chunk))) => {
                     self.decoder.feed(&chunk);
-                    self.retry = self.decoder.retry().or(self.retry);
                 }
                 Ok(None) => {
                     // An unterminated block at the end is discarded.
