@@ -321,9 +321,18 @@ pub const SECRET_FIELDS: &[(&str, &str)] = &[
     ("UpdateCredentialProviderRequest", "token"),
     ("CreateCustomProxyConfig", "password"),
     ("ManagedAuthExchangeResponse", "jwt"),
+    ("CreatedApiKey", "key"),
+    ("AppVersionSummary", "env_vars"),
+    ("AppVersionSummaryEvent", "env_vars"),
+    ("Deployment", "env_vars"),
+    ("DeploymentRequest", "env_vars"),
     ("LoginResponse", "handoff_code"),
     ("AuthAgentInvocationCreateResponse", "handoff_code"),
 ];
+
+/// `(operationId, property)` pairs of inline response bodies holding
+/// secrets.
+pub const SECRET_RESPONSE_FIELDS: &[(&str, &str)] = &[("getCredentialTotpCodeByIdOrName", "code")];
 
 /// The components secret properties are pointed at.
 pub const SECRET_STRING: &str = "SecretString";
@@ -377,6 +386,34 @@ pub fn secret_fields(doc: &mut Value, _: &mut Report) {
             }
         }
     }
+    for_each_operation(doc, |_, _, op| {
+        let id = op["operationId"].as_str().unwrap_or_default().to_string();
+        let names: Vec<&str> = SECRET_RESPONSE_FIELDS
+            .iter()
+            .filter(|(o, _)| *o == id)
+            .map(|(_, p)| *p)
+            .collect();
+        if names.is_empty() {
+            return;
+        }
+        for response in op
+            .get_mut("responses")
+            .and_then(Value::as_object_mut)
+            .into_iter()
+            .flat_map(|r| r.values_mut())
+        {
+            for media in response
+                .get_mut("content")
+                .and_then(Value::as_object_mut)
+                .into_iter()
+                .flat_map(|c| c.values_mut())
+            {
+                if let Some(schema) = media.get_mut("schema") {
+                    mark(schema, &names);
+                }
+            }
+        }
+    });
     let schemas = schemas_mut(doc);
     for (name, schema) in schemas.iter_mut() {
         let names: Vec<&str> = SECRET_FIELDS

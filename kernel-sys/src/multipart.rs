@@ -11,7 +11,6 @@ use progenitor_client::{
     encode_path, ClientHooks, ClientInfo, Error, OperationInfo, ResponseValue,
 };
 use reqwest::multipart::{Form, Part};
-use std::collections::BTreeMap;
 
 /// The code to deploy: a zip with its entrypoint, or a source reference.
 #[derive(Debug)]
@@ -38,8 +37,9 @@ pub struct DeploymentForm {
     pub region: Option<String>,
     /// Allow overwriting an existing app version.
     pub force: Option<bool>,
-    /// Environment variables of the deployed application.
-    pub env_vars: BTreeMap<String, String>,
+    /// Environment variables of the deployed application (secret: `Debug`
+    /// shows only their names).
+    pub env_vars: crate::secret::SecretMap,
 }
 
 impl DeploymentForm {
@@ -73,7 +73,9 @@ impl DeploymentForm {
         if let Some(force) = self.force {
             form = form.text("force", force.to_string());
         }
-        for (key, value) in self.env_vars {
+        let mut env: Vec<(String, String)> = self.env_vars.into_inner().into_iter().collect();
+        env.sort();
+        for (key, value) in env {
             form = form.text(format!("env_vars[{key}]"), value);
         }
         Ok(form)

@@ -422,7 +422,7 @@ impl BrowserReplays<'_> {
             .replay_id(replay_id)
             .send()
             .await;
-        readiness(result, &crate::retry::RetryPolicy::default())
+        readiness(result, self.kernel.retry_policy())
     }
 }
 

@@ -98,6 +98,18 @@ impl Download {
             name.to_string_lossy(),
             std::process::id()
         ));
+        // Removes the temporary file unless the rename happened: on error
+        // and also when this future is dropped half-way (a timeout, a
+        // `select!`).
+        struct Cleanup<'a>(Option<&'a Path>);
+        impl Drop for Cleanup<'_> {
+            fn drop(&mut self) {
+                if let Some(tmp) = self.0 {
+                    let _ = std::fs::remove_file(tmp);
+                }
+            }
+        }
+        let mut cleanup = Cleanup(Some(&tmp));
         let result = async {
             let mut file = tokio::fs::File::create(&tmp).await?;
             let mut written = 0u64;
@@ -119,8 +131,8 @@ impl Download {
             Ok(written)
         }
         .await;
-        if result.is_err() {
-            let _ = tokio::fs::remove_file(&tmp).await;
+        if result.is_ok() {
+            cleanup.0 = None;
         }
         result
     }

@@ -248,8 +248,8 @@ impl fmt::Debug for ApiError {
     }
 }
 
-/// A body that does not match the expected type.
-#[derive(Debug)]
+/// A body that does not match the expected type. `Debug` shows the body's
+/// length, not its content (it may hold secrets).
 pub struct DecodeError {
     /// The raw body.
     pub body: bytes::Bytes,
@@ -257,6 +257,16 @@ pub struct DecodeError {
     pub path: String,
     /// The serde error.
     pub source: serde_json::Error,
+}
+
+impl fmt::Debug for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecodeError")
+            .field("body", &format_args!("<{} bytes>", self.body.len()))
+            .field("path", &self.path)
+            .field("source", &self.source)
+            .finish()
+    }
 }
 
 impl DecodeError {

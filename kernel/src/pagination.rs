@@ -97,8 +97,9 @@ pub trait Paginate<'a>: Clone + Send + Sized + 'a {
     /// Fetches the page at `offset`.
     fn page_at(self, offset: u64) -> PageFuture<'a, Self::Item>;
 
-    /// Every page, following the paging headers, starting at offset 0. A
-    /// page whose headers are broken is still yielded, then the error.
+    /// Every page, following the paging headers, starting at offset 0 (an
+    /// `.offset()` set on the builder is replaced). A page whose headers are
+    /// broken is still yielded, then the error.
     fn pages(self) -> Pages<'a, Self::Item> {
         enum Next<B> {
             At(B, u64),

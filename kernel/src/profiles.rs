@@ -50,6 +50,6 @@ impl Profiles<'_> {
             .id_or_name(id_or_name)
             .send()
             .await;
-        readiness(result, &crate::retry::RetryPolicy::default())
+        readiness(result, self.kernel.retry_policy())
     }
 }

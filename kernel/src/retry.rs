@@ -116,6 +116,10 @@ pub(crate) enum Verdict {
 
 /// Whether a response status may be retried for this method.
 pub(crate) fn status_verdict(method: &Method, status: StatusCode, headers: &HeaderMap) -> Verdict {
+    // 409 means "already exists": never retried, whatever the server says.
+    if status == StatusCode::CONFLICT {
+        return Verdict::Stop;
+    }
     match headers.get("x-should-retry").and_then(|v| v.to_str().ok()) {
         Some("true") => return Verdict::Retry,
         Some("false") => return Verdict::Stop,
@@ -341,7 +345,8 @@ fn httpdate_to_system_time(value: &str) -> Option<SystemTime> {
     let [h, m, s] = hms.as_slice() else {
         return None;
     };
-    if year < 1970 || !(1..=31).contains(&day) || *h > 23 || *m > 59 || *s > 60 {
+    // Bounded so the arithmetic below cannot overflow on hostile input.
+    if !(1970..=9999).contains(&year) || !(1..=31).contains(&day) || *h > 23 || *m > 59 || *s > 60 {
         return None;
     }
     // Days since the epoch (civil-from-days inverse, Howard Hinnant).
@@ -355,7 +360,7 @@ fn httpdate_to_system_time(value: &str) -> Option<SystemTime> {
     let doy = (153 * mo + 2) / 5 + day - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146_097 + doe - 719_468;
-    Some(SystemTime::UNIX_EPOCH + Duration::from_secs(days * 86_400 + h * 3600 + m * 60 + s))
+    SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(days * 86_400 + h * 3600 + m * 60 + s))
 }
 
 #[cfg(test)]
@@ -407,6 +412,14 @@ mod tests {
             "capped at 60 s"
         );
         assert_eq!(p.retry_after(&headers(&[("retry-after", "soon")])), None);
+        // Hostile dates do not overflow.
+        assert_eq!(
+            p.retry_after(&headers(&[(
+                "retry-after",
+                "Sun, 06 Nov 300000000000 08:49:37 GMT"
+            )])),
+            None
+        );
         assert_eq!(
             p.retry_after(&headers(&[(
                 "retry-after",

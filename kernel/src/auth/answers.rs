@@ -252,7 +252,7 @@ impl CredentialAnswers {
                     .send()
                     .await?
                     .into_inner();
-                Ok(Some(response.code))
+                Ok(Some(response.code.into_inner()))
             }
         }
     }

@@ -351,14 +351,24 @@ impl Tracker {
         self.last.is_some()
     }
 
-    /// A tracker for a flow polled every `poll_interval`: duplicates of an
-    /// answered pause are expected for about two polls.
-    pub(crate) fn new(poll_interval: Duration) -> Self {
+    /// A tracker for a flow whose state is read every `interval`: a repeat
+    /// of an answered pause within two reads is a stale reading, not a new
+    /// pause.
+    pub(crate) fn new(interval: Duration) -> Self {
         Self {
             last: None,
             answered: None,
-            grace: (poll_interval * 2).max(Duration::from_millis(500)),
+            grace: Self::grace_for(interval),
         }
+    }
+
+    /// The flow now reads its state every `interval`.
+    pub(crate) fn set_interval(&mut self, interval: Duration) {
+        self.grace = Self::grace_for(interval);
+    }
+
+    fn grace_for(interval: Duration) -> Duration {
+        (interval * 2).max(Duration::from_millis(500))
     }
 }
 
@@ -525,6 +535,10 @@ impl std::fmt::Debug for LoginFlow {
 pub struct CancelHandle(watch::Sender<bool>);
 
 impl CancelHandle {
+    pub(crate) fn new(sender: watch::Sender<bool>) -> Self {
+        Self(sender)
+    }
+
     /// Stops the flow: its stream ends with [`FlowState::Canceled`] and
     /// [`LoginFlow::run`] returns [`Outcome::Canceled`].
     pub fn cancel(&self) {
@@ -559,7 +573,7 @@ impl LoginFlow {
             expires_at,
             source: Source::Events(events),
             queue: VecDeque::new(),
-            tracker: Tracker::new(FlowOptions::default().poll_interval),
+            tracker: Tracker::new(FlowOptions::default().reconcile_interval),
             drops: 0,
             cancel,
             cancel_tx,
@@ -571,7 +585,7 @@ impl LoginFlow {
 
     /// Replaces the flow's options.
     pub fn with_options(mut self, options: FlowOptions) -> Self {
-        self.tracker = Tracker::new(options.poll_interval);
+        self.tracker = Tracker::new(options.poll_interval.max(options.reconcile_interval));
         self.options = options;
         self
     }
@@ -727,6 +741,7 @@ impl LoginFlow {
                             drops = self.drops,
                             "auth event stream unavailable; polling"
                         );
+                        self.tracker.set_interval(self.options.poll_interval);
                         Source::Polling
                     };
                     if let Err(e) = self.poll_once().await {

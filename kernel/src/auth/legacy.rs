@@ -63,6 +63,7 @@ pub struct LegacyFlow {
     finished: bool,
     cancel: watch::Receiver<bool>,
     cancel_tx: watch::Sender<bool>,
+    started: tokio::time::Instant,
 }
 
 impl LegacyFlow {
@@ -120,6 +121,7 @@ impl LegacyFlow {
             finished: false,
             cancel,
             cancel_tx,
+            started: tokio::time::Instant::now(),
         }
     }
 
@@ -138,6 +140,12 @@ impl LegacyFlow {
     /// Stops the flow: it ends as canceled.
     pub fn cancel(&self) {
         let _ = self.cancel_tx.send(true);
+    }
+
+    /// A handle that cancels this flow from elsewhere, e.g. while
+    /// [`run`](Self::run) owns it.
+    pub fn cancel_handle(&self) -> super::CancelHandle {
+        super::CancelHandle::new(self.cancel_tx.clone())
     }
 
     /// Submits an answer to the current pause.
@@ -163,6 +171,15 @@ impl LegacyFlow {
             if *self.cancel.borrow() {
                 self.finished = true;
                 return Some(Ok(FlowState::Canceled));
+            }
+            // Past the invocation's expiry (or the flow's longest wait) with
+            // no final state, even if every read failed: it expired.
+            let expired = self
+                .expires_at
+                .is_some_and(|at| at + chrono::Duration::seconds(5) < chrono::Utc::now());
+            if expired || self.started.elapsed() > self.options.max_duration {
+                self.finished = true;
+                return Some(Ok(FlowState::Expired));
             }
             if !self.first {
                 let mut cancel = self.cancel.clone();

@@ -42,8 +42,8 @@ pub struct StreamOptions {
     /// deployments); `false` for fs watch, process output and logs, which
     /// would replay output on reconnect.
     pub reconnect: Option<bool>,
-    /// Consecutive failed reconnects before giving up (default 10). Any
-    /// received byte resets the count.
+    /// Consecutive failed reconnects before giving up (default 10). An
+    /// event delivered (not a heartbeat, not an error) resets the count.
     pub max_reconnects: u32,
     /// Backoff between reconnects when the server sent no `retry:`.
     pub backoff: RetryPolicy,
@@ -88,6 +88,12 @@ pub(crate) trait StreamEvent: DeserializeOwned + Send + 'static {
     }
 }
 
+/// A connection shorter than this is a quick drop.
+const QUICK_DROP: Duration = Duration::from_secs(1);
+
+/// The shortest reconnect delay a server's `retry:` can ask for.
+const MIN_RETRY: Duration = Duration::from_millis(10);
+
 pub(crate) type Connect = Box<
     dyn FnMut(
             Option<String>,
@@ -108,6 +114,11 @@ pub(crate) struct Engine {
     body: Option<Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>>,
     failures: u32,
     connected: bool,
+    /// When the current connection opened, and how many connections in a
+    /// row lasted less than [`QUICK_DROP`]: a server that answers and hangs
+    /// up at once gets a growing delay even while it sends events.
+    opened_at: Option<std::time::Instant>,
+    quick_drops: u32,
     done: bool,
 }
 
@@ -128,6 +139,8 @@ impl Engine {
             body: None,
             failures: 0,
             connected: false,
+            opened_at: None,
+            quick_drops: 0,
             done: false,
         }
     }
@@ -149,17 +162,46 @@ impl Engine {
 
     /// Wait before reconnect number `self.failures`.
     fn reconnect_delay(&self) -> Duration {
-        self.decoder.retry().unwrap_or_else(|| {
-            self.options
-                .backoff
-                .backoff(self.failures.saturating_sub(1))
-        })
+        let backoff = self
+            .options
+            .backoff
+            .backoff(self.failures.saturating_sub(1));
+        let delay = match self.decoder.retry() {
+            // The server's `retry:`, bounded: `retry: 0` must not become a
+            // hot loop, nor a huge value a hang. After repeated failures the
+            // backoff grows past it.
+            Some(retry) => {
+                let retry = retry.clamp(MIN_RETRY, self.options.backoff.max_retry_after);
+                if self.failures > 1 {
+                    retry.max(backoff)
+                } else {
+                    retry
+                }
+            }
+            None => backoff,
+        };
+        // Connections that keep ending at once back off too, events or not.
+        match self.quick_drops.checked_sub(3) {
+            Some(n) => delay.max(self.options.backoff.backoff(n)),
+            None => delay,
+        }
+    }
+
+    /// The stream delivered a real event (not a heartbeat, not an error):
+    /// the connection works, so the reconnect budget starts over.
+    pub(crate) fn progressed(&mut self) {
+        self.failures = 0;
     }
 
     /// Gives up after too many failures, else schedules a reconnect.
     fn dropped(&mut self, why: Error) -> Option<Error> {
         self.body = None;
         self.failures += 1;
+        let quick = self
+            .opened_at
+            .take()
+            .is_some_and(|at| at.elapsed() < QUICK_DROP);
+        self.quick_drops = if quick { self.quick_drops + 1 } else { 0 };
         if !self.reconnect || self.failures > self.options.max_reconnects {
             self.done = true;
             return Some(why);
@@ -175,12 +217,6 @@ impl Engine {
                 return None;
             }
             if let Some(event) = self.decoder.next_event() {
-                // Only a whole event proves the connection works: a server
-                // that sends half a frame and drops must still run out of
-                // reconnects.
-                if event.is_ok() {
-                    self.failures = 0;
-                }
                 return Some(event.map_err(sse_error));
             }
             let Some(body) = self.body.as_mut() else {
@@ -192,7 +228,17 @@ impl Engine {
                 } else {
                     None
                 };
-                match (self.connect)(last).await {
+                // No answer at all counts like silence on an open stream.
+                let connected =
+                    tokio::time::timeout(self.options.idle_timeout, (self.connect)(last))
+                        .await
+                        .unwrap_or_else(|_| {
+                            Err(Error::Timeout(format!(
+                                "no response to the event stream request within {:?}",
+                                self.options.idle_timeout
+                            )))
+                        });
+                match connected {
                     Ok(response) => {
                         self.body = Some(Box::pin(response.into_inner().into_inner()));
                         // A new connection starts a new byte stream: `finish`
@@ -201,6 +247,7 @@ impl Engine {
                         // resume point is kept by the engine.
                         self.decoder.finish();
                         self.connected = true;
+                        self.opened_at = Some(std::time::Instant::now());
                     }
                     // The stream is gone for good: the resource was deleted
                     // while we were reconnecting.
@@ -296,6 +343,7 @@ pub(crate) fn typed<T: StreamEvent>(engine: Engine, heartbeats: bool) -> EventSt
                 match event.kind() {
                     Kind::Heartbeat if !heartbeats => continue,
                     Kind::Terminal => {
+                        engine.progressed();
                         engine.finish();
                         return Some((Ok(event), engine));
                     }
@@ -306,7 +354,11 @@ pub(crate) fn typed<T: StreamEvent>(engine: Engine, heartbeats: bool) -> EventSt
                         };
                         return Some((Err(error), engine));
                     }
-                    Kind::Normal | Kind::Heartbeat => return Some((Ok(event), engine)),
+                    Kind::Heartbeat => return Some((Ok(event), engine)),
+                    Kind::Normal => {
+                        engine.progressed();
+                        return Some((Ok(event), engine));
+                    }
                 }
             }
         },
@@ -518,6 +570,7 @@ pub(crate) fn telemetry(engine: Engine) -> EventStream<Telemetry> {
                 });
             state.last = Some(seq);
             state.engine.resume_from = Some(seq.to_string());
+            state.engine.progressed();
             let event = Telemetry::Event(envelope);
             return Some(match gap {
                 Some(gap) => {
