@@ -1,7 +1,6 @@
 //! RFC 6238 time-based one-time passwords, generated locally from a base32
 //! secret, or fetched from Kernel for a stored credential.
 
-use crate::config::Secret;
 use crate::error::{Error, Result};
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
@@ -16,7 +15,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// ```
 #[derive(Clone)]
 pub struct Totp {
-    key: Secret,
+    /// The raw key. `Debug` is written by hand below and never shows it.
+    key: Vec<u8>,
     digits: u32,
     step: Duration,
 }
@@ -42,11 +42,8 @@ impl Totp {
 
     /// A generator for a raw key.
     pub fn from_key(key: Vec<u8>) -> Self {
-        // The key is kept as a Secret of hex text so it is redacted and
-        // zero-cost to clone.
-        let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
         Self {
-            key: Secret::new(hex),
+            key,
             digits: 6,
             step: Duration::from_secs(30),
         }
@@ -72,11 +69,8 @@ impl Totp {
 
     /// RFC 4226 HOTP for `counter`.
     fn hotp(&self, counter: u64) -> String {
-        let key: Vec<u8> = (0..self.key.expose().len() / 2)
-            .filter_map(|i| u8::from_str_radix(&self.key.expose()[2 * i..2 * i + 2], 16).ok())
-            .collect();
         let mut mac =
-            <Hmac<Sha1> as Mac>::new_from_slice(&key).expect("HMAC takes keys of any length");
+            <Hmac<Sha1> as Mac>::new_from_slice(&self.key).expect("HMAC takes keys of any length");
         mac.update(&counter.to_be_bytes());
         let hash = mac.finalize().into_bytes();
         let offset = (hash[hash.len() - 1] & 0x0f) as usize;
