@@ -83,12 +83,13 @@ fn main() {
         let known = format_ident!("{}", u.known.to_upper_camel_case());
         let tag = &u.tag;
         let tags = &u.tags;
+        let variants = variant_idents(&u.variants);
         let doc = format!(
             "`{}`: a documented event (`Known`) or, for a `{tag}` this version does not know, the raw JSON (`Unknown`).",
             u.name
         );
         open.push(quote!(
-            open_union! { #[doc = #doc] #name(#known), tag = #tag, tags = [#(#tags),*] }
+            open_union! { #[doc = #doc] #name(#known), tag = #tag, variants = [#(#variants => #tags),*] }
         ));
     }
     let file: syn::File = syn::parse2(quote!(#(#open)*)).expect("open types parse");
@@ -125,6 +126,36 @@ fn main() {
     });
     let table = quote!(&[#(#rows),*]);
     std::fs::write(out.join("operations.rs"), table.to_string()).unwrap();
+}
+
+/// The variant names typify gives an untagged union of components: each
+/// component's Pascal-case name without the leading words all of them share
+/// (`BrowserConsoleLogEvent`, `BrowserPageLoadEvent` → `ConsoleLogEvent`,
+/// `PageLoadEvent`). A wrong guess does not compile.
+fn variant_idents(components: &[String]) -> Vec<proc_macro2::Ident> {
+    let words: Vec<Vec<String>> = components
+        .iter()
+        .map(|c| {
+            let pascal = c.to_upper_camel_case();
+            let mut words: Vec<String> = Vec::new();
+            for ch in pascal.chars() {
+                match words.last_mut() {
+                    Some(word) if !ch.is_ascii_uppercase() => word.push(ch),
+                    _ => words.push(ch.to_string()),
+                }
+            }
+            words
+        })
+        .collect();
+    let shortest = words.iter().map(Vec::len).min().unwrap_or(0);
+    let common = (0..shortest.saturating_sub(1))
+        .take_while(|&i| words.iter().all(|w| w[i] == words[0][i]))
+        .count();
+    let common = if components.len() > 1 { common } else { 0 };
+    words
+        .iter()
+        .map(|w| format_ident!("{}", w[common..].concat()))
+        .collect()
 }
 
 /// `AWAITING_INPUT` → `AwaitingInput`, `aws.us-east-1a` → `AwsUsEast1a`,

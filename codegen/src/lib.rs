@@ -110,6 +110,8 @@ pub struct OpenUnion {
     pub tag: String,
     /// The documented tag values.
     pub tags: Vec<String>,
+    /// The component schema of each variant, in the order of `tags`.
+    pub variants: Vec<String>,
 }
 
 /// An operation progenitor cannot take, left out of its input and written by
@@ -677,6 +679,11 @@ pub fn open_unions(doc: &mut Value, report: &mut Report) {
         let Some((tag, tags)) = union_tag(schemas, one_of) else {
             continue;
         };
+        let variants: Vec<String> = one_of
+            .iter()
+            .filter_map(ref_name)
+            .map(str::to_string)
+            .collect();
         let known = fresh_name(schemas, &format!("{name}Known"));
         let mut closed = schemas[&name].clone();
         // typify infers the tag from the variants; an OpenAPI discriminator
@@ -697,6 +704,7 @@ pub fn open_unions(doc: &mut Value, report: &mut Report) {
             known,
             tag,
             tags,
+            variants,
         });
     }
 }

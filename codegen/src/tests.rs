@@ -216,7 +216,8 @@ fn tagged_union_becomes_open() {
             name: "Ev".into(),
             known: "EvKnown".into(),
             tag: "event".into(),
-            tags: vec!["a".into(), "b".into()]
+            tags: vec!["a".into(), "b".into()],
+            variants: vec!["A".into(), "B".into()],
         }]
     );
     let s = &doc["components"]["schemas"];

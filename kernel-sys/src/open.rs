@@ -98,7 +98,7 @@ macro_rules! open_enum {
 /// A documented tag whose body does not match its schema is still an error:
 /// only tags this version does not know fall through to `Unknown`.
 macro_rules! open_union {
-    ($(#[$meta:meta])* $name:ident($known:ident), tag = $tag:literal, tags = [$($tags:literal),*]) => {
+    ($(#[$meta:meta])* $name:ident($known:ident), tag = $tag:literal, variants = [$($variant:ident => $tags:literal),*]) => {
         $(#[$meta])*
         // Not boxed: events are decoded and moved once, and `Known(event)`
         // must stay directly matchable.
@@ -117,12 +117,12 @@ macro_rules! open_union {
             /// The tags the spec documents.
             pub const TAGS: &'static [&'static str] = &[$($tags),*];
 
-            /// The tag value, if the payload has one.
-            pub fn tag(&self) -> ::std::option::Option<::std::string::String> {
+            /// The tag value, if the payload has one. For a documented
+            /// event it is known from the variant: nothing is serialized.
+            pub fn tag(&self) -> ::std::option::Option<&str> {
                 match self {
-                    Self::Known(known) => ::serde_json::to_value(known).ok()
-                        .and_then(|v| v.get($tag).and_then(|t| t.as_str()).map(str::to_owned)),
-                    Self::Unknown(raw) => raw.get($tag).and_then(|t| t.as_str()).map(str::to_owned),
+                    $(Self::Known($crate::types::$known::$variant(_)) => Some($tags),)*
+                    Self::Unknown(raw) => raw.get($tag).and_then(|t| t.as_str()),
                 }
             }
         }

@@ -712,7 +712,7 @@ macro_rules! open_union_impl {
                 matches!(self, open::$t::Known(_))
             }
             fn tag_value(&self) -> Option<String> {
-                self.tag()
+                self.tag().map(str::to_owned)
             }
         }
     )*};
