@@ -46,7 +46,7 @@ async fn main() -> ExitCode {
     while count.is_none_or(|n| printed < n) {
         match events.next().await {
             Some(Ok(Telemetry::Event(event))) => {
-                let kind = event.event.tag().unwrap_or_else(|| "unknown".into());
+                let kind = event.event.tag().unwrap_or("unknown");
                 let mut out = stdout.lock();
                 if writeln!(out, "{} {kind}", event.seq)
                     .and_then(|_| out.flush())

@@ -1040,7 +1040,7 @@ async fn every_spec_event_schema_decodes_as_its_typed_variant_on_its_endpoint() 
             tag,
             "{tag}: decoded as the wrong variant"
         );
-        assert_eq!(envelope.event.tag().as_deref(), Some(tag.as_str()));
+        assert_eq!(envelope.event.tag(), Some(tag.as_str()));
         assert_eq!(Some(envelope.seq.get()), sent["seq"].as_u64());
         assert_same_json(&serde_json::to_value(envelope).unwrap(), sent, tag);
     }
