@@ -1,21 +1,46 @@
 //! The examples' command-line contracts, driven end to end against the
-//! embedded fake. `cargo test --all-targets` builds the examples first.
+//! embedded fake.
+//!
+//! `cargo test --all-targets` compiles examples in test mode (a libtest
+//! harness named `login-<hash>`), so `target/debug/examples/login` is either
+//! missing or left over from an older `cargo run`. The tests therefore build
+//! the examples themselves, once, and run the executables cargo reports.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
 
 fn example(name: &str) -> PathBuf {
-    // target/debug/deps/<this test> → target/debug/examples/<name>
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap().join("examples");
-    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.exists(),
-        "{} is missing: run the tests with `cargo test --all-targets` (or `cargo xtask test`)",
-        path.display()
-    );
-    path
+    static BUILT: OnceLock<HashMap<String, PathBuf>> = OnceLock::new();
+    let built = BUILT.get_or_init(|| {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut command = Command::new(cargo);
+        command
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["build", "--package", "kernel", "--examples"])
+            .args(["--message-format", "json-render-diagnostics"]);
+        if !cfg!(debug_assertions) {
+            command.arg("--release");
+        }
+        let out = command.stderr(Stdio::inherit()).output().unwrap();
+        assert!(out.status.success(), "building the examples failed");
+        let mut built = HashMap::new();
+        for line in String::from_utf8(out.stdout).unwrap().lines() {
+            let message: serde_json::Value = serde_json::from_str(line).unwrap();
+            let is_example = message["target"]["kind"] == serde_json::json!(["example"]);
+            if let (true, Some(exe)) = (is_example, message["executable"].as_str()) {
+                let name = message["target"]["name"].as_str().unwrap().to_owned();
+                built.insert(name, PathBuf::from(exe));
+            }
+        }
+        built
+    });
+    built
+        .get(name)
+        .unwrap_or_else(|| panic!("cargo built no example named {name}: {built:?}"))
+        .clone()
 }
 
 fn run(name: &str, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
