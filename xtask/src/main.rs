@@ -171,14 +171,6 @@ fn run(step: &str, cmd: &mut Command) -> Result<(), Failure> {
 }
 
 /// Runs a command quietly and reports whether it succeeded.
-fn succeeds(cmd: &mut Command) -> bool {
-    cmd.current_dir(workspace_root())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 fn build_kernel_sys() -> Result<(), Failure> {
     run(
         "regenerate and build kernel-sys",
@@ -323,7 +315,7 @@ fn check() -> Result<u8, Failure> {
 }
 
 const PRISM_PACKAGE: &str = "@stainless-api/prism-cli@5.16.1";
-const SCHEMATHESIS_PACKAGE: &str = "schemathesis==4.32.5";
+const SCHEMATHESIS_VERSION: &str = "4.32.5";
 
 fn test() -> Result<u8, Failure> {
     let root = workspace_root();
@@ -348,30 +340,52 @@ fn test() -> Result<u8, Failure> {
             )));
         }
     }
-    let import = || succeeds(Command::new("python3").args(["-c", "import schemathesis"]));
-    if import() {
-        println!("==> schemathesis: already installed");
+    // A venv of our own: a pinned version, and no clash with a system Python
+    // that refuses `pip install` (PEP 668).
+    let venv = root.join("target/tools/venv");
+    let schemathesis = venv.join("bin/schemathesis");
+    let pinned = || {
+        Command::new(&schemathesis)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| {
+                o.status.success()
+                    && String::from_utf8_lossy(&o.stdout).contains(SCHEMATHESIS_VERSION)
+            })
+    };
+    if pinned() {
+        println!(
+            "==> schemathesis: already installed at {}",
+            schemathesis.display()
+        );
     } else {
         run(
+            "create a Python venv for schemathesis",
+            Command::new("python3").args(["-m", "venv", "target/tools/venv"]),
+        )?;
+        run(
             "install schemathesis",
-            Command::new("python3").args(["-m", "pip", "install", "--quiet", SCHEMATHESIS_PACKAGE]),
-        )
-        .map_err(|e| {
-            Failure::step(format!(
-                "{}\nschemathesis could not be installed; the tests need it.",
-                e.message
-            ))
-        })?;
-        if !import() {
+            Command::new(venv.join("bin/python")).args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                &format!("schemathesis=={SCHEMATHESIS_VERSION}"),
+            ]),
+        )?;
+        if !pinned() {
             return Err(Failure::step(format!(
-                "{SCHEMATHESIS_PACKAGE} was installed but `python3 -c \"import schemathesis\"` still fails"
+                "schemathesis {SCHEMATHESIS_VERSION} was installed but `{} --version` does not report it",
+                schemathesis.display()
             )));
         }
     }
     check()?;
     let tests = |args: &[&str]| {
         let mut cmd = Command::new(cargo());
-        cmd.args(args).env("PRISM_BIN", &prism);
+        cmd.args(args)
+            .env("PRISM_BIN", &prism)
+            .env("SCHEMATHESIS_BIN", &schemathesis);
         cmd
     };
     run(
