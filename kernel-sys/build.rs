@@ -98,7 +98,8 @@ fn main() {
     // The operation table, from the raw (3.1) spec: hand-written operations
     // are in it too.
     let hand: Vec<&str> = report.hand_written.iter().map(|h| h.id.as_str()).collect();
-    let rows = codegen::operations(&raw).into_iter().map(|op| {
+    let mut names: Vec<(String, usize)> = Vec::new();
+    let rows: Vec<_> = codegen::operations(&raw).into_iter().enumerate().map(|(index, op)| {
         let codegen::Operation { id, method, path, tag, deprecated } = op;
         let method = method.to_uppercase();
         let generated = !hand.contains(&id.as_str());
@@ -116,6 +117,8 @@ fn main() {
         // Progenitor names methods (and `OperationInfo::operation_id`) in
         // snake case.
         let method_name = id.to_snake_case();
+        names.push((id.clone(), index));
+        names.push((method_name.clone(), index));
         let binary = media.iter().any(|m| *m != "text/event-stream" && *m != "application/json");
         quote! {
             Operation {
@@ -123,9 +126,16 @@ fn main() {
                 deprecated: #deprecated, generated: #generated, streaming: #streaming, binary: #binary,
             }
         }
-    });
+    }).collect();
     let table = quote!(&[#(#rows),*]);
     std::fs::write(out.join("operations.rs"), table.to_string()).unwrap();
+    // Every name an operation is looked up by, sorted: the transport looks
+    // one up per request, so a binary search rather than a scan of 133 rows.
+    names.sort();
+    names.dedup();
+    let names = names.iter().map(|(name, index)| quote!((#name, #index)));
+    let index = quote!(&[#(#names),*]);
+    std::fs::write(out.join("operation_names.rs"), index.to_string()).unwrap();
 }
 
 /// The variant names typify gives an untagged union of components: each

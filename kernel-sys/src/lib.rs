@@ -131,7 +131,41 @@ pub const OPERATIONS: &[Operation] = include!(concat!(env!("OUT_DIR"), "/operati
 /// The operation with this `operationId` or method name (what
 /// `OperationInfo::operation_id` carries).
 pub fn operation(id: &str) -> Option<&'static Operation> {
-    OPERATIONS
-        .iter()
-        .find(|op| op.method_name == id || op.id == id)
+    // `(name, index into OPERATIONS)`, sorted by name; both names of each
+    // operation.
+    const NAMES: &[(&str, usize)] = include!(concat!(env!("OUT_DIR"), "/operation_names.rs"));
+    let found = NAMES.binary_search_by(|(name, _)| (*name).cmp(id)).ok()?;
+    NAMES
+        .get(found)
+        .and_then(|(_, index)| OPERATIONS.get(*index))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{operation, OPERATIONS};
+
+    #[test]
+    fn every_operation_is_found_by_both_names() {
+        assert_eq!(OPERATIONS.len(), 133);
+        for op in OPERATIONS {
+            for name in [op.id, op.method_name] {
+                let found = operation(name).unwrap_or_else(|| panic!("{name} not found"));
+                assert_eq!(found.id, op.id, "looked up by {name}");
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_names_are_not_found() {
+        for name in [
+            "",
+            "getbrowsers",
+            "get_browsers_",
+            "GET_BROWSERS",
+            "zzz",
+            "a",
+        ] {
+            assert!(operation(name).is_none(), "{name}");
+        }
+    }
 }
