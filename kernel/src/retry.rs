@@ -9,6 +9,10 @@
 //!   have reached the server (connect error), or the server says so (429,
 //!   503, `x-should-retry: true`). A POST that timed out is not resent, so it
 //!   cannot create two browsers.
+//!
+//! An idempotent JSON call (GET, PUT, DELETE) reads its body inside the
+//! retry loop, so a connection lost halfway through the body is retried like
+//! one lost before the headers.
 
 use crate::error::{ApiError, CapturedError};
 use progenitor_client::OperationInfo;
@@ -144,8 +148,10 @@ pub(crate) fn status_verdict(method: &Method, status: StatusCode, headers: &Head
 /// Whether a transport error may be retried for this method.
 pub(crate) fn error_verdict(method: &Method, error: &reqwest::Error) -> Verdict {
     // A connect error means the request never left: safe for any method.
+    // `is_decode`: reqwest's name for a body cut while `buffer` reads it.
     if error.is_connect()
-        || is_idempotent(method) && (error.is_timeout() || error.is_request() || error.is_body())
+        || is_idempotent(method)
+            && (error.is_timeout() || error.is_request() || error.is_body() || error.is_decode())
     {
         Verdict::Retry
     } else {
@@ -229,7 +235,20 @@ impl Transport {
             } else {
                 None
             };
-            let result = client.execute(current).await;
+            let result = match client.execute(current).await {
+                // JSON bodies of calls that may be resent are read here,
+                // inside the retry loop, so a connection lost after the
+                // headers is retried like one lost before them.
+                Ok(response)
+                    if !open_ended
+                        && pending.is_some()
+                        && is_idempotent(&method)
+                        && response.status().is_success() =>
+                {
+                    buffer(response).await
+                }
+                other => other,
+            };
             attempt += 1;
             let wait = match &result {
                 Ok(response)
@@ -282,15 +301,56 @@ impl Transport {
     }
 }
 
+/// A response's head, taken out of it so its body can be read and the
+/// response rebuilt around the bytes. Moving the parts (rather than cloning
+/// them) and keeping the URL (rather than letting reqwest parse a
+/// placeholder) keeps this cheap: it runs on every JSON call.
+struct Head {
+    status: StatusCode,
+    version: http::Version,
+    url: reqwest::Url,
+    headers: HeaderMap,
+    extensions: http::Extensions,
+}
+
+impl Head {
+    fn take(response: &mut reqwest::Response) -> Self {
+        Head {
+            status: response.status(),
+            version: response.version(),
+            url: response.url().clone(),
+            headers: std::mem::take(response.headers_mut()),
+            extensions: std::mem::take(response.extensions_mut()),
+        }
+    }
+
+    fn with_body(self, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        use reqwest::ResponseBuilderExt;
+        let mut rebuilt = http::Response::builder()
+            .status(self.status)
+            .version(self.version)
+            .url(self.url)
+            .body(body.into())
+            .expect("a status, version and URL taken from a response are valid");
+        *rebuilt.headers_mut() = self.headers;
+        rebuilt.extensions_mut().extend(self.extensions);
+        reqwest::Response::from(rebuilt)
+    }
+}
+
+/// Reads a whole success body and returns an equal response holding it.
+async fn buffer(mut response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+    let head = Head::take(&mut response);
+    let body = response.bytes().await?;
+    Ok(head.with_body(body))
+}
+
 /// Reads the body of an error response (up to 1 MiB) and returns a response
 /// carrying it both as body and, decoded, in its extensions, so the error can
 /// be converted without another read.
-async fn capture_error(response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
-    let status = response.status();
-    let version = response.version();
-    let headers = response.headers().clone();
+async fn capture_error(mut response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+    let mut head = Head::take(&mut response);
     let mut body = Vec::new();
-    let mut response = response;
     while let Some(chunk) = response.chunk().await? {
         let room = MAX_ERROR_BODY.saturating_sub(body.len());
         body.extend_from_slice(&chunk[..chunk.len().min(room)]);
@@ -298,20 +358,14 @@ async fn capture_error(response: reqwest::Response) -> reqwest::Result<reqwest::
             break;
         }
     }
-    let api = ApiError::new(status, headers.clone(), &body);
+    let api = ApiError::new(head.status, head.headers.clone(), &body);
     tracing::debug!(
-        status = status.as_u16(),
+        status = head.status.as_u16(),
         code = api.code.as_deref(),
         "kernel error response"
     );
-    let mut rebuilt = http::Response::new(body);
-    *rebuilt.status_mut() = status;
-    *rebuilt.version_mut() = version;
-    *rebuilt.headers_mut() = headers;
-    rebuilt
-        .extensions_mut()
-        .insert(CapturedError(Box::new(api)));
-    Ok(reqwest::Response::from(rebuilt))
+    head.extensions.insert(CapturedError(Box::new(api)));
+    Ok(head.with_body(body))
 }
 
 /// A uniform random number in `[0, 1)`, for jitter: no `rand` dependency

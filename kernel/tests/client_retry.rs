@@ -276,6 +276,68 @@ async fn get_that_timed_out_is_resent() {
     assert_eq!(count.load(Ordering::SeqCst), 3);
 }
 
+/// A server whose first `cuts` responses (on every path) send the headers
+/// and half a JSON body, then drop the connection; later ones are whole.
+async fn cut_body_server(cuts: usize) -> (String, Arc<AtomicUsize>) {
+    let count = Arc::new(AtomicUsize::new(0));
+    let counter = count.clone();
+    let handler = move || {
+        let n = counter.fetch_add(1, Ordering::SeqCst);
+        async move {
+            let whole = browser_json("cut").to_string();
+            let body = if n < cuts {
+                use futures::StreamExt;
+                let half = bytes::Bytes::from(whole[..whole.len() / 2].to_owned());
+                // The error comes later, so the headers (and the half) have
+                // reached the client by then.
+                let cut = async {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    Err(std::io::Error::other("connection lost"))
+                };
+                let parts =
+                    futures::stream::once(async { Ok(half) }).chain(futures::stream::once(cut));
+                axum::body::Body::from_stream(parts)
+            } else {
+                axum::body::Body::from(whole)
+            };
+            axum::response::Response::builder()
+                .header("content-type", "application/json")
+                .body(body)
+                .unwrap()
+        }
+    };
+    let router = axum::Router::new()
+        .route("/browsers", axum::routing::post(handler.clone()))
+        .route("/browsers/{id}", axum::routing::get(handler));
+    (serve(router).await, count)
+}
+
+#[tokio::test]
+async fn get_whose_body_was_cut_is_resent() {
+    common::init_tracing();
+    let (base, count) = cut_body_server(1).await;
+    let browser = get(&client(&base)).await.unwrap();
+    assert_eq!(browser.session_id, "cut");
+    assert_eq!(count.load(Ordering::SeqCst), 2);
+
+    // Every attempt cut: the error is a connection error, after 1 + 2 tries.
+    let (base, count) = cut_body_server(usize::MAX).await;
+    let err = get(&client(&base)).await.unwrap_err();
+    assert!(matches!(err, Error::Connection(_)), "{err:?}");
+    assert_eq!(count.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn post_whose_body_was_cut_is_not_resent() {
+    common::init_tracing();
+    // The server acted on it: resending could create a second browser.
+    let (base, count) = cut_body_server(1).await;
+    let err = post(&client(&base)).await.unwrap_err();
+    assert!(matches!(err, Error::Connection(_)), "{err:?}");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(count.load(Ordering::SeqCst), 1);
+}
+
 #[tokio::test]
 async fn connection_refused_on_post_is_retried() {
     common::init_tracing();
