@@ -322,6 +322,7 @@ pub const SECRET_FIELDS: &[(&str, &str)] = &[
     ("CreateCredentialProviderRequest", "token"),
     ("UpdateCredentialProviderRequest", "token"),
     ("CreateCustomProxyConfig", "password"),
+    ("ManagedAuthExchangeRequest", "code"),
     ("ManagedAuthExchangeResponse", "jwt"),
     ("CreatedApiKey", "key"),
     ("AppVersionSummary", "env_vars"),

@@ -224,4 +224,14 @@ fn debug_of_requests_carrying_secrets_hides_them() {
         "POST /auth/connections/{id}/submit builder Debug",
         &format!("{submit:?}"),
     );
+    // The handoff code is the credential of the exchange call.
+    let exchange = kernel
+        .auth()
+        .connections()
+        .exchange("conn_1")
+        .body_map(|b| b.code(OTP));
+    assert_clean(
+        "POST /auth/connections/{id}/exchange builder Debug",
+        &format!("{exchange:?}"),
+    );
 }
