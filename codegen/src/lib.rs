@@ -10,6 +10,8 @@
 //! Each transform is a plain function over a [`serde_json::Value`] with its own
 //! unit test on a small snippet (see the `tests` module).
 
+#![warn(missing_docs)]
+
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
 use std::fmt;

@@ -12,6 +12,8 @@
 //! `Client::new` sets progenitor's 15 s *total* timeout, which cuts off every
 //! event stream and large download.
 
+#![warn(missing_docs)]
+
 use progenitor_client::OperationInfo;
 use std::future::Future;
 use std::pin::Pin;
