@@ -130,9 +130,16 @@ fn main() {
     let table = quote!(&[#(#rows),*]);
     std::fs::write(out.join("operations.rs"), table.to_string()).unwrap();
     // Every name an operation is looked up by, sorted: the transport looks
-    // one up per request, so a binary search rather than a scan of 133 rows.
+    // one up per request, so a binary search rather than a scan of the table.
     names.sort();
     names.dedup();
+    for pair in names.windows(2) {
+        assert!(
+            pair[0].0 != pair[1].0,
+            "two operations are both named `{}`: lookups by name would be ambiguous",
+            pair[0].0
+        );
+    }
     let names = names.iter().map(|(name, index)| quote!((#name, #index)));
     let index = quote!(&[#(#names),*]);
     std::fs::write(out.join("operation_names.rs"), index.to_string()).unwrap();

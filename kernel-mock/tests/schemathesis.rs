@@ -61,9 +61,15 @@ phases.coverage.checks.status_code_conformance.enabled = false
 
 /// The command that runs schemathesis and its version, if installed.
 async fn find_schemathesis() -> Option<(Vec<String>, String)> {
-    // `cargo xtask test` installs it into a venv and says where.
+    // `cargo xtask test` installs it into a venv and says where; a plain
+    // `cargo test` afterwards finds the same venv.
     let installed = std::env::var("SCHEMATHESIS_BIN").ok().map(|bin| vec![bin]);
+    let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/tools/venv/bin/schemathesis")
+        .to_string_lossy()
+        .into_owned();
     let candidates = installed.into_iter().chain([
+        vec![venv],
         vec!["python3".into(), "-m".into(), "schemathesis.cli".into()],
         vec!["schemathesis".into()],
     ]);

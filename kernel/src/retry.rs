@@ -10,9 +10,9 @@
 //!   503, `x-should-retry: true`). A POST that timed out is not resent, so it
 //!   cannot create two browsers.
 //!
-//! An idempotent JSON call (GET, PUT, DELETE) reads its body inside the
-//! retry loop, so a connection lost halfway through the body is retried like
-//! one lost before the headers.
+//! While a retry remains, an idempotent JSON call (GET, PUT, DELETE) reads
+//! its body inside the retry loop, so a connection lost halfway through the
+//! body is retried like one lost before the headers.
 
 use crate::error::{ApiError, CapturedError};
 use progenitor_client::OperationInfo;
@@ -302,9 +302,9 @@ impl Transport {
 }
 
 /// A response's head, taken out of it so its body can be read and the
-/// response rebuilt around the bytes. Moving the parts (rather than cloning
-/// them) and keeping the URL (rather than letting reqwest parse a
-/// placeholder) keeps this cheap: it runs on every JSON call.
+/// response rebuilt around the bytes. Moving the headers and extensions
+/// (rather than cloning them) and keeping the URL (rather than letting
+/// reqwest parse a placeholder) keeps this cheap: it runs on most JSON calls.
 struct Head {
     status: StatusCode,
     version: http::Version,

@@ -19,7 +19,9 @@ fn example(name: &str) -> PathBuf {
         let mut command = Command::new(cargo);
         command
             .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args(["build", "--package", "kernel", "--examples"])
+            // `--workspace`: the feature set of `cargo test --workspace`, so
+            // nothing is compiled a second time with other features.
+            .args(["build", "--workspace", "--examples"])
             .args(["--message-format", "json-render-diagnostics"]);
         if !cfg!(debug_assertions) {
             command.arg("--release");

@@ -170,7 +170,6 @@ fn run(step: &str, cmd: &mut Command) -> Result<(), Failure> {
     }
 }
 
-/// Runs a command quietly and reports whether it succeeded.
 fn build_kernel_sys() -> Result<(), Failure> {
     run(
         "regenerate and build kernel-sys",
@@ -361,7 +360,9 @@ fn test() -> Result<u8, Failure> {
     } else {
         run(
             "create a Python venv for schemathesis",
-            Command::new("python3").args(["-m", "venv", "target/tools/venv"]),
+            // `--clear`: a venv left broken (moved, or its Python upgraded
+            // or removed) is rebuilt rather than reused.
+            Command::new("python3").args(["-m", "venv", "--clear", "target/tools/venv"]),
         )?;
         run(
             "install schemathesis",
