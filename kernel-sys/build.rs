@@ -5,12 +5,12 @@
 //! typify would close (string enums, tagged unions) are replaced by open types
 //! declared with the `open_enum!` / `open_union!` macros of `src/open.rs`.
 //! Outputs, all in `OUT_DIR`:
-//! - `progenitor.rs`: the generated client, builders and types;
+//! - `progenitor.rs`: the generated client, builders and types (settings in
+//!   `kernel-codegen`'s `sys` module);
 //! - `open.rs`: one macro call per open enum and open union;
 //! - `operations.rs`: the table of every operation in the spec.
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
-use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
 use quote::{format_ident, quote};
 use std::path::PathBuf;
 
@@ -24,36 +24,13 @@ fn main() {
 
     let raw = codegen::load(&spec_path).unwrap_or_else(|e| panic!("{e}"));
     let (doc, report) = codegen::normalize(&raw);
-    let api: openapiv3::OpenAPI = serde_json::from_value(doc)
-        .unwrap_or_else(|e| panic!("normalized spec is not OpenAPI 3.0: {e}"));
-
-    let mut settings = GenerationSettings::default();
-    settings
-        .with_interface(InterfaceStyle::Builder)
-        .with_tag(TagStyle::Merged)
-        .with_inner_type(quote!(crate::Hooks))
-        .with_derive("PartialEq");
-    // typify looks replacements up by the Pascal-cased schema name
-    // (`MFAType` → `MfaType`); the open types are named the same way.
-    for e in &report.open_enums {
-        let name = e.name.to_upper_camel_case();
-        let impls = [TypeImpl::Display, TypeImpl::FromStr];
-        settings.with_replacement(&name, format!("crate::open::{name}"), impls.into_iter());
-    }
-    for u in &report.open_unions {
-        let name = u.name.to_upper_camel_case();
-        settings.with_replacement(&name, format!("crate::open::{name}"), std::iter::empty());
-    }
-    for name in [codegen::SECRET_STRING, codegen::SECRET_MAP] {
-        settings.with_replacement(name, format!("crate::secret::{name}"), std::iter::empty());
-    }
-    let mut generator = Generator::new(&settings);
-    let tokens = generator
-        .generate_tokens(&api)
-        .unwrap_or_else(|e| panic!("progenitor: {e}"));
-    let file: syn::File = syn::parse2(tokens).expect("progenitor output parses");
+    let file = codegen::sys::generate(doc, &report).unwrap_or_else(|e| panic!("{e}"));
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     std::fs::write(out.join("progenitor.rs"), prettyplease::unparse(&file)).unwrap();
+    // `kernel`'s build script renders its call layer from this output and
+    // the spec (`DEP_KERNEL_SYS_OUT_DIR`, `DEP_KERNEL_SYS_SPEC`).
+    println!("cargo::metadata=out_dir={}", out.display());
+    println!("cargo::metadata=spec={}", spec_path.display());
 
     // Open enums and unions.
     let mut open = Vec::new();

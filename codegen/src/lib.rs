@@ -956,5 +956,8 @@ pub fn single_response_body(doc: &mut Value, report: &mut Report) {
     });
 }
 
+pub mod calls;
+pub mod sys;
+
 #[cfg(test)]
 mod tests;

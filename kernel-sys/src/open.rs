@@ -10,7 +10,11 @@
 macro_rules! open_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $value:literal,)* }) => {
         $(#[$meta])*
+        ///
+        /// `#[non_exhaustive]`: a spec bump that adds a value is a minor
+        /// release, so a `match` needs a wildcard arm.
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
         pub enum $name {
             $($(#[$vmeta])* $variant,)*
             /// A value this version of the spec does not list, kept verbatim.
@@ -102,8 +106,11 @@ macro_rules! open_union {
         $(#[$meta])*
         // Not boxed: events are decoded and moved once, and `Known(event)`
         // must stay directly matchable.
+        //
+        // `#[non_exhaustive]`, like the open enums.
         #[allow(clippy::large_enum_variant)]
         #[derive(Clone, Debug, PartialEq)]
+        #[non_exhaustive]
         pub enum $name {
             /// A documented variant.
             Known($crate::types::$known),

@@ -1,37 +1,12 @@
-//! API keys of the organization (`API Keys` tag).
+//! API keys of the organization.
+//!
+//! ```no_run
+//! # async fn demo(kernel: kernel::Kernel) -> kernel::Result<()> {
+//! use kernel::prelude::*;
+//! let keys: Vec<_> = kernel.api_keys().list().items().try_collect().await?;
+//! # Ok(()) }
+//! ```
+// Spec descriptions are prose: bare URLs and brackets are not links.
+#![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
 
-use crate::sys::builder;
-use crate::Kernel;
-
-/// API keys of the organization (`API Keys` tag).
-#[derive(Clone, Copy, Debug)]
-pub struct ApiKeys<'a> {
-    pub(crate) kernel: &'a Kernel,
-}
-
-impl<'a> ApiKeys<'a> {
-    /// List API keys: `GET /org/api_keys` (`listApiKeys`).
-    pub fn list(&self) -> builder::ListApiKeys<'a> {
-        self.kernel.sys().list_api_keys()
-    }
-
-    /// Create an API key: `POST /org/api_keys` (`postApiKeys`).
-    pub fn create(&self) -> builder::PostApiKeys<'a> {
-        self.kernel.sys().post_api_keys()
-    }
-
-    /// Get an API key: `GET /org/api_keys/{id}` (`getApiKeysById`).
-    pub fn get(&self, id: &str) -> builder::GetApiKeysById<'a> {
-        self.kernel.sys().get_api_keys_by_id().id(id)
-    }
-
-    /// Delete an API key: `DELETE /org/api_keys/{id}` (`deleteApiKeysById`).
-    pub fn delete(&self, id: &str) -> builder::DeleteApiKeysById<'a> {
-        self.kernel.sys().delete_api_keys_by_id().id(id)
-    }
-
-    /// Update an API key: `PATCH /org/api_keys/{id}` (`patchApiKeysById`).
-    pub fn update(&self, id: &str) -> builder::PatchApiKeysById<'a> {
-        self.kernel.sys().patch_api_keys_by_id().id(id)
-    }
-}
+include!(concat!(env!("OUT_DIR"), "/calls/api_keys.rs"));

@@ -30,8 +30,8 @@ impl std::fmt::Debug for Download {
     }
 }
 
-impl From<ResponseValue<ByteStream>> for Download {
-    fn from(response: ResponseValue<ByteStream>) -> Self {
+impl Download {
+    pub(crate) fn new(response: ResponseValue<ByteStream>) -> Self {
         let content_length = response.content_length();
         let content_type = response
             .headers()
@@ -148,21 +148,4 @@ pub enum Readiness<T> {
         /// The server's `Retry-After`.
         retry_after: Option<Duration>,
     },
-}
-
-/// Maps a binary operation's result: 2xx body → `Ready`, `202` → `NotReady`.
-pub(crate) fn readiness(
-    result: std::result::Result<ResponseValue<ByteStream>, progenitor_client::Error<()>>,
-    policy: &crate::retry::RetryPolicy,
-) -> Result<Readiness<Download>> {
-    match result {
-        Ok(response) => Ok(Readiness::Ready(Download::from(response))),
-        Err(progenitor_client::Error::UnexpectedResponse(response))
-            if response.status() == reqwest::StatusCode::ACCEPTED =>
-        {
-            let retry_after = policy.retry_after(response.headers());
-            Ok(Readiness::NotReady { retry_after })
-        }
-        Err(e) => Err(e.into()),
-    }
 }

@@ -2,36 +2,54 @@
 //! agents.
 //!
 //! - One client, [`Kernel`], with an accessor per API area
-//!   (`kernel.browsers()`, `kernel.auth().connections()`, ...). Accessors
-//!   return the builders generated from the OpenAPI spec by `kernel-sys`;
-//!   `.send().await?` runs them through the transport: timeouts, retries that
-//!   never duplicate a POST, typed [`Error`]s and a tracing span per request.
+//!   (`kernel.browsers()`, `kernel.auth().connections()`, ...) and a builder
+//!   per operation, generated from the OpenAPI spec: a setter per body
+//!   property and query parameter, named as in the spec, and `send().await`
+//!   returning [`Result<T>`](Result) with the spec's own type. Every call
+//!   goes through one transport: timeouts, retries that never duplicate a
+//!   POST, typed [`Error`]s and a tracing span per request.
 //! - Lists are [`Stream`](futures::Stream)s via [`Paginate`]; downloads are
 //!   streamed ([`Download::save_to`]); event streams are typed and resumable
 //!   ([`sse`]).
 //! - Managed Auth logins run as state machines ([`auth`]): no polling loop.
+//! - [`Kernel::request`] reaches endpoints newer than the vendored spec
+//!   through the same transport.
 //!
-//! ```no_run
-//! # async fn demo() -> kernel::Result<()> {
-//! let kernel = kernel::Kernel::from_env()?;
-//! let browser = kernel.browsers().create().body_map(|b| b.stealth(true)).send().await?;
-//! println!("CDP: {}", browser.cdp_ws_url);
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let fake = kernel_mock::KernelMock::start().await?;
+//! # let kernel = kernel::Kernel::builder().api_key(fake.api_key()).base_url(fake.base_url()).build()?;
+//! use kernel::prelude::*;
+//!
+//! // let kernel = Kernel::from_env()?;
+//! let browser = kernel.browsers().create().stealth(true).timeout_seconds(120).send().await?;
+//! match kernel.browsers().get(&browser.session_id).send().await {
+//!     Ok(found) => println!("CDP: {}", found.cdp_ws_url),
+//!     Err(e) if e.is_not_found() => println!("already gone"),
+//!     Err(e) => return Err(e.into()),
+//! }
 //! kernel.browsers().delete(&browser.session_id).send().await?;
 //! # Ok(()) }
 //! ```
 #![warn(missing_docs)]
 
 pub mod api_keys;
+pub mod apps;
 pub mod auth;
 pub mod browser_pools;
 pub mod browsers;
+pub mod call;
 pub mod config;
+pub mod credential_providers;
 pub mod credentials;
 pub mod deployments;
 pub mod download;
 pub mod error;
 pub mod extensions;
 pub mod invocations;
+pub mod legacy_projects;
+pub mod multipart;
 pub mod pagination;
 pub mod profiles;
 pub mod projects;
@@ -40,14 +58,30 @@ pub mod retry;
 pub mod sse;
 pub mod upload;
 
+pub use call::{IntoId, Request, Response};
 pub use config::{KernelBuilder, Secret};
 pub use download::{Download, Readiness};
 pub use error::{ApiError, Error, Result};
 pub use kernel_sys as sys;
-pub use kernel_sys::{open, types, ResponseValue};
 pub use pagination::{Page, Paginate};
 pub use retry::RetryPolicy;
 pub use upload::Upload;
+pub use uuid::Uuid;
+
+/// Every type of the spec, open or closed: request and response bodies,
+/// enums (open: unknown values are kept as `Unknown(..)`) and event unions.
+pub mod types {
+    pub use kernel_sys::open::*;
+    pub use kernel_sys::types::*;
+}
+
+/// What a typical program needs: `use kernel::prelude::*;`.
+pub mod prelude {
+    pub use crate::auth::{CredentialAnswers, FlowState, LoginHandler, Outcome};
+    pub use crate::sse::{ProcessOutput, Telemetry};
+    pub use crate::{types, Download, Error, IntoId, Kernel, Paginate, Readiness, Result, Upload};
+    pub use futures::{StreamExt as _, TryStreamExt as _};
+}
 
 use std::sync::Arc;
 
@@ -55,6 +89,8 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct Kernel {
     sys: kernel_sys::Client,
+    http: reqwest::Client,
+    transport: Arc<retry::Transport>,
     config: Arc<KernelBuilder>,
 }
 
@@ -115,10 +151,13 @@ impl Kernel {
             timeout: config.timeout,
             headers,
         };
-        let hooks = kernel_sys::Hooks::new(Arc::new(transport));
-        let sys = kernel_sys::Client::new_with_client(&config.base_url, http, hooks);
+        let transport = Arc::new(transport);
+        let hooks = kernel_sys::Hooks::new(transport.clone());
+        let sys = kernel_sys::Client::new_with_client(&config.base_url, http.clone(), hooks);
         Ok(Self {
             sys,
+            http,
+            transport,
             config: Arc::new(config),
         })
     }
@@ -159,78 +198,26 @@ impl Kernel {
         &self.sys
     }
 
-    /// Browser sessions, and per-browser replays, computer controls,
-    /// filesystem, processes and Playwright.
-    pub fn browsers(&self) -> browsers::Browsers<'_> {
-        browsers::Browsers { kernel: self }
+    /// A request to `path` (relative to the base URL) for an endpoint the
+    /// vendored spec does not have yet; see [`Request`].
+    pub fn request(&self, method: reqwest::Method, path: impl Into<String>) -> Request<'_> {
+        Request::new(self, method, path)
     }
 
-    /// Browser profiles.
-    pub fn profiles(&self) -> profiles::Profiles<'_> {
-        profiles::Profiles { kernel: self }
-    }
-
-    /// Browser extensions.
-    pub fn extensions(&self) -> extensions::Extensions<'_> {
-        extensions::Extensions { kernel: self }
-    }
-
-    /// Proxy configurations.
-    pub fn proxies(&self) -> proxies::Proxies<'_> {
-        proxies::Proxies { kernel: self }
-    }
-
-    /// Browser pools.
-    pub fn browser_pools(&self) -> browser_pools::BrowserPools<'_> {
-        browser_pools::BrowserPools { kernel: self }
-    }
-
-    /// Managed Auth: connections, logins, and the legacy auth agents.
-    pub fn auth(&self) -> auth::Auth<'_> {
-        auth::Auth { kernel: self }
-    }
-
-    /// Stored credentials.
-    pub fn credentials(&self) -> credentials::Credentials<'_> {
-        credentials::Credentials { kernel: self }
-    }
-
-    /// External credential providers (1Password, ...).
-    pub fn credential_providers(&self) -> credentials::CredentialProviders<'_> {
-        credentials::CredentialProviders { kernel: self }
-    }
-
-    /// Deployed apps.
-    pub fn apps(&self) -> deployments::Apps<'_> {
-        deployments::Apps { kernel: self }
-    }
-
-    /// App deployments.
-    pub fn deployments(&self) -> deployments::Deployments<'_> {
-        deployments::Deployments { kernel: self }
-    }
-
-    /// Action invocations.
-    pub fn invocations(&self) -> invocations::Invocations<'_> {
-        invocations::Invocations { kernel: self }
-    }
-
-    /// Projects (`/org/projects`).
-    pub fn projects(&self) -> projects::Projects<'_> {
-        projects::Projects { kernel: self }
-    }
-
-    /// The deprecated `/projects` paths.
-    #[deprecated(note = "use `projects()`: `/projects` is deprecated in favour of `/org/projects`")]
-    pub fn legacy_projects(&self) -> projects::LegacyProjects<'_> {
-        projects::LegacyProjects { kernel: self }
-    }
-
-    /// API keys.
-    pub fn api_keys(&self) -> api_keys::ApiKeys<'_> {
-        api_keys::ApiKeys { kernel: self }
+    /// Sends `request` through the transport.
+    pub(crate) async fn execute(&self, request: reqwest::Request) -> Result<reqwest::Response> {
+        use kernel_sys::Exec;
+        let info = progenitor_client::OperationInfo {
+            operation_id: "request",
+        };
+        self.transport
+            .exec(&self.http, request, &info)
+            .await
+            .map_err(Error::from_reqwest)
     }
 }
+
+include!(concat!(env!("OUT_DIR"), "/calls/kernel.rs"));
 
 /// The README's examples, compiled as doctests.
 #[doc = include_str!("../../README.md")]

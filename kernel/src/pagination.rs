@@ -1,4 +1,5 @@
-//! Offset pagination for the 11 list operations.
+//! Offset pagination for the list operations (those whose responses carry
+//! `X-Has-More`; the call layer implements [`Paginate`] for each).
 //!
 //! Kernel's lists return a bare JSON array; paging state is in the
 //! `X-Has-More` and `X-Next-Offset` headers. [`Paginate`] turns any of those
@@ -14,7 +15,7 @@
 //! ```
 
 use crate::error::{Error, Result};
-use crate::sys::{builder, types, ResponseValue};
+use crate::call::Response;
 use futures::stream::{self, Stream, TryStreamExt};
 use std::future::Future;
 use std::pin::Pin;
@@ -37,8 +38,8 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
-    fn from_response(offset: u64, response: ResponseValue<Vec<T>>) -> Self {
-        let headers = response.headers().clone();
+    pub(crate) fn from_response(offset: u64, response: Response<Vec<T>>) -> Self {
+        let (_, headers, items) = response.into_parts();
         let number = |name: &str| {
             headers
                 .get(name)
@@ -52,7 +53,7 @@ impl<T> Page<T> {
         let next_offset = number("x-next-offset");
         let limit = number("x-limit");
         Self {
-            items: response.into_inner(),
+            items,
             offset,
             has_more,
             next_offset,
@@ -81,7 +82,8 @@ impl<T> Page<T> {
     }
 }
 
-type PageFuture<'a, T> = Pin<Box<dyn Future<Output = Result<Page<T>>> + Send + 'a>>;
+/// The future of one page.
+pub type PageFuture<'a, T> = Pin<Box<dyn Future<Output = Result<Page<T>>> + Send + 'a>>;
 
 /// A stream of pages.
 pub type Pages<'a, T> = Pin<Box<dyn Stream<Item = Result<Page<T>>> + Send + 'a>>;
@@ -135,34 +137,6 @@ pub trait Paginate<'a>: Clone + Send + Sized + 'a {
     }
 }
 
-macro_rules! paginate {
-    ($($builder:ident => $item:ty,)*) => {$(
-        impl<'a> Paginate<'a> for builder::$builder<'a> {
-            type Item = $item;
-            fn page_at(self, offset: u64) -> PageFuture<'a, Self::Item> {
-                Box::pin(async move {
-                    let response = self.offset(offset).send().await.map_err(Error::from)?;
-                    Ok(Page::from_response(offset, response))
-                })
-            }
-        }
-    )*};
-}
-
-paginate! {
-    GetInvocations => types::Invocation,
-    GetBrowsers => types::Browser,
-    GetApps => types::AppVersionSummary,
-    GetDeployments => types::Deployment,
-    GetProfiles => types::Profile,
-    GetAuthConnections => types::ManagedAuth,
-    GetAgentsAuth => types::AuthAgent,
-    GetCredentials => types::Credential,
-    GetProjects => types::Project,
-    GetOrgProjects => types::Project,
-    ListApiKeys => types::ApiKey,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,7 +151,7 @@ mod tests {
         }
         Page::from_response(
             offset,
-            ResponseValue::new(vec![0; n], reqwest::StatusCode::OK, headers),
+            Response::new(reqwest::StatusCode::OK, headers, vec![0; n]),
         )
     }
 

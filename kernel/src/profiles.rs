@@ -1,55 +1,17 @@
-//! Browser profiles (`Profiles` tag).
+//! Browser profiles: cookies and storage kept across sessions.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> kernel::Result<()> {
+//! # let fake = kernel_mock::KernelMock::start().await.unwrap();
+//! # let kernel = kernel::Kernel::builder().api_key(fake.api_key()).base_url(fake.base_url()).build()?;
+//! let profile = kernel.profiles().create().name("shopping").send().await?;
+//! let again = kernel.profiles().get("shopping").send().await?;
+//! assert_eq!(again.id, profile.id);
+//! kernel.profiles().delete("shopping").send().await?;
+//! # Ok(()) }
+//! ```
+// Spec descriptions are prose: bare URLs and brackets are not links.
+#![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
 
-use crate::download::{readiness, Download, Readiness};
-use crate::error::Result;
-use crate::sys::builder;
-use crate::Kernel;
-
-/// Browser profiles (`Profiles` tag).
-#[derive(Clone, Copy, Debug)]
-pub struct Profiles<'a> {
-    pub(crate) kernel: &'a Kernel,
-}
-
-impl<'a> Profiles<'a> {
-    /// List profiles: `GET /profiles` (`getProfiles`).
-    pub fn list(&self) -> builder::GetProfiles<'a> {
-        self.kernel.sys().get_profiles()
-    }
-
-    /// Create a new profile: `POST /profiles` (`postProfiles`).
-    pub fn create(&self) -> builder::PostProfiles<'a> {
-        self.kernel.sys().post_profiles()
-    }
-
-    /// Get profile by ID or name: `GET /profiles/{id_or_name}` (`getProfileByIdOrName`).
-    pub fn get(&self, id_or_name: &str) -> builder::GetProfileByIdOrName<'a> {
-        self.kernel
-            .sys()
-            .get_profile_by_id_or_name()
-            .id_or_name(id_or_name)
-    }
-
-    /// Delete profile by ID or name: `DELETE /profiles/{id_or_name}` (`deleteProfileByIdOrName`).
-    pub fn delete(&self, id_or_name: &str) -> builder::DeleteProfileByIdOrName<'a> {
-        self.kernel
-            .sys()
-            .delete_profile_by_id_or_name()
-            .id_or_name(id_or_name)
-    }
-}
-
-impl Profiles<'_> {
-    /// Downloads profile `id_or_name` as a zstd-compressed archive
-    /// (`downloadProfileByIdOrName`), or [`Readiness::NotReady`] (202).
-    pub async fn download(&self, id_or_name: &str) -> Result<Readiness<Download>> {
-        let result = self
-            .kernel
-            .sys()
-            .download_profile_by_id_or_name()
-            .id_or_name(id_or_name)
-            .send()
-            .await;
-        readiness(result, self.kernel.retry_policy())
-    }
-}
+include!(concat!(env!("OUT_DIR"), "/calls/profiles.rs"));

@@ -1,37 +1,13 @@
-//! Proxy configurations (`Proxies` tag).
+//! Proxy configurations.
+//!
+//! ```no_run
+//! # async fn demo(kernel: kernel::Kernel) -> kernel::Result<()> {
+//! for proxy in kernel.proxies().list().send().await? {
+//!     println!("{:?} {:?}", proxy.id, proxy.name);
+//! }
+//! # Ok(()) }
+//! ```
+// Spec descriptions are prose: bare URLs and brackets are not links.
+#![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
 
-use crate::sys::builder;
-use crate::Kernel;
-
-/// Proxy configurations (`Proxies` tag).
-#[derive(Clone, Copy, Debug)]
-pub struct Proxies<'a> {
-    pub(crate) kernel: &'a Kernel,
-}
-
-impl<'a> Proxies<'a> {
-    /// List proxies: `GET /proxies` (`getProxies`).
-    pub fn list(&self) -> builder::GetProxies<'a> {
-        self.kernel.sys().get_proxies()
-    }
-
-    /// Create a proxy: `POST /proxies` (`postProxies`).
-    pub fn create(&self) -> builder::PostProxies<'a> {
-        self.kernel.sys().post_proxies()
-    }
-
-    /// Get proxy by ID: `GET /proxies/{id}` (`getProxiesById`).
-    pub fn get(&self, id: &str) -> builder::GetProxiesById<'a> {
-        self.kernel.sys().get_proxies_by_id().id(id)
-    }
-
-    /// Delete proxy by ID: `DELETE /proxies/{id}` (`deleteProxiesById`).
-    pub fn delete(&self, id: &str) -> builder::DeleteProxiesById<'a> {
-        self.kernel.sys().delete_proxies_by_id().id(id)
-    }
-
-    /// Check proxy health: `POST /proxies/{id}/check` (`postProxiesByIdCheck`).
-    pub fn check(&self, id: &str) -> builder::PostProxiesByIdCheck<'a> {
-        self.kernel.sys().post_proxies_by_id_check().id(id)
-    }
-}
+include!(concat!(env!("OUT_DIR"), "/calls/proxies.rs"));

@@ -4,7 +4,7 @@ use super::flow::{FlowState, InputRequest, LoginHandler};
 use super::totp::Totp;
 use crate::config::Secret;
 use crate::error::{Error, Result};
-use crate::open::{DiscoveredFieldType as FieldType, MfaType};
+use crate::types::{DiscoveredFieldType as FieldType, MfaType};
 use crate::types;
 use crate::Kernel;
 use std::collections::{BTreeMap, BTreeSet};
@@ -250,8 +250,7 @@ impl CredentialAnswers {
                     .credentials()
                     .totp_code(credential)
                     .send()
-                    .await?
-                    .into_inner();
+                    .await?;
                 Ok(Some(response.code.into_inner()))
             }
         }

@@ -68,8 +68,10 @@ impl std::fmt::Display for Failure {
     }
 }
 
-/// A state of a login flow.
+/// A state of a login flow. `#[non_exhaustive]`: new flow steps are a
+/// minor release.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum FlowState {
     /// Finding and analysing the login page.
     Discovering,
@@ -219,6 +221,7 @@ impl FlowState {
 /// How a flow ended. `T` is what a success returns: the auth connection
 /// (or, for the legacy API, the invocation).
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Outcome<T = types::ManagedAuth> {
     /// Logged in. The connection as it stands after the login.
     Success(Box<T>),
@@ -470,7 +473,7 @@ async fn ask<T>(
 /// What woke the flow up. Short-lived: the event is not worth boxing.
 #[allow(clippy::large_enum_variant)]
 enum Wake {
-    Event(Option<Result<crate::open::ManagedAuthEvent>>),
+    Event(Option<Result<crate::types::ManagedAuthEvent>>),
     Poll,
     Deadline,
 }
@@ -478,13 +481,7 @@ enum Wake {
 /// The connection as it stands. A free function: the flow itself is not
 /// `Sync`, so its futures must not hold `&LoginFlow`.
 async fn read_connection(kernel: &Kernel, id: &str) -> Result<types::ManagedAuth> {
-    Ok(kernel
-        .auth()
-        .connections()
-        .get(id)
-        .send()
-        .await?
-        .into_inner())
+    kernel.auth().connections().get(id).send().await
 }
 
 /// Event streams a flow reopens before it settles for polling.
@@ -492,7 +489,7 @@ const MAX_STREAM_DROPS: u32 = 3;
 
 /// Where states come from: the event stream, or polling after it failed.
 enum Source {
-    Events(EventStream<crate::open::ManagedAuthEvent>),
+    Events(EventStream<crate::types::ManagedAuthEvent>),
     Polling,
 }
 
@@ -559,7 +556,10 @@ impl LoginFlow {
         let events = kernel
             .auth()
             .connections()
-            .event_stream(connection_id, false);
+            .events(connection_id)
+            .without_reconnect()
+            .open();
+        let events = crate::sse::or_failed(events);
         let (cancel_tx, cancel) = watch::channel(false);
         let now = tokio::time::Instant::now();
         let expires_at = expires_at.map(|at| {
@@ -629,7 +629,7 @@ impl LoginFlow {
             // The flow we followed is gone from the connection: it ended,
             // and the connection's status says how.
             None if self.tracker.seen_any() => self.queue.push_back(match connection.status {
-                crate::open::ManagedAuthStatus::Authenticated => FlowState::Success,
+                crate::types::ManagedAuthStatus::Authenticated => FlowState::Success,
                 _ => FlowState::Failed(Failure {
                     code: connection.error_code.clone(),
                     message: connection
@@ -710,7 +710,7 @@ impl LoginFlow {
                         self.queue.push_back(FlowState::Expired);
                     }
                 }
-                Wake::Event(Some(Ok(crate::open::ManagedAuthEvent::Known(
+                Wake::Event(Some(Ok(crate::types::ManagedAuthEvent::Known(
                     types::ManagedAuthEventKnown::ManagedAuthStateEvent(event),
                 )))) => self.queue.push_back(FlowState::from_event(&event)),
                 // Unknown events and heartbeats carry no state.
@@ -730,12 +730,14 @@ impl LoginFlow {
                     }
                     self.drops += 1;
                     self.source = if self.drops <= MAX_STREAM_DROPS {
-                        Source::Events(
+                        Source::Events(crate::sse::or_failed(
                             self.kernel
                                 .auth()
                                 .connections()
-                                .event_stream(&self.connection_id, false),
-                        )
+                                .events(&self.connection_id)
+                                .without_reconnect()
+                                .open(),
+                        ))
                     } else {
                         tracing::info!(
                             drops = self.drops,

@@ -84,8 +84,7 @@ impl LegacyFlow {
                     .profile_name(profile),
             )
             .send()
-            .await?
-            .into_inner();
+            .await?;
         let mut body = types::AuthAgentInvocationCreateRequest::builder().auth_agent_id(agent.id);
         if let Some(name) = save_credential_as {
             body = body.save_credential_as(name.to_string());
@@ -94,8 +93,7 @@ impl LegacyFlow {
             .create_invocation()
             .body(body)
             .send()
-            .await?
-            .into_inner();
+            .await?;
         Ok(Self::follow(
             kernel,
             &created.invocation_id,
@@ -198,14 +196,12 @@ impl LegacyFlow {
                 .await
             {
                 Ok(invocation) => {
-                    let invocation = invocation.into_inner();
                     self.expires_at = Some(invocation.expires_at);
                     let state = state_of(&invocation);
                     self.last = Some(invocation);
                     state
                 }
                 Err(e) => {
-                    let e = Error::from(e);
                     if transient(&e) {
                         continue;
                     }

@@ -1,24 +1,35 @@
 //! Managed Auth: log a browser profile into a site and keep it logged in.
 //!
-//! - [`Connections::ensure_logged_in`]: create or reuse the connection and
-//!   log in only if needed.
-//! - [`Connections::start_login`] → [`LoginFlow`]: a typed state machine
-//!   driven by the event stream, used with a [`LoginHandler`]
-//!   ([`LoginFlow::run`]) or as a stream of [`FlowState`]s with
-//!   [`LoginFlow::submit`].
-//! - [`Credentials`](CredentialAnswers): answers pauses from a map of values, a TOTP
+//! - [`ensure_logged_in`](connections::Connections::ensure_logged_in):
+//!   create or reuse the connection and log in only if needed.
+//! - [`start_login`](connections::Connections::start_login) → [`LoginFlow`]:
+//!   a typed state machine driven by the event stream, used with a
+//!   [`LoginHandler`] ([`LoginFlow::run`]) or as a stream of [`FlowState`]s
+//!   with [`LoginFlow::submit`].
+//! - [`CredentialAnswers`]: answers pauses from a map of values, a TOTP
 //!   secret or a Kernel credential.
-//! - [`Connections::start_hosted`]: the hosted page flow.
+//! - [`start_hosted`](connections::Connections::start_hosted): the hosted
+//!   page flow.
 //! - [`legacy`]: the same for the deprecated `/agents/auth` invocations.
+//! - [`connections`] and [`agents`]: every operation, as builders.
 //!
-//! ```no_run
-//! # async fn demo(kernel: kernel::Kernel) -> kernel::Result<()> {
-//! use kernel::auth::{CredentialAnswers, Outcome};
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> kernel::Result<()> {
+//! # let fake = kernel_mock::KernelMock::start().await.unwrap();
+//! # let kernel = kernel::Kernel::builder().api_key(fake.api_key()).base_url(fake.base_url()).build()?;
+//! use kernel::prelude::*;
 //! let mut answers = CredentialAnswers::new()
-//!     .value("username", "me@example.com")
+//!     .value("username", "user@example.com")
 //!     .value("password", "correct-horse")
 //!     .totp_secret("JBSWY3DPEHPK3PXP")?;
-//! match kernel.auth().connections().ensure_logged_in("example.com", "my-profile", None, &mut answers).await? {
+//! let outcome = kernel
+//!     .auth()
+//!     .connections()
+//!     .ensure_logged_in("totp.example", "my-profile", &mut answers)
+//!     .send()
+//!     .await?;
+//! match outcome {
 //!     Outcome::Success(connection) => println!("logged in: {}", connection.id),
 //!     other => println!("not logged in: {other:?}"),
 //! }
@@ -36,173 +47,15 @@ pub use flow::{
 };
 pub use totp::Totp;
 
-use crate::sys::{builder, types};
+use crate::types;
 use crate::Kernel;
 
-/// Managed Auth: [`Connections`] (and the deprecated [`Agents`]).
-#[derive(Clone, Copy, Debug)]
-pub struct Auth<'a> {
-    pub(crate) kernel: &'a Kernel,
+// Spec descriptions are prose: bare URLs and brackets are not links.
+#[allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/calls/auth.rs"));
 }
-
-impl<'a> Auth<'a> {
-    /// Auth connections: a profile kept logged in to a domain.
-    pub fn connections(&self) -> Connections<'a> {
-        Connections {
-            kernel: self.kernel,
-        }
-    }
-
-    /// The legacy auth agents and their invocations (`/agents/auth`).
-    #[deprecated(note = "`/agents/auth` is deprecated in favour of `connections()`")]
-    pub fn agents(&self) -> Agents<'a> {
-        Agents {
-            kernel: self.kernel,
-        }
-    }
-}
-
-/// Managed Auth connections (`Managed Auth` tag).
-#[derive(Clone, Copy, Debug)]
-pub struct Connections<'a> {
-    pub(crate) kernel: &'a Kernel,
-}
-
-impl<'a> Connections<'a> {
-    /// List auth connections: `GET /auth/connections` (`getAuthConnections`).
-    pub fn list(&self) -> builder::GetAuthConnections<'a> {
-        self.kernel.sys().get_auth_connections()
-    }
-
-    /// Create auth connection: `POST /auth/connections` (`postAuthConnections`).
-    pub fn create(&self) -> builder::PostAuthConnections<'a> {
-        self.kernel.sys().post_auth_connections()
-    }
-
-    /// Get auth connection: `GET /auth/connections/{id}` (`getAuthConnectionsById`).
-    pub fn get(&self, id: &str) -> builder::GetAuthConnectionsById<'a> {
-        self.kernel.sys().get_auth_connections_by_id().id(id)
-    }
-
-    /// Update auth connection: `PATCH /auth/connections/{id}` (`patchAuthConnectionsById`).
-    pub fn update(&self, id: &str) -> builder::PatchAuthConnectionsById<'a> {
-        self.kernel.sys().patch_auth_connections_by_id().id(id)
-    }
-
-    /// Delete auth connection: `DELETE /auth/connections/{id}` (`deleteAuthConnectionsById`).
-    pub fn delete(&self, id: &str) -> builder::DeleteAuthConnectionsById<'a> {
-        self.kernel.sys().delete_auth_connections_by_id().id(id)
-    }
-
-    /// Start login flow: `POST /auth/connections/{id}/login` (`postAuthConnectionsLogin`).
-    pub fn login(&self, id: &str) -> builder::PostAuthConnectionsLogin<'a> {
-        self.kernel.sys().post_auth_connections_login().id(id)
-    }
-
-    /// Submit field values: `POST /auth/connections/{id}/submit` (`postAuthConnectionsSubmit`).
-    pub fn submit(&self, id: &str) -> builder::PostAuthConnectionsSubmit<'a> {
-        self.kernel.sys().post_auth_connections_submit().id(id)
-    }
-
-    /// Exchange handoff code for JWT: `POST /auth/connections/{id}/exchange` (`postAuthConnectionsExchange`).
-    pub fn exchange(&self, id: &str) -> builder::PostAuthConnectionsExchange<'a> {
-        self.kernel.sys().post_auth_connections_exchange().id(id)
-    }
-}
-
-/// The legacy auth agents (`/agents/auth`), deprecated in favour of [`Connections`].
-#[derive(Clone, Copy, Debug)]
-pub struct Agents<'a> {
-    pub(crate) kernel: &'a Kernel,
-}
-
-impl<'a> Agents<'a> {
-    /// List auth agents: `GET /agents/auth` (`getAgentsAuth`).
-    #[deprecated(note = "deprecated in the Kernel API")]
-    pub fn list(&self) -> builder::GetAgentsAuth<'a> {
-        self.kernel.sys().get_agents_auth()
-    }
-
-    /// Create or find an auth agent: `POST /agents/auth` (`postAgentsAuth`).
-    #[deprecated(note = "deprecated in the Kernel API")]
-    pub fn create(&self) -> builder::PostAgentsAuth<'a> {
-        self.kernel.sys().post_agents_auth()
-    }
-
-    /// Get auth agent by ID: `GET /agents/auth/{id}` (`getAgentsAuthById`).
-    #[deprecated(note = "deprecated in the Kernel API")]
-    pub fn get(&self, id: &str) -> builder::GetAgentsAuthById<'a> {
-        self.kernel.sys().get_agents_auth_by_id().id(id)
-    }
-
-    /// Delete auth agent: `DELETE /agents/auth/{id}` (`deleteAgentsAuthById`).
-    #[deprecated(note = "deprecated in the Kernel API")]
-    pub fn delete(&self, id: &str) -> builder::DeleteAgentsAuthById<'a> {
-        self.kernel.sys().delete_agents_auth_by_id().id(id)
-    }
-
-    /// Create an auth invocation: `POST /agents/auth/invocations` (`postAgentsAuthInvocations`).
-    #[deprecated(note = "deprecated in the Kernel API")]
-    pub fn create_invocation(&self) -> builder::PostAgentsAuthInvocations<'a> {
-        self.kernel.sys().post_agents_auth_invocations()
-    }
-
-    /// Get invocation details: `GET /agents/auth/invocations/{invocation_id}` (`getAgentsAuthInvocationsInvocationId`).
-    #[deprecated(note = "deprecated in the Kernel API")]
-    pub fn get_invocation(
-        &self,
-        invocation_id: &str,
-    ) -> builder::GetAgentsAuthInvocationsInvocationId<'a> {
-        self.kernel
-            .sys()
-            .get_agents_auth_invocations_invocation_id()
-            .invocation_id(invocation_id)
-    }
-
-    /// Submit field values: `POST /agents/auth/invocations/{invocation_id}/submit` (`postAgentsAuthInvocationsSubmit`).
-    #[deprecated(note = "deprecated in the Kernel API")]
-    pub fn submit_invocation(
-        &self,
-        invocation_id: &str,
-    ) -> builder::PostAgentsAuthInvocationsSubmit<'a> {
-        self.kernel
-            .sys()
-            .post_agents_auth_invocations_submit()
-            .invocation_id(invocation_id)
-    }
-
-    /// Exchange handoff code for JWT: `POST /agents/auth/invocations/{invocation_id}/exchange` (`postAgentsAuthInvocationsExchange`).
-    #[deprecated(note = "deprecated in the Kernel API")]
-    pub fn exchange_invocation(
-        &self,
-        invocation_id: &str,
-    ) -> builder::PostAgentsAuthInvocationsExchange<'a> {
-        self.kernel
-            .sys()
-            .post_agents_auth_invocations_exchange()
-            .invocation_id(invocation_id)
-    }
-}
-
-impl Connections<'_> {
-    /// Streams the events of `id` (`get_auth_connections_events_by_id`): ends when the flow succeeds, fails, expires or is canceled.
-    /// Heartbeats are hidden unless [`StreamOptions::heartbeats`](crate::sse::StreamOptions::heartbeats)
-    /// is set; an `error` event is an [`Error::Event`](crate::Error::Event) item.
-    pub fn events(&self, id: &str) -> crate::sse::EventStream<crate::open::ManagedAuthEvent> {
-        self.event_stream(id, true)
-    }
-
-    /// The events of `id`, reconnecting after a drop or not.
-    pub(crate) fn event_stream(
-        &self,
-        id: &str,
-        reconnect: bool,
-    ) -> crate::sse::EventStream<crate::open::ManagedAuthEvent> {
-        crate::sse::state_events(self.kernel, id, reconnect, |sys, id| async move {
-            sys.get_auth_connections_events_by_id().id(id).send().await
-        })
-    }
-}
+pub use generated::*;
 
 /// A hosted login: send the user to [`url`](Self::url).
 #[derive(Debug)]
@@ -242,101 +95,208 @@ impl HostedLogin {
     }
 }
 
-impl<'a> Connections<'a> {
-    /// Starts a login of connection `id` and follows it. If a flow is
-    /// already in progress it is followed instead; if that flow is stale
-    /// (past its `flow_expires_at`), a new login supersedes it.
-    pub async fn start_login(&self, id: &str) -> crate::Result<LoginFlow> {
-        Ok(self.start(id).await?.1)
-    }
-
-    async fn start(&self, id: &str) -> crate::Result<(Option<types::LoginResponse>, LoginFlow)> {
-        let mut superseded = false;
-        loop {
-            match self.login(id).send().await {
-                Ok(response) => {
-                    let response = response.into_inner();
-                    let flow = LoginFlow::follow(self.kernel, id, Some(response.flow_expires_at));
-                    return Ok((Some(response), flow));
-                }
-                Err(e) => {
-                    let e = crate::Error::from(e);
-                    if !e.is_conflict() {
-                        return Err(e);
-                    }
-                    let connection = self.get(id).send().await?.into_inner();
-                    let expires = connection.flow_expires_at;
-                    let stale = expires.is_some_and(|at| at < chrono::Utc::now());
-                    if !stale || superseded {
-                        // A live flow: follow it rather than fail.
-                        return Ok((None, LoginFlow::follow(self.kernel, id, expires)));
-                    }
-                    superseded = true;
-                    tracing::info!(connection = id, "superseding a stale login flow");
-                }
-            }
+impl<'a> connections::Connections<'a> {
+    /// Starts a login of connection `id` and follows it: `.send().await`
+    /// gives the [`LoginFlow`]. If a flow is already in progress it is
+    /// followed instead; if that flow is stale (past its
+    /// `flow_expires_at`), a new login supersedes it.
+    pub fn start_login(&self, id: impl crate::IntoId) -> StartLogin<'a> {
+        StartLogin {
+            kernel: self.kernel(),
+            id: id.into_id(),
+            options: FlowOptions::default(),
         }
     }
 
-    /// Starts a hosted login of connection `id`.
-    pub async fn start_hosted(&self, id: &str) -> crate::Result<HostedLogin> {
-        let response = self.login(id).send().await?.into_inner();
-        let flow = LoginFlow::follow(self.kernel, id, Some(response.flow_expires_at));
+    /// Starts a hosted login of connection `id`: `.send().await` gives the
+    /// [`HostedLogin`] with the page to send the user to.
+    pub fn start_hosted(&self, id: impl crate::IntoId) -> StartHosted<'a> {
+        StartHosted {
+            kernel: self.kernel(),
+            id: id.into_id(),
+            options: FlowOptions::default(),
+        }
+    }
+
+    /// Makes sure profile `profile_name` is logged in to `domain`, with
+    /// `handler` answering the pauses; set more of the connection (a
+    /// credential, a proxy, ...) on the builder, then `.send().await`.
+    ///
+    /// It creates the connection (or reuses it on 409 `already_exists`),
+    /// returns at once if it is authenticated with no flow in progress,
+    /// follows a flow already in progress (a re-auth makes an
+    /// `AUTHENTICATED` reading stale), and otherwise logs in.
+    pub fn ensure_logged_in<'h, H: LoginHandler>(
+        &self,
+        domain: impl Into<String>,
+        profile_name: impl Into<String>,
+        handler: &'h mut H,
+    ) -> EnsureLoggedIn<'a, 'h, H> {
+        EnsureLoggedIn {
+            kernel: self.kernel(),
+            create: self.create().domain(domain).profile_name(profile_name),
+            handler,
+            options: FlowOptions::default(),
+        }
+    }
+}
+
+/// Starts a login and follows it; from
+/// [`Connections::start_login`](connections::Connections::start_login).
+#[must_use = "a request does nothing until `.send().await`"]
+#[derive(Debug)]
+pub struct StartLogin<'a> {
+    kernel: &'a Kernel,
+    id: String,
+    options: FlowOptions,
+}
+
+impl StartLogin<'_> {
+    /// Deadlines and intervals of the flow.
+    pub fn options(mut self, options: FlowOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Starts (or joins) the login.
+    pub async fn send(self) -> crate::Result<LoginFlow> {
+        Ok(start(self.kernel, &self.id).await?.1.with_options(self.options))
+    }
+}
+
+/// Starts a hosted login; from
+/// [`Connections::start_hosted`](connections::Connections::start_hosted).
+#[must_use = "a request does nothing until `.send().await`"]
+#[derive(Debug)]
+pub struct StartHosted<'a> {
+    kernel: &'a Kernel,
+    id: String,
+    options: FlowOptions,
+}
+
+impl StartHosted<'_> {
+    /// Deadlines and intervals of the flow.
+    pub fn options(mut self, options: FlowOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Starts the hosted login.
+    pub async fn send(self) -> crate::Result<HostedLogin> {
+        let connections = self.kernel.auth().connections();
+        let response = connections.login(&self.id).send().await?;
+        let flow = LoginFlow::follow(self.kernel, &self.id, Some(response.flow_expires_at))
+            .with_options(self.options);
         Ok(HostedLogin {
             hosted_url: response.hosted_url.clone(),
             response,
             flow,
         })
     }
+}
 
-    /// Makes sure profile `profile` is logged in to `domain`: creates the
-    /// connection (or reuses it on 409 `already_exists`), returns at once if
-    /// it is authenticated with no flow in progress, follows a flow already
-    /// in progress (a re-auth makes an `AUTHENTICATED` reading stale), and
-    /// otherwise logs in with `handler` answering the pauses.
-    pub async fn ensure_logged_in<H: LoginHandler>(
-        &self,
-        domain: &str,
-        profile: &str,
-        credential: Option<types::CredentialReference>,
-        handler: &mut H,
-    ) -> crate::Result<Outcome> {
-        let mut body = types::ManagedAuthCreateRequest::builder()
-            .domain(domain)
-            .profile_name(profile);
-        if let Some(credential) = credential {
-            body = body.credential(credential);
-        }
-        let connection = match self.create().body(body).send().await {
-            Ok(created) => created.into_inner(),
-            Err(e) => {
-                let e = crate::Error::from(e);
-                match e.api().and_then(|api| api.existing_id()) {
-                    Some(existing) => self.get(existing).send().await?.into_inner(),
-                    None => return Err(e),
-                }
-            }
+/// Logs a profile in only if needed; from
+/// [`Connections::ensure_logged_in`](connections::Connections::ensure_logged_in).
+#[must_use = "a request does nothing until `.send().await`"]
+pub struct EnsureLoggedIn<'a, 'h, H> {
+    kernel: &'a Kernel,
+    create: connections::Create<'a>,
+    handler: &'h mut H,
+    options: FlowOptions,
+}
+
+impl<H> std::fmt::Debug for EnsureLoggedIn<'_, '_, H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnsureLoggedIn")
+            .field("create", &self.create)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a, H: LoginHandler> EnsureLoggedIn<'a, '_, H> {
+    /// The credential to log in with (a Kernel credential or a provider
+    /// item): a [`CredentialReference`](types::CredentialReference) or its
+    /// builder.
+    pub fn credential<V>(mut self, value: V) -> Self
+    where
+        V: TryInto<types::CredentialReference>,
+        V::Error: std::fmt::Display,
+    {
+        self.create = self.create.credential(value);
+        self
+    }
+
+    /// Sets anything else of the connection on its create builder
+    /// (`allowed_domains`, `proxy`, `health_check_interval`, ...).
+    pub fn connection(mut self, configure: impl FnOnce(connections::Create<'a>) -> connections::Create<'a>) -> Self {
+        self.create = configure(self.create);
+        self
+    }
+
+    /// Deadlines and intervals of the flow.
+    pub fn options(mut self, options: FlowOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Runs it: the outcome of the login, or `Success` at once when the
+    /// profile is already logged in.
+    pub async fn send(self) -> crate::Result<Outcome> {
+        let kernel = self.kernel;
+        let connections = kernel.auth().connections();
+        let connection = match self.create.send().await {
+            Ok(created) => created,
+            Err(e) => match e.api().and_then(|api| api.existing_id()) {
+                Some(existing) => connections.get(existing).send().await?,
+                None => return Err(e),
+            },
         };
         let in_progress = matches!(
             connection.flow_status,
-            Some(crate::open::ManagedAuthFlowStatus::InProgress)
+            Some(types::ManagedAuthFlowStatus::InProgress)
         );
         let live = in_progress
             && connection
                 .flow_expires_at
                 .is_none_or(|at| at > chrono::Utc::now());
-        if matches!(
-            connection.status,
-            crate::open::ManagedAuthStatus::Authenticated
-        ) && !live
-        {
+        if matches!(connection.status, types::ManagedAuthStatus::Authenticated) && !live {
             return Ok(Outcome::Success(Box::new(connection)));
         }
         let flow = if live {
-            LoginFlow::follow(self.kernel, &connection.id, connection.flow_expires_at)
+            LoginFlow::follow(kernel, &connection.id, connection.flow_expires_at)
         } else {
-            self.start_login(&connection.id).await?
+            start(kernel, &connection.id).await?.1
         };
-        flow.run(handler).await
+        flow.with_options(self.options).run(self.handler).await
+    }
+}
+
+/// Starts a login of `id`, joining a live flow on 409 and superseding a
+/// stale one.
+async fn start(kernel: &Kernel, id: &str) -> crate::Result<(Option<types::LoginResponse>, LoginFlow)> {
+    let connections = kernel.auth().connections();
+    let mut superseded = false;
+    loop {
+        match connections.login(id).send().await {
+            Ok(response) => {
+                let flow = LoginFlow::follow(kernel, id, Some(response.flow_expires_at));
+                return Ok((Some(response), flow));
+            }
+            Err(e) => {
+                if !e.is_conflict() {
+                    return Err(e);
+                }
+                let connection = connections.get(id).send().await?;
+                let expires = connection.flow_expires_at;
+                let stale = expires.is_some_and(|at| at < chrono::Utc::now());
+                if !stale || superseded {
+                    // A live flow: follow it rather than fail.
+                    return Ok((None, LoginFlow::follow(kernel, id, expires)));
+                }
+                superseded = true;
+                tracing::info!(connection = id, "superseding a stale login flow");
+            }
+        }
     }
 }

@@ -19,7 +19,5 @@ mod decoder;
 mod stream;
 
 pub use decoder::*;
-pub(crate) use stream::{
-    connector, process_output, state_events, telemetry, typed, Connect, Engine,
-};
+pub(crate) use stream::{connector, or_failed, Connect, Engine, Streamed};
 pub use stream::{EventStream, ProcessOutput, StreamOptions, Telemetry};

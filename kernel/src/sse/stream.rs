@@ -367,7 +367,7 @@ pub(crate) fn typed<T: StreamEvent>(engine: Engine, heartbeats: bool) -> EventSt
 
 mod kinds {
     use super::{Kind, StreamEvent};
-    use crate::open::{
+    use crate::types::{
         DeploymentEvent, DeploymentStatus, InvocationEvent, InvocationStatus, ManagedAuthEvent,
         ManagedAuthStateEventFlowStatus as Flow,
     };
@@ -386,7 +386,7 @@ mod kinds {
                 },
                 ManagedAuthEvent::Known(M::ErrorEvent(_)) => Kind::Error,
                 ManagedAuthEvent::Known(M::SseHeartbeatEvent(_)) => Kind::Heartbeat,
-                ManagedAuthEvent::Unknown(_) => Kind::Normal,
+                _ => Kind::Normal,
             }
         }
         fn into_error(self) -> Option<ErrorEvent> {
@@ -456,6 +456,12 @@ mod kinds {
     }
 }
 
+/// The stream, or a stream that yields only the error that kept it from
+/// opening.
+pub(crate) fn or_failed<T: Send + 'static>(stream: Result<EventStream<T>>) -> EventStream<T> {
+    stream.unwrap_or_else(|e| Box::pin(futures::stream::once(async move { Err(e) })))
+}
+
 /// Builds a [`Connect`] from a function that starts the request.
 pub(crate) fn connector<F, Fut>(mut start: F) -> Connect
 where
@@ -471,38 +477,75 @@ where
     })
 }
 
-/// The typed stream of a state endpoint addressed by one id (auth
-/// connection, invocation, deployment events); `start` sends the request.
-pub(crate) fn state_events<T, F, Fut>(
-    kernel: &crate::Kernel,
-    id: &str,
-    reconnect: bool,
-    start: F,
-) -> EventStream<T>
-where
-    T: StreamEvent,
-    F: Fn(crate::sys::Client, String) -> Fut + Send + 'static,
-    Fut: Future<
-            Output = std::result::Result<ResponseValue<ByteStream>, progenitor_client::Error<()>>,
-        > + Send
-        + 'static,
-{
-    let sys = kernel.sys().clone();
-    let id = id.to_string();
-    let connect = connector(move |_| start(sys.clone(), id.clone()));
-    let engine = kernel.engine(connect, true, false);
-    let engine = if reconnect {
+/// How the event stream of an endpoint is opened, chosen by the spec's
+/// event schema: the call layer's stream builders call `open` with their
+/// connector. `reconnect: false` turns reconnecting off whatever the
+/// endpoint's default.
+pub(crate) trait Streamed {
+    /// What the stream yields.
+    type Item;
+    /// The typed stream over `connect`.
+    fn open(kernel: &crate::Kernel, connect: Connect, reconnect: bool) -> EventStream<Self::Item>;
+}
+
+/// An engine with the endpoint's reconnect default, or none at all.
+fn engine(kernel: &crate::Kernel, connect: Connect, reconnect_default: bool, resumable: bool, reconnect: bool) -> Engine {
+    let engine = kernel.engine(connect, reconnect_default, resumable);
+    if reconnect {
         engine
     } else {
         engine.without_reconnect()
-    };
-    typed(engine, kernel.stream_options().heartbeats)
+    }
 }
+
+impl Streamed for crate::types::BrowserTelemetryEventEnvelope {
+    type Item = Telemetry;
+    fn open(kernel: &crate::Kernel, connect: Connect, reconnect: bool) -> EventStream<Telemetry> {
+        telemetry(engine(kernel, connect, true, true, reconnect))
+    }
+}
+
+impl Streamed for crate::types::ProcessStreamEvent {
+    type Item = ProcessOutput;
+    // A reconnect would replay output: off by default.
+    fn open(kernel: &crate::Kernel, connect: Connect, reconnect: bool) -> EventStream<ProcessOutput> {
+        process_output(engine(kernel, connect, false, false, reconnect))
+    }
+}
+
+/// Streams of plain events that a reconnect would replay (logs, file
+/// watches): no reconnect by default.
+macro_rules! replaying {
+    ($($event:ty),*) => {$(
+        impl Streamed for $event {
+            type Item = $event;
+            fn open(kernel: &crate::Kernel, connect: Connect, reconnect: bool) -> EventStream<$event> {
+                typed(engine(kernel, connect, false, false, reconnect), false)
+            }
+        }
+    )*};
+}
+replaying!(crate::types::LogEvent, crate::types::FileSystemEvent);
+
+/// State streams (auth connections, invocations, deployments): each event
+/// is the whole state, so reconnecting is safe; heartbeats as configured.
+macro_rules! state {
+    ($($event:ty),*) => {$(
+        impl Streamed for $event {
+            type Item = $event;
+            fn open(kernel: &crate::Kernel, connect: Connect, reconnect: bool) -> EventStream<$event> {
+                typed(engine(kernel, connect, true, false, reconnect), kernel.stream_options().heartbeats)
+            }
+        }
+    )*};
+}
+state!(crate::types::ManagedAuthEvent, crate::types::InvocationEvent, crate::types::DeploymentEvent);
 
 /// An item of the browser telemetry stream.
 // Not boxed: matched directly by every consumer; moved once per event.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Telemetry {
     /// The next event, exactly once and in `seq` order across reconnects.
     Event(crate::types::BrowserTelemetryEventEnvelope),
@@ -590,7 +633,7 @@ pub enum ProcessOutput {
     /// Output bytes.
     Output {
         /// `stdout`, `stderr`, or a stream this version does not know.
-        stream: crate::open::ProcessStreamEventStream,
+        stream: crate::types::ProcessStreamEventStream,
         /// The decoded bytes.
         data: Bytes,
     },
@@ -606,7 +649,7 @@ pub enum ProcessOutput {
 impl StreamEvent for crate::types::ProcessStreamEvent {
     fn kind(&self) -> Kind {
         match &self.event {
-            Some(crate::open::ProcessStreamEventEvent::Exit) => Kind::Terminal,
+            Some(crate::types::ProcessStreamEventEvent::Exit) => Kind::Terminal,
             _ => Kind::Normal,
         }
     }
@@ -617,7 +660,7 @@ pub(crate) fn process_output(engine: Engine) -> EventStream<ProcessOutput> {
     Box::pin(
         typed::<crate::types::ProcessStreamEvent>(engine, false).map(|item| {
             let event = item?;
-            if let Some(crate::open::ProcessStreamEventEvent::Exit) = event.event {
+            if let Some(crate::types::ProcessStreamEventEvent::Exit) = event.event {
                 return Ok(ProcessOutput::Exit {
                     code: event.exit_code,
                 });
