@@ -138,7 +138,7 @@ fn handler(args: &Args, kernel: &kernel::Kernel) -> kernel::Result<Cli> {
     Ok(Cli { answers })
 }
 
-fn report<T: serde::Serialize>(outcome: Outcome<T>) -> ExitCode {
+fn report<T: serde::Serialize + std::fmt::Debug>(outcome: Outcome<T>) -> ExitCode {
     match outcome {
         Outcome::Success(done) => match serde_json::to_string_pretty(&done) {
             Ok(json) => {
@@ -153,6 +153,7 @@ fn report<T: serde::Serialize>(outcome: Outcome<T>) -> ExitCode {
         ),
         Outcome::Expired => fail("expired", "the login flow expired"),
         Outcome::Canceled => fail("canceled", "the login flow was canceled"),
+        other => fail("unknown", &format!("the login ended as {other:?}")),
     }
 }
 
@@ -219,21 +220,14 @@ async fn main() -> ExitCode {
             Err(e) => fail_with(&e),
         };
     }
-    let credential = args
-        .credential
-        .as_ref()
-        .map(|name| types::CredentialReference {
-            name: Some(name.clone()),
-            auto: None,
-            path: None,
-            provider: None,
-        });
-    match kernel
+    let mut login = kernel
         .auth()
         .connections()
-        .ensure_logged_in(&args.domain, &args.profile, credential, &mut cli)
-        .await
-    {
+        .ensure_logged_in(&args.domain, &args.profile, &mut cli);
+    if let Some(name) = &args.credential {
+        login = login.credential(types::CredentialReference::builder().name(name.clone()));
+    }
+    match login.send().await {
         Ok(outcome) => report(outcome),
         Err(e) => fail_with(&e),
     }

@@ -13,10 +13,8 @@
 
 mod common;
 
-use futures::{StreamExt, TryStreamExt};
-use kernel::auth::{Answer, CredentialAnswers, FlowState, InputRequest, LoginHandler, Outcome};
-use kernel::sse::Telemetry;
-use kernel::{types, Paginate};
+use kernel::auth::{Answer, InputRequest};
+use kernel::prelude::*;
 use std::time::{Duration, Instant};
 
 /// Answers from the credential and prints each step as the flow moves.
@@ -72,20 +70,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let credential = kernel
         .credentials()
         .create()
-        .body(
-            types::CreateCredentialRequest::builder()
-                .name(credential_name.clone())
-                .domain(domain.clone())
-                .values(
-                    [
-                        ("username".to_string(), username.clone()),
-                        ("password".to_string(), password.clone()),
-                    ]
-                    .into_iter()
-                    .collect::<std::collections::HashMap<_, _>>(),
-                )
-                .totp_secret(kernel::Secret::from(totp_secret.clone())),
-        )
+        .name(&credential_name)
+        .domain(&domain)
+        .values([("username", &username), ("password", &password)])
+        .totp_secret(&totp_secret)
         .send()
         .await?;
     println!(
@@ -103,11 +91,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .totp_secret(&totp_secret)?,
         started: Instant::now(),
     };
-    let reference = types::CredentialReference::builder().name(credential_name.clone());
     let outcome = kernel
         .auth()
         .connections()
-        .ensure_logged_in(&domain, &profile, Some(reference.try_into()?), &mut handler)
+        .ensure_logged_in(&domain, &profile, &mut handler)
+        .credential(types::CredentialReference::builder().name(credential_name.clone()))
+        .send()
         .await?;
     let connection = match outcome {
         Outcome::Success(connection) => connection,
@@ -118,21 +107,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         connection.id, connection.status
     );
 
-    // 4. A browser with the logged-in profile.
-    let profile_ref = types::BrowserProfile::try_from(
-        types::BrowserProfile::builder()
-            .name(Some(types::BrowserProfileName::try_from(profile.as_str())?)),
-    )?;
-    // Telemetry on, all categories.
-    let telemetry_config =
-        types::BrowserTelemetryConfig::try_from(types::BrowserTelemetryConfig::builder())?;
+    // 4. A browser with the logged-in profile, telemetry on (all categories).
     let browser = kernel
         .browsers()
         .create()
-        .body_map(|b| {
-            b.profile(Some(profile_ref))
-                .telemetry(Some(telemetry_config))
-        })
+        .profile(types::BrowserProfile::builder().name(profile.parse::<types::BrowserProfileName>()?))
+        .telemetry(types::BrowserTelemetryConfig::builder())
         .send()
         .await?;
     println!(
@@ -152,7 +132,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 6. Follow a few telemetry events.
     println!("6. Telemetry:");
-    let mut telemetry = kernel.browsers().telemetry(&browser.session_id);
+    let mut telemetry = kernel.browsers().telemetry(&browser.session_id).send().await?;
     let mut seen = 0;
     while seen < 3 {
         match tokio::time::timeout(Duration::from_secs(10), telemetry.next()).await {
@@ -167,6 +147,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             Ok(Some(Ok(Telemetry::Gap { from, to }))) => {
                 println!("   (server skipped seq {from}..={to})")
             }
+            Ok(Some(Ok(_))) => {}
             Ok(Some(Err(e))) => return Err(e.into()),
             Ok(None) => break,
             Err(_) => {

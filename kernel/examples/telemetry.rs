@@ -40,7 +40,13 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut events = kernel.browsers().telemetry(&browser);
+    let mut events = match kernel.browsers().telemetry(&browser).send().await {
+        Ok(events) => events,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
     let mut printed = 0u64;
     let stdout = std::io::stdout();
     while count.is_none_or(|n| printed < n) {
@@ -60,6 +66,7 @@ async fn main() -> ExitCode {
             Some(Ok(Telemetry::Gap { from, to })) => {
                 eprintln!("gap: the server skipped seq {from}..={to}")
             }
+            Some(Ok(_)) => {}
             Some(Err(e)) => {
                 eprintln!("error: {e}");
                 return ExitCode::from(1);

@@ -29,7 +29,7 @@ use axum::response::Response;
 use base64::Engine as _;
 use bytes::Bytes;
 use futures::StreamExt;
-use kernel::open::{
+use kernel::types::{
     BrowserTelemetryEvent, DeploymentEvent, InvocationEvent, LogsStreamSource, ManagedAuthEvent,
     ProcessStreamEventStream,
 };
@@ -314,29 +314,57 @@ impl Ep {
     }
 
     /// Opens the stream of resource `id` with the `kernel` accessor.
-    fn open(self, kernel: &Kernel, id: &str) -> EventStream<Item> {
-        fn wrap<T: Send + 'static>(stream: EventStream<T>, f: fn(T) -> Item) -> EventStream<Item> {
-            Box::pin(stream.map(move |item| item.map(f)))
+    async fn open(self, kernel: &Kernel, id: &str) -> EventStream<Item> {
+        fn wrap<T: Send + 'static>(
+            stream: kernel::Result<EventStream<T>>,
+            f: fn(T) -> Item,
+        ) -> EventStream<Item> {
+            Box::pin(stream.expect("open the stream").map(move |item| item.map(f)))
         }
         match self {
-            Ep::Telemetry => wrap(kernel.browsers().telemetry(id), Item::Telemetry),
+            Ep::Telemetry => wrap(
+                kernel.browsers().telemetry(id).send().await,
+                Item::Telemetry,
+            ),
             Ep::Logs => wrap(
                 kernel
                     .browsers()
-                    .logs(id, |b| b.source(LogsStreamSource::Supervisor)),
+                    .logs(id)
+                    .source(LogsStreamSource::Supervisor)
+                    .send()
+                    .await,
                 Item::Log,
             ),
             Ep::Fs => wrap(
-                kernel.browsers().fs(id).watch_events(&format!("w-{id}")),
+                kernel
+                    .browsers()
+                    .fs(id)
+                    .watch_events(format!("w-{id}"))
+                    .send()
+                    .await,
                 Item::Fs,
             ),
             Ep::Process => wrap(
-                kernel.browsers().process(id).output(&process_id(id)),
+                kernel
+                    .browsers()
+                    .process(id)
+                    .output(process_id(id))
+                    .send()
+                    .await,
                 Item::Process,
             ),
-            Ep::Invocation => wrap(kernel.invocations().events(id), Item::Invocation),
-            Ep::Deployment => wrap(kernel.deployments().events(id), Item::Deployment),
-            Ep::Auth => wrap(kernel.auth().connections().events(id), Item::Auth),
+            Ep::Invocation => wrap(
+                kernel.invocations().events(id).send().await,
+                Item::Invocation,
+            ),
+            Ep::Deployment => wrap(
+                kernel.deployments().events(id).send().await,
+                Item::Deployment,
+            ),
+            Ep::Auth => wrap(
+                kernel.auth().connections().events(id).send().await,
+                Item::Auth,
+            ),
         }
     }
 
@@ -1026,7 +1054,7 @@ async fn every_spec_event_schema_decodes_as_its_typed_variant_on_its_endpoint() 
     let within = Duration::from_secs(10);
 
     // Telemetry.
-    let items = drain(Ep::Telemetry.open(&kernel, "b"), within).await;
+    let items = drain(Ep::Telemetry.open(&kernel, "b").await, within).await;
     assert_eq!(items.len(), envelopes.len(), "{:#?}", describe(&items));
     for (item, (tag, sent)) in items.iter().zip(&envelopes) {
         let Ok(Item::Telemetry(Telemetry::Event(envelope))) = item else {
@@ -1051,7 +1079,7 @@ async fn every_spec_event_schema_decodes_as_its_typed_variant_on_its_endpoint() 
         (Ep::Deployment, "d", &deployment),
         (Ep::Auth, "c", &auth),
     ] {
-        let items = drain(ep.open(&kernel, id), within).await;
+        let items = drain(ep.open(&kernel, id).await, within).await;
         assert_eq!(
             items.len(),
             members.len(),
@@ -1083,7 +1111,7 @@ async fn every_spec_event_schema_decodes_as_its_typed_variant_on_its_endpoint() 
     }
 
     // Filesystem events.
-    let items = drain(Ep::Fs.open(&kernel, "b"), within).await;
+    let items = drain(Ep::Fs.open(&kernel, "b").await, within).await;
     assert_eq!(items.len(), fs.len(), "{:#?}", describe(&items));
     for (item, sent) in items.iter().zip(&fs) {
         let Ok(Item::Fs(event)) = item else {
@@ -1095,7 +1123,7 @@ async fn every_spec_event_schema_decodes_as_its_typed_variant_on_its_endpoint() 
     }
 
     // Process output, base64 decoded.
-    let items = drain(Ep::Process.open(&kernel, "b"), within).await;
+    let items = drain(Ep::Process.open(&kernel, "b").await, within).await;
     let mut expected: Vec<ProcessOutput> = outputs
         .iter()
         .map(|(stream, bytes)| ProcessOutput::Output {
@@ -1128,7 +1156,7 @@ async fn every_spec_event_schema_decodes_as_its_typed_variant_on_its_endpoint() 
     ));
 
     // Logs.
-    let items = drain(Ep::Logs.open(&kernel, "b"), within).await;
+    let items = drain(Ep::Logs.open(&kernel, "b").await, within).await;
     assert_eq!(items.len(), 1, "{:#?}", describe(&items));
     let Ok(Item::Log(event)) = &items[0] else {
         panic!("logs: {:?}", items[0])
@@ -1191,7 +1219,7 @@ async fn unknown_tags_pass_through_as_raw_json() {
     let server = Server::table(routes).await;
     let kernel = client(&server.url, options());
     for ep in Ep::UNIONS {
-        let items = drain(ep.open(&kernel, "u"), Duration::from_secs(5)).await;
+        let items = drain(ep.open(&kernel, "u").await, Duration::from_secs(5)).await;
         let unknown = unknown_for(ep);
         let mut expected = vec![ep.normal(1)];
         expected.extend(unknown.iter().cloned());
@@ -1245,7 +1273,7 @@ async fn a_known_tag_with_a_broken_body_is_a_decode_error_and_the_stream_continu
     let server = Server::table(routes).await;
     let kernel = client(&server.url, options());
     for ep in Ep::ALL {
-        let items = drain(ep.open(&kernel, "x"), Duration::from_secs(5)).await;
+        let items = drain(ep.open(&kernel, "x").await, Duration::from_secs(5)).await;
         // Whether the broken telemetry event is also reported as a gap is
         // checked by `telemetry_decode_errors_are_not_gaps`.
         let items: Vec<_> = items
@@ -1268,7 +1296,7 @@ async fn a_known_tag_with_a_broken_body_is_a_decode_error_and_the_stream_continu
             "{ep:?}: the raw data is kept"
         );
     }
-    let items = drain(Ep::Process.open(&kernel, "y"), Duration::from_secs(5)).await;
+    let items = drain(Ep::Process.open(&kernel, "y").await, Duration::from_secs(5)).await;
     assert_eq!(
         describe(&items),
         vec![json!({"error": "protocol"}), Ep::Process.normal(2)]
@@ -1316,7 +1344,7 @@ async fn garbage_truncated_and_oversized_data_are_error_items_and_the_stream_con
         },
     );
 
-    let items = drain(Ep::Auth.open(&kernel, "g"), Duration::from_secs(5)).await;
+    let items = drain(Ep::Auth.open(&kernel, "g").await, Duration::from_secs(5)).await;
     let got = describe(&items);
     let expected = vec![
         json!({"error": "protocol"}),
@@ -1332,10 +1360,10 @@ async fn garbage_truncated_and_oversized_data_are_error_items_and_the_stream_con
         assert_same_json(got, sent, &format!("item {i}"));
     }
 
-    let items = drain(Ep::Fs.open(&kernel, "g"), Duration::from_secs(5)).await;
+    let items = drain(Ep::Fs.open(&kernel, "g").await, Duration::from_secs(5)).await;
     assert_eq!(describe(&items), vec![Ep::Fs.normal(1)]);
 
-    let items = drain(Ep::Fs.open(&kernel, "h"), Duration::from_secs(5)).await;
+    let items = drain(Ep::Fs.open(&kernel, "h").await, Duration::from_secs(5)).await;
     assert_eq!(items.len(), 2, "{:#?}", describe(&items));
     assert_eq!(items[0].as_ref().unwrap().json(), Ep::Fs.normal(1));
     assert!(
@@ -1365,7 +1393,7 @@ async fn error_events_are_error_items_and_do_not_end_the_stream() {
     let server = Server::table(routes).await;
     let kernel = client(&server.url, options());
     for ep in Ep::STATES {
-        let items = drain(ep.open(&kernel, "e"), Duration::from_secs(5)).await;
+        let items = drain(ep.open(&kernel, "e").await, Duration::from_secs(5)).await;
         assert_eq!(items.len(), 5, "{ep:?}: {:#?}", describe(&items));
         for (i, code) in [(1, "first"), (3, "second")] {
             let Err(Error::Event(event)) = &items[i] else {
@@ -1402,7 +1430,7 @@ async fn telemetry_decode_errors_are_not_gaps() {
     })
     .await;
     let kernel = client(&server.url, options());
-    let items = drain(ep.open(&kernel, "t"), Duration::from_secs(5)).await;
+    let items = drain(ep.open(&kernel, "t").await, Duration::from_secs(5)).await;
     let resumed_from: Vec<_> = server
         .conns(&path)
         .iter()
@@ -1446,11 +1474,11 @@ async fn heartbeats_are_hidden_by_default() {
     let server = Server::table(routes).await;
     let kernel = client(&server.url, options());
     for ep in Ep::STATES {
-        let items = drain(ep.open(&kernel, "h"), Duration::from_secs(5)).await;
+        let items = drain(ep.open(&kernel, "h").await, Duration::from_secs(5)).await;
         assert_eq!(describe(&items), vec![ep.terminal().unwrap()], "{ep:?}");
         assert_eq!(server.count(&ep.path("h")), 1);
     }
-    let items = drain(Ep::Telemetry.open(&kernel, "h"), Duration::from_secs(5)).await;
+    let items = drain(Ep::Telemetry.open(&kernel, "h").await, Duration::from_secs(5)).await;
     assert!(items.is_empty(), "{items:?}");
     let conns = server.conns(&Ep::Telemetry.path("h"));
     assert_eq!(conns.len(), 2, "a close, then 404");
@@ -1475,7 +1503,7 @@ async fn heartbeats_are_yielded_when_asked() {
         },
     );
     for ep in Ep::STATES {
-        let items = drain(ep.open(&kernel, "h"), Duration::from_secs(5)).await;
+        let items = drain(ep.open(&kernel, "h").await, Duration::from_secs(5)).await;
         assert_eq!(items.len(), 6, "{ep:?}: {:#?}", describe(&items));
         assert!(
             items[..5]
@@ -1505,7 +1533,7 @@ async fn keepalive_comments_keep_a_quiet_stream_alive() {
         },
     );
     let started = Instant::now();
-    let items = drain(ep.open(&kernel, "k"), Duration::from_secs(5)).await;
+    let items = drain(ep.open(&kernel, "k").await, Duration::from_secs(5)).await;
     assert_eq!(describe(&items), vec![ep.terminal().unwrap()]);
     assert_eq!(
         server.count(&ep.path("k")),
@@ -1545,9 +1573,9 @@ async fn a_silent_stream_reconnects_after_the_idle_timeout_then_gives_up() {
         },
     );
     let (auth_items, telemetry_items, fs_items) = tokio::join!(
-        drain(Ep::Auth.open(&kernel, "s"), Duration::from_secs(5)),
-        drain(Ep::Telemetry.open(&kernel, "s"), Duration::from_secs(5)),
-        drain(Ep::Fs.open(&kernel, "s"), Duration::from_secs(5)),
+        drain(Ep::Auth.open(&kernel, "s").await, Duration::from_secs(5)),
+        drain(Ep::Telemetry.open(&kernel, "s").await, Duration::from_secs(5)),
+        drain(Ep::Fs.open(&kernel, "s").await, Duration::from_secs(5)),
     );
 
     // Auth: the first connection and 3 reconnects time out, then one error.
@@ -1666,7 +1694,7 @@ async fn telemetry_survives_100_random_drops_exactly_once_in_order() {
             ..options()
         },
     );
-    let items = drain(Ep::Telemetry.open(&kernel, "r"), Duration::from_secs(30)).await;
+    let items = drain(Ep::Telemetry.open(&kernel, "r").await, Duration::from_secs(30)).await;
 
     let seqs: Vec<u64> = items
         .iter()
@@ -1732,7 +1760,7 @@ async fn kernel_mock_telemetry_resumes_across_cuts_and_ends_when_the_browser_is_
     let browser = kernel
         .browsers()
         .create()
-        .body_map(|b| b.telemetry(Some(config)))
+        .telemetry(config)
         .send()
         .await
         .unwrap();
@@ -1743,7 +1771,7 @@ async fn kernel_mock_telemetry_resumes_across_cuts_and_ends_when_the_browser_is_
         mock.faults()
             .drop_sse_streams(k, 1, Some("streamBrowserTelemetry"));
     }
-    let mut stream = kernel.browsers().telemetry(&id);
+    let mut stream = kernel.browsers().telemetry(&id).send().await.unwrap();
     let mut seqs = Vec::new();
     let target = cuts.iter().sum::<usize>() as u64 + 10;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
@@ -1820,7 +1848,7 @@ async fn the_resume_point_survives_idless_empty_and_zero_ids() {
     let path = ep.path("z");
     let server = Server::table(vec![(path.clone(), vec![first.reply(), second.reply()])]).await;
     let kernel = client(&server.url, options());
-    let items = drain(ep.open(&kernel, "z"), Duration::from_secs(5)).await;
+    let items = drain(ep.open(&kernel, "z").await, Duration::from_secs(5)).await;
     assert_eq!(describe(&items), (1..=6).map(envelope).collect::<Vec<_>>());
     let resumed: Vec<_> = server
         .conns(&path)
@@ -1870,7 +1898,7 @@ async fn skipped_seqs_are_reported_as_gaps_and_replays_are_dropped() {
     ])
     .await;
     let kernel = client(&server.url, options());
-    let items = drain(ep.open(&kernel, "gap"), Duration::from_secs(5)).await;
+    let items = drain(ep.open(&kernel, "gap").await, Duration::from_secs(5)).await;
     let items: Vec<Telemetry> = items
         .into_iter()
         .map(|i| match i {
@@ -1883,6 +1911,7 @@ async fn skipped_seqs_are_reported_as_gaps_and_replays_are_dropped() {
         .map(|t| match t {
             Telemetry::Event(e) => e.seq.to_string(),
             Telemetry::Gap { from, to } => format!("gap {from}..={to}"),
+            other => panic!("unexpected telemetry item {other:?}"),
         })
         .collect();
     assert_eq!(
@@ -1896,7 +1925,7 @@ async fn skipped_seqs_are_reported_as_gaps_and_replays_are_dropped() {
         .collect();
     assert_eq!(resumed, vec![None, Some("6".into()), Some("10".into())]);
 
-    let items = drain(ep.open(&kernel, "replay"), Duration::from_secs(5)).await;
+    let items = drain(ep.open(&kernel, "replay").await, Duration::from_secs(5)).await;
     let seqs: Vec<u64> = items
         .iter()
         .map(|i| i.as_ref().unwrap().seq().unwrap())
@@ -1945,8 +1974,8 @@ async fn the_server_retry_field_sets_the_reconnect_delay() {
         },
     );
     let (slow, fast) = tokio::join!(
-        drain(ep.open(&quick_backoff, "slow"), Duration::from_secs(5)),
-        drain(ep.open(&slow_backoff, "fast"), Duration::from_secs(5)),
+        drain(ep.open(&quick_backoff, "slow").await, Duration::from_secs(5)),
+        drain(ep.open(&slow_backoff, "fast").await, Duration::from_secs(5)),
     );
     for items in [&slow, &fast] {
         assert_eq!(
@@ -1991,7 +2020,7 @@ async fn the_retry_field_persists_across_connections() {
     )])
     .await;
     let kernel = client(&server.url, options());
-    let items = drain(ep.open(&kernel, "p"), Duration::from_secs(5)).await;
+    let items = drain(ep.open(&kernel, "p").await, Duration::from_secs(5)).await;
     assert_eq!(items.len(), 3, "{:#?}", describe(&items));
     let conns = server.conns(&path);
     assert_eq!(conns.len(), 3);
@@ -2054,13 +2083,14 @@ async fn terminal_events_end_the_stream_without_reconnecting() {
     }
     let server = Server::table(routes).await;
     let kernel = client(&server.url, options());
+    let kernel = &kernel;
     let runs = cases.iter().flat_map(|(ep, status, before, terminal)| {
         ["close", "hold"].map(|how| {
             let id = format!("{how}-{status}");
-            let stream = ep.open(&kernel, &id);
             let mut expected = before.clone();
             expected.push(terminal.clone());
             async move {
+                let stream = ep.open(kernel, &id).await;
                 (
                     *ep,
                     id,
@@ -2109,7 +2139,7 @@ async fn nothing_is_yielded_after_a_terminal_event() {
     let kernel = client(&server.url, options());
     let mut failures = Vec::new();
     for ep in eps {
-        let items = drain(ep.open(&kernel, "late"), Duration::from_secs(3)).await;
+        let items = drain(ep.open(&kernel, "late").await, Duration::from_secs(3)).await;
         let expected = vec![ep.normal(1), ep.terminal().unwrap()];
         let got = describe(&items);
         if got != expected {
@@ -2143,7 +2173,7 @@ async fn state_streams_that_drop_before_a_terminal_event_reconnect() {
     let kernel = client(&server.url, options());
     for ep in Ep::STATES {
         for how in ["abort", "close"] {
-            let items = drain(ep.open(&kernel, how), Duration::from_secs(5)).await;
+            let items = drain(ep.open(&kernel, how).await, Duration::from_secs(5)).await;
             assert_eq!(
                 describe(&items),
                 vec![ep.normal(1), ep.normal(2), ep.terminal().unwrap()],
@@ -2175,10 +2205,10 @@ async fn output_streams_do_not_reconnect() {
     let kernel = client(&server.url, options());
     for ep in eps {
         // A clean close is the normal end.
-        let items = drain(ep.open(&kernel, "close"), Duration::from_secs(5)).await;
+        let items = drain(ep.open(&kernel, "close").await, Duration::from_secs(5)).await;
         assert_eq!(describe(&items), vec![ep.normal(1), ep.normal(2)], "{ep:?}");
         // A cut is reported, then the stream ends.
-        let items = drain(ep.open(&kernel, "abort"), Duration::from_secs(5)).await;
+        let items = drain(ep.open(&kernel, "abort").await, Duration::from_secs(5)).await;
         let got = describe(&items);
         assert_eq!(got.len(), 3, "{ep:?}: {got:#?}");
         assert_eq!(got[..2], [ep.normal(1), ep.normal(2)], "{ep:?}");
@@ -2222,7 +2252,7 @@ async fn telemetry_ends_cleanly_when_the_browser_is_gone() {
     .await;
     let kernel = client(&server.url, options());
     for id in ["close", "abort", "gone"] {
-        let items = drain(ep.open(&kernel, id), Duration::from_secs(5)).await;
+        let items = drain(ep.open(&kernel, id).await, Duration::from_secs(5)).await;
         assert_eq!(describe(&items), three.to_vec(), "{id}");
         let resumed: Vec<_> = server
             .conns(&ep.path(id))
@@ -2231,7 +2261,7 @@ async fn telemetry_ends_cleanly_when_the_browser_is_gone() {
             .collect();
         assert_eq!(resumed, vec![None, Some("3".into())], "{id}");
     }
-    let items = drain(ep.open(&kernel, "never"), Duration::from_secs(5)).await;
+    let items = drain(ep.open(&kernel, "never").await, Duration::from_secs(5)).await;
     assert_eq!(items.len(), 1, "{:#?}", describe(&items));
     assert!(
         items[0].as_ref().is_err_and(Error::is_not_found),
@@ -2284,10 +2314,10 @@ async fn kernel_mock_invocation_events_reconnect_after_a_cut_and_hide_heartbeats
     let (hidden, shown) = (kernel(false), kernel(true));
     let (hidden, shown) = tokio::join!(
         drain(
-            hidden.invocations().events(&ids[0]),
+            hidden.invocations().events(&ids[0]).send().await.unwrap(),
             Duration::from_secs(10)
         ),
-        drain(shown.invocations().events(&ids[1]), Duration::from_secs(10)),
+        drain(shown.invocations().events(&ids[1]).send().await.unwrap(), Duration::from_secs(10)),
     );
     assert_eq!(
         mock.request_count("getInvocationsEventsById"),
@@ -2354,9 +2384,10 @@ async fn streams_outlive_the_json_request_timeout() {
         .build()
         .unwrap();
     let started = Instant::now();
-    let runs = Ep::ALL.map(|ep| {
-        let stream = ep.open(&kernel, "long");
-        async move { (ep, drain(stream, Duration::from_secs(15)).await) }
+    let kernel = &kernel;
+    let runs = Ep::ALL.map(|ep| async move {
+        let stream = ep.open(kernel, "long").await;
+        (ep, drain(stream, Duration::from_secs(15)).await)
     });
     let results = futures::future::join_all(runs).await;
     let mut failures = Vec::new();
