@@ -37,3 +37,15 @@ fn every_operation_has_a_header_line() {
         .count();
     assert_eq!(headers, operations);
 }
+
+/// The `kernel` call layer the spec renders to: one line per area accessor,
+/// operation accessor, setter (with its argument type) and `send()` type,
+/// so a spec bump shows the Rust API change in review too.
+#[test]
+fn call_surface() {
+    let spec = spec();
+    let (doc, report) = kernel_codegen::normalize(&spec);
+    let sys = kernel_codegen::sys::generate(doc, &report).unwrap_or_else(|e| panic!("{e}"));
+    let layer = kernel_codegen::calls::generate(&spec, &sys).unwrap_or_else(|e| panic!("{e}"));
+    insta::assert_snapshot!("call_surface", layer.surface.join("\n"));
+}

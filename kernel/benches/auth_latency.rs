@@ -283,6 +283,7 @@ async fn run_flow(
         .auth()
         .connections()
         .start_login(&id)
+        .send()
         .await
         .expect("login")
         .with_options(FlowOptions::default());
@@ -328,8 +329,7 @@ async fn seed_loop(kernel: &Kernel, server: &Server, id: String, delay: Duration
             .get(&id)
             .send()
             .await
-            .expect("read")
-            .into_inner();
+            .expect("read");
         if state.flow_status.as_ref().map(|s| s.as_str()) != Some("IN_PROGRESS") {
             break;
         }

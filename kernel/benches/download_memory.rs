@@ -12,7 +12,7 @@
 //! "Maximum resident set size". Sizes can be given in MiB as arguments
 //! (`-- 64 1024`, the default).
 
-use kernel::{Download, Kernel};
+use kernel::Kernel;
 use std::time::{Duration, Instant};
 
 const CHUNK: usize = 256 * 1024;
@@ -136,15 +136,14 @@ fn main() {
     .expect("temp dir");
     // Warm up: connection, runtime, allocator.
     rt.block_on(async {
-        let response = kernel
+        kernel
             .browsers()
             .fs("b1")
             .read_file()
             .path("/bytes/1048576")
             .send()
             .await
-            .unwrap();
-        Download::from(response)
+            .unwrap()
             .save_to(dir.path().join("warmup.bin"))
             .await
             .unwrap();
@@ -158,7 +157,7 @@ fn main() {
         let (hwm_before, rss_before) = memory();
         let started = Instant::now();
         let written = rt.block_on(async {
-            let response = kernel
+            let download = kernel
                 .browsers()
                 .fs("b1")
                 .read_file()
@@ -166,7 +165,6 @@ fn main() {
                 .send()
                 .await
                 .unwrap();
-            let download = Download::from(response);
             assert_eq!(download.content_length, Some(size));
             download.save_to(&target).await.unwrap()
         });

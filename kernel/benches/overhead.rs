@@ -97,7 +97,6 @@ async fn kernel_get(kernel: &Kernel) -> Browser {
         .send()
         .await
         .unwrap()
-        .into_inner()
 }
 
 async fn raw_batch(http: &reqwest::Client, url: &str, concurrency: usize) {

@@ -69,7 +69,6 @@ async fn connection(kernel: &Kernel, domain: &str, profile: &str) -> String {
         .send()
         .await
         .expect("create connection")
-        .into_inner()
         .id
 }
 
@@ -78,6 +77,7 @@ async fn start(kernel: &Kernel, id: &str) -> LoginFlow {
         .auth()
         .connections()
         .start_login(id)
+        .send()
         .await
         .expect("start login")
         .with_options(fast())
@@ -246,7 +246,7 @@ async fn username_and_password() {
     assert_eq!(connection.id, id);
     assert_eq!(
         connection.status,
-        kernel::open::ManagedAuthStatus::Authenticated
+        kernel::types::ManagedAuthStatus::Authenticated
     );
     assert!(mock.profile_has_auth_state("pw"));
     assert_eq!(handler.inputs.len(), 1);
@@ -346,7 +346,7 @@ async fn two_factor_code_typed_by_the_user() {
     assert_eq!(prompt.fields[0].name, "sms_code");
     assert_eq!(
         prompt.fields[0].type_,
-        kernel::open::DiscoveredFieldType::Code
+        kernel::types::DiscoveredFieldType::Code
     );
     assert!(
         prompt.fields[0]
@@ -442,8 +442,7 @@ async fn sso_button_by_selector_with_the_stream_api() {
         .get(&id)
         .send()
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
     assert_eq!(connection.sso_provider.as_deref(), Some("google"));
 }
 
@@ -1003,7 +1002,7 @@ async fn ensure_logged_in_twice_logs_in_once() {
     let connections = kernel.auth().connections();
     let first = within(
         Duration::from_secs(10),
-        connections.ensure_logged_in("password.example", "ensure", None, &mut credentials()),
+        connections.ensure_logged_in("password.example", "ensure", &mut credentials()).send(),
     )
     .await
     .unwrap();
@@ -1013,7 +1012,7 @@ async fn ensure_logged_in_twice_logs_in_once() {
     let started = Instant::now();
     let second = within(
         Duration::from_secs(10),
-        connections.ensure_logged_in("password.example", "ensure", None, &mut NeverAsked),
+        connections.ensure_logged_in("password.example", "ensure", &mut NeverAsked).send(),
     )
     .await
     .unwrap();
@@ -1054,12 +1053,8 @@ async fn ensure_logged_in_reuses_the_existing_connection_on_409() {
     let existing = connection(&kernel, "password.example", "existing").await;
     let outcome = within(
         Duration::from_secs(10),
-        kernel.auth().connections().ensure_logged_in(
-            "password.example",
-            "existing",
-            None,
-            &mut credentials(),
-        ),
+        kernel.auth().connections().ensure_logged_in("password.example", "existing", &mut credentials())
+        .send(),
     )
     .await
     .unwrap();
@@ -1083,8 +1078,7 @@ async fn ensure_logged_in_reuses_the_existing_connection_on_409() {
         .list()
         .send()
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
     assert_eq!(all.len(), 1, "no second connection");
 }
 
@@ -1133,12 +1127,9 @@ async fn partial_credentials_ask_only_for_the_password() {
     let mut handler = Recording::new(CredentialAnswers::new().value("password", PASSWORD));
     let outcome = within(
         Duration::from_secs(10),
-        kernel.auth().connections().ensure_logged_in(
-            "partial.example",
-            "partial",
-            Some(reference),
-            &mut handler,
-        ),
+        kernel.auth().connections().ensure_logged_in("partial.example", "partial", &mut handler)
+        .credential(reference)
+        .send(),
     )
     .await
     .unwrap();
@@ -1165,7 +1156,7 @@ async fn hosted_flow() {
     let mock = mock().await;
     let kernel = client(&mock);
     let id = connection(&kernel, "password.example", "hosted").await;
-    let hosted = kernel.auth().connections().start_hosted(&id).await.unwrap();
+    let hosted = kernel.auth().connections().start_hosted(&id).send().await.unwrap();
     assert!(
         hosted
             .hosted_url
@@ -1198,7 +1189,7 @@ async fn hosted_flow() {
     let connections = kernel.auth().connections();
     within(Duration::from_secs(10), async {
         loop {
-            let connection = connections.get(&id).send().await.unwrap().into_inner();
+            let connection = connections.get(&id).send().await.unwrap();
             if connection.flow_step.as_ref().map(|s| s.as_str()) == Some("AWAITING_INPUT") {
                 break;
             }
@@ -1222,7 +1213,7 @@ async fn hosted_url_without_redirects_is_unchanged() {
     let mock = mock().await;
     let kernel = client(&mock);
     let id = connection(&kernel, "password.example", "hosted-plain").await;
-    let hosted = kernel.auth().connections().start_hosted(&id).await.unwrap();
+    let hosted = kernel.auth().connections().start_hosted(&id).send().await.unwrap();
     assert_eq!(hosted.url(None, None), hosted.hosted_url);
 }
 

@@ -313,6 +313,7 @@ async fn repeated_state_events_are_answered_once() {
         .auth()
         .connections()
         .start_login(ID)
+        .send()
         .await
         .unwrap()
         .with_options(fast());
@@ -361,6 +362,7 @@ async fn unknown_step_is_yielded_and_not_acted_on() {
         .auth()
         .connections()
         .start_login(ID)
+        .send()
         .await
         .unwrap()
         .with_options(fast());
@@ -383,6 +385,7 @@ async fn unknown_step_is_yielded_and_not_acted_on() {
         .auth()
         .connections()
         .start_login(ID)
+        .send()
         .await
         .unwrap()
         .with_options(fast());
@@ -427,12 +430,8 @@ async fn stale_authenticated_reading_during_a_reauth_is_not_done() {
     let mut handler = Counting::default();
     let outcome = within(
         Duration::from_secs(10),
-        kernel.auth().connections().ensure_logged_in(
-            "scripted.example",
-            "scripted",
-            None,
-            &mut handler,
-        ),
+        kernel.auth().connections().ensure_logged_in("scripted.example", "scripted", &mut handler)
+        .send(),
     )
     .await
     .unwrap();
@@ -470,12 +469,8 @@ async fn authenticated_without_a_running_flow_returns_at_once() {
     let mut handler = Counting::default();
     let outcome = within(
         Duration::from_secs(10),
-        kernel.auth().connections().ensure_logged_in(
-            "scripted.example",
-            "scripted",
-            None,
-            &mut handler,
-        ),
+        kernel.auth().connections().ensure_logged_in("scripted.example", "scripted", &mut handler)
+        .send(),
     )
     .await
     .unwrap();
@@ -512,6 +507,7 @@ async fn flow_the_server_never_ends_expires_client_side() {
         .auth()
         .connections()
         .start_login(ID)
+        .send()
         .await
         .unwrap()
         .with_options(fast());
@@ -555,6 +551,7 @@ async fn state_missed_by_the_stream_is_caught_by_a_read() {
         .auth()
         .connections()
         .start_login(ID)
+        .send()
         .await
         .unwrap()
         .with_options(options);
@@ -586,6 +583,7 @@ async fn stream_closing_without_events_falls_back_to_polling() {
         .auth()
         .connections()
         .start_login(ID)
+        .send()
         .await
         .unwrap()
         .with_options(fast());

@@ -124,12 +124,12 @@ async fn a_full_login_logs_no_secret() {
         .send()
         .await
         .unwrap()
-        .into_inner()
         .id;
     let flow = kernel
         .auth()
         .connections()
         .start_login(&id)
+        .send()
         .await
         .unwrap()
         .with_options(FlowOptions {
@@ -206,11 +206,10 @@ async fn debug_and_display_show_no_secret() {
         .send()
         .await
         .unwrap()
-        .into_inner()
         .id;
 
     // The flow and its states, mid-flow after the password was submitted.
-    let mut flow = connections.start_login(&id).await.unwrap();
+    let mut flow = connections.start_login(&id).send().await.unwrap();
     let mut states = Vec::new();
     let mut handler = answers();
     while let Some(state) = tokio::time::timeout(Duration::from_secs(10), flow.next_state())
@@ -246,9 +245,8 @@ async fn debug_and_display_show_no_secret() {
         .send()
         .await
         .unwrap()
-        .into_inner()
         .id;
-    let flow = connections.start_login(&id).await.unwrap();
+    let flow = connections.start_login(&id).send().await.unwrap();
     let mut wrong = CredentialAnswers::new()
         .value("username", "someone")
         .value("password", WRONG);

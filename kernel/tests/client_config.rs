@@ -178,7 +178,6 @@ async fn the_per_request_timeout_turns_a_slow_server_into_error_timeout() {
         .get("slow")
         .send()
         .await
-        .map_err(Error::from)
         .unwrap_err();
     let elapsed = started.elapsed();
     assert!(err.is_timeout(), "expected a timeout, got {err:?}");
@@ -227,7 +226,6 @@ async fn the_connect_timeout_applies() {
         .get("b1")
         .send()
         .await
-        .map_err(Error::from)
         .unwrap_err();
     let elapsed = started.elapsed();
     assert!(err.is_timeout(), "expected a connect timeout, got {err:?}");
@@ -274,7 +272,6 @@ async fn max_retries_sets_the_number_of_attempts() {
             .get("b1")
             .send()
             .await
-            .map_err(Error::from)
             .unwrap_err();
         assert_eq!(
             err.status(),
@@ -307,7 +304,6 @@ async fn retry_policy_none_sends_once() {
         .get("b1")
         .send()
         .await
-        .map_err(Error::from)
         .unwrap_err();
     assert_eq!(err.status(), Some(reqwest::StatusCode::SERVICE_UNAVAILABLE));
 }

@@ -40,11 +40,10 @@ async fn legacy_auth_agents_and_projects_are_reachable() {
         .auth()
         .agents()
         .list()
-        .limit(5u64)
+        .limit(5)
         .send()
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
     assert_eq!(agents.len(), 1);
     assert_eq!(agents[0].id, "agent_1");
     assert_eq!(agents[0].status.as_str(), "AUTHENTICATED");
@@ -53,7 +52,7 @@ async fn legacy_auth_agents_and_projects_are_reachable() {
         .auth()
         .agents()
         .list()
-        .limit(5u64)
+        .limit(5)
         .items()
         .try_collect()
         .await
@@ -65,8 +64,7 @@ async fn legacy_auth_agents_and_projects_are_reachable() {
         .list()
         .send()
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
     assert_eq!(projects.len(), 1);
     assert_eq!(projects[0].name, "Default");
 }

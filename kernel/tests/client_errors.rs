@@ -25,7 +25,6 @@ async fn get_browser_error(server: &MockServer) -> Error {
         .get("b1")
         .send()
         .await
-        .map_err(Error::from)
         .unwrap_err()
 }
 
@@ -149,10 +148,10 @@ async fn conflict_on_create_connection_exposes_the_existing_id() {
         .auth()
         .connections()
         .create()
-        .body_map(|b| b.domain("example.com").profile_name("work"))
+        .domain("example.com")
+        .profile_name("work")
         .send()
         .await
-        .map_err(Error::from)
         .unwrap_err();
     assert!(err.is_conflict());
     let api = err.api().expect("Error::Api");
@@ -181,14 +180,9 @@ async fn managed_auth_error_body_is_typed() {
         .auth()
         .connections()
         .submit("conn_1")
-        .body_map(|b| {
-            b.fields(Some(
-                HashMap::from([("password".to_string(), "x".to_string())]).into(),
-            ))
-        })
+        .fields(HashMap::from([("password".to_string(), "x".to_string())]))
         .send()
         .await
-        .map_err(Error::from)
         .unwrap_err();
     let api = err.api().expect("Error::Api");
     assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -223,7 +217,6 @@ async fn unknown_managed_auth_error_code_is_kept() {
         .login("conn_1")
         .send()
         .await
-        .map_err(Error::from)
         .unwrap_err();
     let typed = err
         .api()
@@ -258,7 +251,6 @@ async fn rate_limit_and_auth_predicates() {
         .get("limited")
         .send()
         .await
-        .map_err(Error::from)
         .unwrap_err();
     assert!(err.is_rate_limited() && !err.is_not_found());
     let err = kernel
@@ -266,7 +258,6 @@ async fn rate_limit_and_auth_predicates() {
         .get("denied")
         .send()
         .await
-        .map_err(Error::from)
         .unwrap_err();
     assert!(err.is_auth() && !err.is_rate_limited());
     let err = kernel
@@ -274,7 +265,6 @@ async fn rate_limit_and_auth_predicates() {
         .get("forbidden")
         .send()
         .await
-        .map_err(Error::from)
         .unwrap_err();
     assert!(err.is_auth());
 }
@@ -297,7 +287,6 @@ async fn malformed_success_body_is_a_decode_error_with_path_and_body() {
         .get("b1")
         .send()
         .await
-        .map_err(Error::from)
         .unwrap_err();
     let Error::Decode(decode) = &err else {
         panic!("expected Error::Decode, got {err:?}")
@@ -327,7 +316,6 @@ async fn malformed_item_in_a_list_points_at_the_item() {
         .list()
         .send()
         .await
-        .map_err(Error::from)
         .unwrap_err();
     let Error::Decode(decode) = &err else {
         panic!("expected Error::Decode, got {err:?}")
@@ -349,7 +337,6 @@ async fn truncated_json_success_body_is_a_decode_error() {
         .get("b1")
         .send()
         .await
-        .map_err(Error::from)
         .unwrap_err();
     let Error::Decode(decode) = &err else {
         panic!("expected Error::Decode, got {err:?}")
@@ -366,7 +353,6 @@ async fn connection_dropped_mid_body_is_a_typed_error() {
         .get("b1")
         .send()
         .await
-        .map_err(Error::from)
         .unwrap_err();
     assert!(
         matches!(err, Error::Connection(_)),
@@ -384,7 +370,6 @@ async fn connection_dropped_mid_error_body_is_a_typed_error() {
         .get("b1")
         .send()
         .await
-        .map_err(Error::from)
         .unwrap_err();
     assert!(
         matches!(err, Error::Connection(_) | Error::Api(_)),
@@ -400,7 +385,6 @@ async fn connection_closed_without_a_response_is_a_typed_error() {
         .get("b1")
         .send()
         .await
-        .map_err(Error::from)
         .unwrap_err();
     assert!(
         matches!(err, Error::Connection(_)),
@@ -417,7 +401,6 @@ async fn garbage_instead_of_http_is_a_typed_error() {
         .get("b1")
         .send()
         .await
-        .map_err(Error::from)
         .unwrap_err();
     assert!(
         matches!(err, Error::Connection(_)),

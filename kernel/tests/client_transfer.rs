@@ -128,20 +128,14 @@ async fn fs_upload_sends_every_file_with_its_destination() {
     kernel
         .browsers()
         .fs("b1")
-        .upload(vec![
-            (
-                "/home/kernel/a.txt".to_string(),
-                Upload::bytes(&b"hello bytes"[..]),
-            ),
-            (
-                "/home/kernel/b.txt".to_string(),
-                Upload::path(&file).await.unwrap(),
-            ),
-            (
-                "/home/kernel/c.bin".to_string(),
-                Upload::bytes(vec![0u8, 1, 2, 255]).file_name("c.bin"),
-            ),
-        ])
+        .upload()
+        .file("/home/kernel/a.txt", Upload::bytes(&b"hello bytes"[..]))
+        .file("/home/kernel/b.txt", Upload::path(&file).await.unwrap())
+        .file(
+            "/home/kernel/c.bin",
+            Upload::bytes(vec![0u8, 1, 2, 255]).file_name("c.bin"),
+        )
+        .send()
         .await
         .unwrap();
     assert_eq!(
@@ -179,10 +173,10 @@ async fn extension_upload_sends_file_and_name() {
     let zip = pattern(10_000);
     let extension = kernel
         .extensions()
-        .upload(
-            Upload::bytes(zip.clone()).file_name("ext.zip"),
-            Some("my-ext"),
-        )
+        .upload()
+        .file(Upload::bytes(zip.clone()).file_name("ext.zip"))
+        .name("my-ext")
+        .send()
         .await
         .unwrap();
     assert_eq!(extension.id, "ext_1");
@@ -202,7 +196,9 @@ async fn extension_upload_sends_file_and_name() {
     received.parts.lock().unwrap().clear();
     kernel
         .extensions()
-        .upload(Upload::bytes(&b"zip"[..]), None)
+        .upload()
+        .file(Upload::bytes(&b"zip"[..]))
+        .send()
         .await
         .unwrap();
     let names: Vec<String> = parts_names(&received);
@@ -226,10 +222,10 @@ async fn zip_and_browser_extension_uploads_use_the_spec_field_names() {
     kernel
         .browsers()
         .fs("b1")
-        .upload_zip(
-            "/home/kernel/dir",
-            Upload::bytes(&b"PK.."[..]).file_name("d.zip"),
-        )
+        .upload_zip()
+        .zip_file(Upload::bytes(&b"PK.."[..]).file_name("d.zip"))
+        .dest_path("/home/kernel/dir")
+        .send()
         .await
         .unwrap();
     assert_eq!(parts_names(&received), vec!["zip_file", "dest_path"]);
@@ -237,13 +233,10 @@ async fn zip_and_browser_extension_uploads_use_the_spec_field_names() {
     received.parts.lock().unwrap().clear();
     kernel
         .browsers()
-        .upload_extensions(
-            "b1",
-            vec![
-                ("one".to_string(), Upload::bytes(&b"1"[..])),
-                ("two".to_string(), Upload::bytes(&b"2"[..])),
-            ],
-        )
+        .upload_extensions("b1")
+        .extension("one", Upload::bytes(&b"1"[..]))
+        .extension("two", Upload::bytes(&b"2"[..]))
+        .send()
         .await
         .unwrap();
     assert_eq!(
@@ -268,10 +261,9 @@ async fn a_multi_mib_file_upload_arrives_intact() {
     client(&base)
         .browsers()
         .fs("b1")
-        .upload(vec![(
-            "/tmp/big.bin".to_string(),
-            Upload::path(&file).await.unwrap(),
-        )])
+        .upload()
+        .file("/tmp/big.bin", Upload::path(&file).await.unwrap())
+        .send()
         .await
         .unwrap();
     let parts = parts(&received);
@@ -290,7 +282,9 @@ async fn a_stream_upload_arrives_intact() {
     client(&base)
         .browsers()
         .fs("b1")
-        .upload(vec![("/tmp/s.bin".to_string(), upload)])
+        .upload()
+        .file("/tmp/s.bin", upload)
+        .send()
         .await
         .unwrap();
     let parts = parts(&received);
@@ -313,7 +307,9 @@ async fn an_upload_answered_503_is_not_resent() {
     let err = client(&server.uri())
         .browsers()
         .fs("b1")
-        .upload(vec![("/a".into(), Upload::bytes(&b"x"[..]))])
+        .upload()
+        .file("/a", Upload::bytes(&b"x"[..]))
+        .send()
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
@@ -332,7 +328,9 @@ async fn an_upload_error_is_an_api_error() {
     let err = client(&server.uri())
         .browsers()
         .fs("b1")
-        .upload(vec![("rel".into(), Upload::bytes(&b"x"[..]))])
+        .upload()
+        .file("rel", Upload::bytes(&b"x"[..]))
+        .send()
         .await
         .unwrap_err();
     let api = err.api().expect("Error::Api");
@@ -358,15 +356,13 @@ async fn read_file_server(content: Vec<u8>) -> MockServer {
 }
 
 async fn read_file(kernel: &Kernel) -> Result<Download, Error> {
-    Ok(Download::from(
-        kernel
-            .browsers()
-            .fs("b1")
-            .read_file()
-            .path("/home/kernel/data.bin")
-            .send()
-            .await?,
-    ))
+    kernel
+        .browsers()
+        .fs("b1")
+        .read_file()
+        .path("/home/kernel/data.bin")
+        .send()
+        .await
 }
 
 #[tokio::test]
@@ -584,6 +580,7 @@ async fn replay_download_not_ready_on_202() {
         .browsers()
         .replays("b1")
         .download("r1")
+        .send()
         .await
         .unwrap()
     {
@@ -596,6 +593,7 @@ async fn replay_download_not_ready_on_202() {
         .browsers()
         .replays("b1")
         .download("r2")
+        .send()
         .await
         .unwrap()
     {
@@ -606,6 +604,7 @@ async fn replay_download_not_ready_on_202() {
         .browsers()
         .replays("b1")
         .download("r3")
+        .send()
         .await
         .unwrap()
     {
@@ -628,6 +627,7 @@ async fn profile_download_not_ready_on_202() {
     let ready = client(&server.uri())
         .profiles()
         .download("work")
+        .send()
         .await
         .unwrap();
     assert!(
@@ -651,18 +651,19 @@ async fn pool_acquire_returns_none_on_204() {
         .mount(&server)
         .await;
     let kernel = client(&server.uri());
-    let body = kernel::types::BrowserPoolAcquireRequest {
-        acquire_timeout_seconds: Some(1),
-    };
     assert!(kernel
         .browser_pools()
-        .acquire("empty", body.clone())
+        .acquire("empty")
+        .acquire_timeout_seconds(1)
+        .send()
         .await
         .unwrap()
         .is_none());
     let browser = kernel
         .browser_pools()
-        .acquire("full", body)
+        .acquire("full")
+        .acquire_timeout_seconds(1)
+        .send()
         .await
         .unwrap()
         .expect("a browser");
@@ -722,7 +723,9 @@ async fn a_slow_upload_is_not_cut_off_by_the_json_timeout() {
     kernel
         .browsers()
         .fs("b1")
-        .upload(vec![("/tmp/slow.bin".to_string(), upload)])
+        .upload()
+        .file("/tmp/slow.bin", upload)
+        .send()
         .await
         .expect("a slow upload must not hit the JSON request timeout");
     assert_eq!(parts(&received)[0].data.len(), 8000);

@@ -79,7 +79,9 @@ async fn a_large_upload_is_streamed_not_buffered() {
     kernel
         .browsers()
         .fs("b1")
-        .upload(vec![("/w".into(), Upload::bytes(vec![1u8; 1 << 16]))])
+        .upload()
+        .file("/w", Upload::bytes(vec![1u8; 1 << 16]))
+        .send()
         .await
         .unwrap();
     received.store(0, Ordering::SeqCst);
@@ -88,10 +90,9 @@ async fn a_large_upload_is_streamed_not_buffered() {
     kernel
         .browsers()
         .fs("b1")
-        .upload(vec![(
-            "/tmp/big.bin".into(),
-            Upload::path(&path).await.unwrap(),
-        )])
+        .upload()
+        .file("/tmp/big.bin", Upload::path(&path).await.unwrap())
+        .send()
         .await
         .unwrap();
     let after = vm_hwm_kib();

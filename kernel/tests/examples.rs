@@ -227,7 +227,7 @@ async fn telemetry_prints_seq_and_type() {
     let browser = kernel
         .browsers()
         .create()
-        .body_map(|b| b.telemetry(Some(config)))
+        .telemetry(config)
         .send()
         .await
         .unwrap();

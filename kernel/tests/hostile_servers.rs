@@ -58,7 +58,7 @@ async fn retry_zero_and_junk_events_run_out_of_reconnects() {
     );
     let base = common::serve(router).await;
     let kernel = streaming_client(&base, fast_stream_options());
-    let mut events = kernel.invocations().events("inv");
+    let mut events = kernel.invocations().events("inv").send().await.unwrap();
     let started = Instant::now();
     let mut items = 0;
     while let Some(_item) = tokio::time::timeout(Duration::from_secs(10), events.next())
@@ -98,11 +98,11 @@ async fn retry_zero_and_instant_closes_are_backed_off() {
     options.backoff.initial_backoff = Duration::from_millis(100);
     options.backoff.max_backoff = Duration::from_millis(400);
     let kernel = streaming_client(&base, options);
-    let mut events = kernel.invocations().events("inv");
+    let mut events = kernel.invocations().events("inv").send().await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(2);
     while Instant::now() < deadline {
         match tokio::time::timeout_at(deadline.into(), events.next()).await {
-            Ok(Some(Ok(kernel::open::InvocationEvent::Unknown(_)))) => {}
+            Ok(Some(Ok(kernel::types::InvocationEvent::Unknown(_)))) => {}
             Ok(other) => panic!("unexpected {other:?}"),
             Err(_) => break,
         }
@@ -135,7 +135,7 @@ async fn a_huge_retry_is_clamped() {
     let mut options = fast_stream_options();
     options.backoff.max_retry_after = Duration::from_millis(200);
     let kernel = streaming_client(&base, options);
-    let mut events = kernel.invocations().events("inv");
+    let mut events = kernel.invocations().events("inv").send().await.unwrap();
     let first = events.next().await.expect("first").expect("a log event");
     drop(first);
     let second = tokio::time::timeout(Duration::from_secs(3), events.next())
@@ -158,7 +158,7 @@ async fn no_response_headers_is_a_timeout_not_a_hang() {
         }
     });
     let kernel = streaming_client(&base, fast_stream_options());
-    let mut events = kernel.invocations().events("inv");
+    let mut events = kernel.invocations().events("inv").send().await.unwrap();
     let item = tokio::time::timeout(Duration::from_secs(5), events.next())
         .await
         .expect("no hang");
@@ -191,7 +191,7 @@ async fn a_cancelled_save_leaves_no_file() {
     let kernel = common::client(&base);
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("file.bin");
-    let response = kernel
+    let download = kernel
         .browsers()
         .fs("b")
         .read_file()
@@ -199,7 +199,6 @@ async fn a_cancelled_save_leaves_no_file() {
         .send()
         .await
         .unwrap();
-    let download = kernel::Download::from(response);
     let saved = tokio::time::timeout(Duration::from_millis(300), download.save_to(&target)).await;
     assert!(saved.is_err(), "the save was cancelled by the timeout");
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();

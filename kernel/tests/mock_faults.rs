@@ -57,7 +57,6 @@ async fn a_503_once_is_retried_even_for_a_post() {
     let browser = kernel
         .browsers()
         .create()
-        .body_map(|b| b)
         .send()
         .await
         .unwrap();
@@ -83,10 +82,8 @@ async fn a_delayed_post_times_out_once_and_is_not_resent() {
     let err = kernel
         .browsers()
         .create()
-        .body_map(|b| b)
         .send()
         .await
-        .map_err(kernel::Error::from)
         .unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
     mock.faults().delay(Duration::ZERO);
@@ -108,13 +105,13 @@ async fn telemetry_resumes_after_dropped_streams() {
     let browser = kernel
         .browsers()
         .create()
-        .body_map(|b| b.telemetry(Some(config)))
+        .telemetry(config)
         .send()
         .await
         .unwrap();
     mock.faults()
         .drop_sse_streams(3, 5, Some("streamBrowserTelemetry"));
-    let mut stream = kernel.browsers().telemetry(&browser.session_id);
+    let mut stream = kernel.browsers().telemetry(&browser.session_id).send().await.unwrap();
     let mut seqs = Vec::new();
     while seqs.len() < 30 {
         match tokio::time::timeout(Duration::from_secs(10), stream.next())
@@ -161,7 +158,7 @@ async fn a_login_survives_unknown_fields_enum_values_and_events() {
         .send()
         .await
         .unwrap();
-    let mut flow = connections.start_login(&created.id).await.unwrap();
+    let mut flow = connections.start_login(&created.id).send().await.unwrap();
     let mut states = Vec::new();
     while let Some(state) = flow.next_state().await {
         let state = state.unwrap();
@@ -186,8 +183,7 @@ async fn a_login_survives_unknown_fields_enum_values_and_events() {
         .get(&created.id)
         .send()
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
     let json = serde_json::to_value(&connection).unwrap();
     if let Some(reason) = &connection.can_reauth_reason {
         assert!(reason.is_unknown(), "{reason:?}");
@@ -196,7 +192,7 @@ async fn a_login_survives_unknown_fields_enum_values_and_events() {
     let outcome = kernel
         .auth()
         .connections()
-        .ensure_logged_in("password.example", "drill", None, &mut answers)
+        .ensure_logged_in("password.example", "drill", &mut answers).send()
         .await
         .unwrap();
     assert!(matches!(outcome, Outcome::Success(_)));

@@ -446,6 +446,7 @@ impl Item {
         match self {
             Item::Telemetry(Telemetry::Event(e)) => serde_json::to_value(e).unwrap(),
             Item::Telemetry(Telemetry::Gap { from, to }) => json!({"gap": [from, to]}),
+            Item::Telemetry(other) => panic!("unexpected telemetry item {other:?}"),
             Item::Log(e) => serde_json::to_value(e).unwrap(),
             Item::Fs(e) => serde_json::to_value(e).unwrap(),
             Item::Process(ProcessOutput::Output { stream, data }) => {
@@ -467,6 +468,7 @@ impl Item {
             Item::Telemetry(Telemetry::Event(e)) => match &e.event {
                 BrowserTelemetryEvent::Unknown(raw) => Some(raw),
                 BrowserTelemetryEvent::Known(_) => None,
+                _ => None,
             },
             Item::Invocation(InvocationEvent::Unknown(raw))
             | Item::Deployment(DeploymentEvent::Unknown(raw))

@@ -302,7 +302,7 @@ fn op(op: &Op, sys: &Sys) -> Result<Rendered, String> {
             quote!()
         };
         let docs = doc(&setter_doc(&p.name, &p.docs, p.required));
-        surface.push(format!("{module}::{builder}.{}({}){}", p.name, norm(&arg), if p.required { " required" } else { "" }));
+        surface.push(format!("{module}::{builder}.{}({}){}{}", p.name, norm(&arg), spaced(&bounds), if p.required { " required" } else { "" }));
         let store = if streaming {
             quote! {
                 let value = #conv;
@@ -356,7 +356,7 @@ fn op(op: &Op, sys: &Sys) -> Result<Rendered, String> {
                     quote!()
                 };
                 let docs = doc(&setter_doc(&f.name, &f.docs, f.required));
-                surface.push(format!("{module}::{builder}.{}({}){}", f.name, norm(&arg), if f.required { " required" } else { "" }));
+                surface.push(format!("{module}::{builder}.{}({}){}{}", f.name, norm(&arg), spaced(&bounds), if f.required { " required" } else { "" }));
                 setters.push(quote! {
                     #docs
                     pub fn #name #generics (mut self, value: #arg) -> Self #bounds {
@@ -586,6 +586,15 @@ fn setter_doc(name: &str, docs: &str, required: bool) -> String {
         out.push_str("Required.");
     }
     out
+}
+
+/// A where-clause for the surface, with a leading space; nothing if empty.
+fn spaced(bounds: &TokenStream) -> String {
+    if bounds.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", norm(bounds))
+    }
 }
 
 /// Tokens as one spaced-out line, for the surface.
