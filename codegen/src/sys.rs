@@ -11,8 +11,8 @@ use serde_json::Value;
 /// The client progenitor generates from `doc` (the normalized view) and
 /// its `report`, as a syntax tree.
 pub fn generate(doc: Value, report: &Report) -> Result<syn::File, String> {
-    let api: openapiv3::OpenAPI =
-        serde_json::from_value(doc).map_err(|e| format!("normalized spec is not OpenAPI 3.0: {e}"))?;
+    let api: openapiv3::OpenAPI = serde_json::from_value(doc)
+        .map_err(|e| format!("normalized spec is not OpenAPI 3.0: {e}"))?;
     let mut settings = GenerationSettings::default();
     settings
         .with_interface(InterfaceStyle::Builder)
@@ -34,6 +34,8 @@ pub fn generate(doc: Value, report: &Report) -> Result<syn::File, String> {
         settings.with_replacement(name, format!("crate::secret::{name}"), std::iter::empty());
     }
     let mut generator = Generator::new(&settings);
-    let tokens = generator.generate_tokens(&api).map_err(|e| format!("progenitor: {e}"))?;
+    let tokens = generator
+        .generate_tokens(&api)
+        .map_err(|e| format!("progenitor: {e}"))?;
     syn::parse2(tokens).map_err(|e| format!("progenitor output does not parse: {e}"))
 }

@@ -5,7 +5,10 @@ use kernel_codegen::calls::{self, Layer};
 use serde_json::{json, Value};
 
 fn spec() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/kernel-openapi.yaml");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../openapi/kernel-openapi.yaml"
+    );
     kernel_codegen::load(std::path::Path::new(path)).unwrap()
 }
 
@@ -55,10 +58,9 @@ fn every_operation_gets_a_builder_or_a_hand_written_accessor() {
     let ops = kernel_codegen::operations(&spec);
     assert_eq!(layer.builders.len(), ops.len());
     for op in &ops {
-        let line = layer
-            .surface
-            .iter()
-            .find(|l| l.ends_with(&format!(" {}", op.id)) || l.ends_with(&format!(" {} deprecated", op.id)));
+        let line = layer.surface.iter().find(|l| {
+            l.ends_with(&format!(" {}", op.id)) || l.ends_with(&format!(" {} deprecated", op.id))
+        });
         assert!(line.is_some(), "{} has no accessor line", op.id);
     }
 }
@@ -72,19 +74,44 @@ fn names_follow_the_rule_or_the_table() {
         tag: String::new(),
         deprecated: false,
     };
-    let name = |o: &kernel_codegen::Operation| calls::method_name(o, calls::area_of(&o.path).unwrap());
+    let name =
+        |o: &kernel_codegen::Operation| calls::method_name(o, calls::area_of(&o.path).unwrap());
     assert_eq!(name(&op("getBrowsers", "get", "/browsers")), "list");
     assert_eq!(name(&op("postBrowsers", "post", "/browsers")), "create");
     assert_eq!(name(&op("getBrowsersById", "get", "/browsers/{id}")), "get");
-    assert_eq!(name(&op("patchBrowsersById", "patch", "/browsers/{id}")), "update");
-    assert_eq!(name(&op("x", "patch", "/org/projects/{id}/limits")), "update_limits");
-    assert_eq!(name(&op("x", "delete", "/invocations/{id}/browsers")), "delete_browsers");
-    assert_eq!(name(&op("x", "post", "/browsers/{id}/computer/click_mouse")), "click_mouse");
-    assert_eq!(name(&op("x", "get", "/credentials/{id_or_name}/totp-code")), "totp_code");
+    assert_eq!(
+        name(&op("patchBrowsersById", "patch", "/browsers/{id}")),
+        "update"
+    );
+    assert_eq!(
+        name(&op("x", "patch", "/org/projects/{id}/limits")),
+        "update_limits"
+    );
+    assert_eq!(
+        name(&op("x", "delete", "/invocations/{id}/browsers")),
+        "delete_browsers"
+    );
+    assert_eq!(
+        name(&op("x", "post", "/browsers/{id}/computer/click_mouse")),
+        "click_mouse"
+    );
+    assert_eq!(
+        name(&op("x", "get", "/credentials/{id_or_name}/totp-code")),
+        "totp_code"
+    );
     // The table wins over the rule.
-    assert_eq!(name(&op("typeText", "post", "/browsers/{id}/computer/type")), "type_text");
-    assert_eq!(calls::area_of("/browsers/{id}/fs/read_file").unwrap().path, "browsers.fs");
-    assert_eq!(calls::area_of("/projects/{id}").unwrap().path, "legacy_projects");
+    assert_eq!(
+        name(&op("typeText", "post", "/browsers/{id}/computer/type")),
+        "type_text"
+    );
+    assert_eq!(
+        calls::area_of("/browsers/{id}/fs/read_file").unwrap().path,
+        "browsers.fs"
+    );
+    assert_eq!(
+        calls::area_of("/projects/{id}").unwrap().path,
+        "legacy_projects"
+    );
     assert!(calls::area_of("/nowhere").is_none());
 }
 

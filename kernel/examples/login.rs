@@ -220,10 +220,11 @@ async fn main() -> ExitCode {
             Err(e) => fail_with(&e),
         };
     }
-    let mut login = kernel
-        .auth()
-        .connections()
-        .ensure_logged_in(&args.domain, &args.profile, &mut cli);
+    let mut login =
+        kernel
+            .auth()
+            .connections()
+            .ensure_logged_in(&args.domain, &args.profile, &mut cli);
     if let Some(name) = &args.credential {
         login = login.credential(types::CredentialReference::builder().name(name.clone()));
     }

@@ -111,7 +111,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let browser = kernel
         .browsers()
         .create()
-        .profile(types::BrowserProfile::builder().name(profile.parse::<types::BrowserProfileName>()?))
+        .profile(
+            types::BrowserProfile::builder().name(profile.parse::<types::BrowserProfileName>()?),
+        )
         .telemetry(types::BrowserTelemetryConfig::builder())
         .send()
         .await?;
@@ -132,7 +134,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 6. Follow a few telemetry events.
     println!("6. Telemetry:");
-    let mut telemetry = kernel.browsers().telemetry(&browser.session_id).send().await?;
+    let mut telemetry = kernel
+        .browsers()
+        .telemetry(&browser.session_id)
+        .send()
+        .await?;
     let mut seen = 0;
     while seen < 3 {
         match tokio::time::timeout(Duration::from_secs(10), telemetry.next()).await {

@@ -179,7 +179,9 @@ pub(crate) fn optional<T>(result: SysResult<T>) -> Result<Response<Option<T>>> {
             let (status, headers, value) = response.into_parts();
             Ok(Response::new(status, headers, Some(value)))
         }
-        Err(progenitor_client::Error::UnexpectedResponse(r)) if r.status() == StatusCode::NO_CONTENT => {
+        Err(progenitor_client::Error::UnexpectedResponse(r))
+            if r.status() == StatusCode::NO_CONTENT =>
+        {
             Ok(Response::new(r.status(), r.headers().clone(), None))
         }
         Err(e) => Err(e.into()),
@@ -201,9 +203,15 @@ pub(crate) fn readiness(
     match result {
         Ok(response) => {
             let (status, headers) = (response.status(), response.headers().clone());
-            Ok(Response::new(status, headers, Readiness::Ready(Download::new(response))))
+            Ok(Response::new(
+                status,
+                headers,
+                Readiness::Ready(Download::new(response)),
+            ))
         }
-        Err(progenitor_client::Error::UnexpectedResponse(r)) if r.status() == StatusCode::ACCEPTED => {
+        Err(progenitor_client::Error::UnexpectedResponse(r))
+            if r.status() == StatusCode::ACCEPTED =>
+        {
             let retry_after = kernel.retry_policy().retry_after(r.headers());
             Ok(Response::new(
                 r.status(),

@@ -70,6 +70,36 @@ pub use uuid::Uuid;
 
 /// Every type of the spec, open or closed: request and response bodies,
 /// enums (open: unknown values are kept as `Unknown(..)`) and event unions.
+///
+/// Open enums and unions are `#[non_exhaustive]`: a value the spec adds
+/// later is a minor release, so a `match` needs a wildcard arm.
+///
+/// ```
+/// use kernel::types::ManagedAuthStatus;
+/// fn label(status: &ManagedAuthStatus) -> &'static str {
+///     match status {
+///         ManagedAuthStatus::Authenticated => "logged in",
+///         ManagedAuthStatus::NeedsAuth => "needs a login",
+///         _ => "something newer",
+///     }
+/// }
+/// assert_eq!(label(&"AUTHENTICATED".into()), "logged in");
+/// assert_eq!(label(&"AWAITING_HUMAN".into()), "something newer");
+/// ```
+///
+/// Without the wildcard it does not compile, even naming every known value
+/// and `Unknown`:
+///
+/// ```compile_fail,E0004
+/// use kernel::types::ManagedAuthStatus;
+/// fn label(status: &ManagedAuthStatus) -> &'static str {
+///     match status {
+///         ManagedAuthStatus::Authenticated => "logged in",
+///         ManagedAuthStatus::NeedsAuth => "needs a login",
+///         ManagedAuthStatus::Unknown(_) => "something newer",
+///     }
+/// }
+/// ```
 pub mod types {
     pub use kernel_sys::open::*;
     pub use kernel_sys::types::*;

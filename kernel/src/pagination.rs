@@ -14,8 +14,8 @@
 //! # Ok(()) }
 //! ```
 
-use crate::error::{Error, Result};
 use crate::call::Response;
+use crate::error::{Error, Result};
 use futures::stream::{self, Stream, TryStreamExt};
 use std::future::Future;
 use std::pin::Pin;

@@ -12,6 +12,10 @@
 //! # Ok(()) }
 //! ```
 // Spec descriptions are prose: bare URLs and brackets are not links.
-#![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+#![allow(
+    rustdoc::bare_urls,
+    rustdoc::broken_intra_doc_links,
+    rustdoc::invalid_html_tags
+)]
 
 include!(concat!(env!("OUT_DIR"), "/calls/profiles.rs"));

@@ -63,9 +63,14 @@ pub(crate) struct Setter {
 pub(crate) enum Body {
     None,
     /// A typify struct: one setter per field, plus `.body(..)`.
-    Struct { ty: String, fields: Vec<Setter> },
+    Struct {
+        ty: String,
+        fields: Vec<Setter>,
+    },
     /// Anything else: only `.body(..)`.
-    Whole { ty: syn::Type },
+    Whole {
+        ty: syn::Type,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -77,7 +82,11 @@ pub(crate) enum Response {
     Download,
     /// A download, or `202` while it is being prepared.
     Readiness,
-    Stream { event: String, item: String, resumable: bool },
+    Stream {
+        event: String,
+        item: String,
+        resumable: bool,
+    },
 }
 
 /// One operation, ready to render.
@@ -126,7 +135,10 @@ pub fn area_of(path: &str) -> Option<&'static Area> {
 }
 
 fn under(path: &str, prefix: &str) -> bool {
-    path == prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'))
+    path == prefix
+        || path
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// The area that holds `area` (`browsers` for `browsers.fs`).
@@ -144,7 +156,10 @@ pub fn method_name(op: &Operation, area: &Area) -> String {
     if let Some((_, name)) = NAMES.iter().find(|(id, _)| *id == op.id) {
         return name.to_string();
     }
-    let rest: Vec<&str> = op.path[area.prefix.len()..].split('/').filter(|s| !s.is_empty()).collect();
+    let rest: Vec<&str> = op.path[area.prefix.len()..]
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
     let param = |s: &&str| s.starts_with('{');
     match (rest.as_slice(), op.method.as_str()) {
         ([], "get") => "list".into(),
@@ -153,7 +168,12 @@ pub fn method_name(op: &Operation, area: &Area) -> String {
         ([p], "delete") if param(p) => "delete".into(),
         ([p], "patch" | "put") if param(p) => "update".into(),
         _ => {
-            let last = rest.iter().rev().find(|s| !param(s)).copied().unwrap_or("call");
+            let last = rest
+                .iter()
+                .rev()
+                .find(|s| !param(s))
+                .copied()
+                .unwrap_or("call");
             let last = last.replace('-', "_").to_snake_case();
             match op.method.as_str() {
                 "delete" => format!("delete_{last}"),
@@ -183,7 +203,10 @@ fn deref<'a>(spec: &'a Value, v: &'a Value) -> &'a Value {
 
 fn operation(spec: &Value, sys: &Sys, op: &Operation) -> Result<Op, String> {
     let area = area_of(&op.path).ok_or_else(|| {
-        format!("{} ({}): no area in codegen's AREAS holds this path; add one", op.id, op.path)
+        format!(
+            "{} ({}): no area in codegen's AREAS holds this path; add one",
+            op.id, op.path
+        )
     })?;
     let item = &spec["paths"][&op.path][&op.method];
     let text = |key: &str| item[key].as_str().unwrap_or_default().trim().to_string();
@@ -245,16 +268,28 @@ fn operation(spec: &Value, sys: &Sys, op: &Operation) -> Result<Op, String> {
         let optional = model::type_name(&ty) == "Option";
         params.push(Setter {
             name: field,
-            ty: if optional { model::generics(&ty).remove(0) } else { ty },
+            ty: if optional {
+                model::generics(&ty).remove(0)
+            } else {
+                ty
+            },
             required: p["required"].as_bool().unwrap_or(false) && !optional,
             optional,
-            docs: p["description"].as_str().unwrap_or_default().trim().to_string(),
+            docs: p["description"]
+                .as_str()
+                .unwrap_or_default()
+                .trim()
+                .to_string(),
         });
     }
     let stream = media.iter().find(|(m, _)| m == "text/event-stream");
-    let binary = media.iter().any(|(m, _)| m != "text/event-stream" && m != "application/json");
+    let binary = media
+        .iter()
+        .any(|(m, _)| m != "text/event-stream" && m != "application/json");
     let json = media.iter().any(|(m, _)| m == "application/json");
-    let sys_response = builder.map(|b| b.response.clone()).unwrap_or_else(|| syn::parse_quote!(()));
+    let sys_response = builder
+        .map(|b| b.response.clone())
+        .unwrap_or_else(|| syn::parse_quote!(()));
     let response = if let Some((_, schema)) = stream {
         let event = schema["$ref"]
             .as_str()
@@ -266,7 +301,11 @@ fn operation(spec: &Value, sys: &Sys, op: &Operation) -> Result<Op, String> {
             .find(|(e, _)| *e == event)
             .map(|(_, item)| item.to_string())
             .unwrap_or_else(|| format!("crate::types::{event}"));
-        Response::Stream { event, item, resumable }
+        Response::Stream {
+            event,
+            item,
+            resumable,
+        }
     } else if binary && bodiless.iter().any(|s| s == "202") {
         Response::Readiness
     } else if binary {
@@ -279,7 +318,9 @@ fn operation(spec: &Value, sys: &Sys, op: &Operation) -> Result<Op, String> {
         Response::Empty
     };
     let page_item = match (&response, paged) {
-        (Response::Json(ty), true) if model::type_name(ty) == "Vec" => model::generics(ty).into_iter().next(),
+        (Response::Json(ty), true) if model::type_name(ty) == "Vec" => {
+            model::generics(ty).into_iter().next()
+        }
         _ => None,
     };
 
@@ -298,14 +339,21 @@ fn operation(spec: &Value, sys: &Sys, op: &Operation) -> Result<Op, String> {
                             let optional = model::type_name(&f.ty) == "Option";
                             Setter {
                                 name: f.ident.clone(),
-                                ty: if optional { model::generics(&f.ty).remove(0) } else { f.ty.clone() },
+                                ty: if optional {
+                                    model::generics(&f.ty).remove(0)
+                                } else {
+                                    f.ty.clone()
+                                },
                                 required: !optional && !f.default,
                                 optional,
                                 docs: f.docs.clone(),
                             }
                         })
                         .collect();
-                    Body::Struct { ty: name.clone(), fields }
+                    Body::Struct {
+                        ty: name.clone(),
+                        fields,
+                    }
                 }
                 _ => Body::Whole { ty: ty.clone() },
             }

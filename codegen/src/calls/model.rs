@@ -19,7 +19,9 @@ pub struct FieldInfo {
 
 #[derive(Clone, Debug)]
 pub enum TypeInfo {
-    Struct { fields: Vec<FieldInfo> },
+    Struct {
+        fields: Vec<FieldInfo>,
+    },
     /// A newtype over `String`: constructed with `TryFrom<String>`.
     StringNewtype,
     Other,
@@ -62,7 +64,8 @@ impl Sys {
                                 let text = ty.to_token_stream().to_string().replace(' ', "");
                                 if let Some(rest) = text.strip_prefix("builder::") {
                                     let name = rest.split('<').next().unwrap_or_default();
-                                    sys.methods.insert(f.sig.ident.to_string(), name.to_string());
+                                    sys.methods
+                                        .insert(f.sig.ident.to_string(), name.to_string());
                                 }
                             }
                         }
@@ -87,14 +90,21 @@ impl Sys {
                                 .named
                                 .iter()
                                 .map(|f| FieldInfo {
-                                    ident: f.ident.as_ref().map(ToString::to_string).unwrap_or_default(),
+                                    ident: f
+                                        .ident
+                                        .as_ref()
+                                        .map(ToString::to_string)
+                                        .unwrap_or_default(),
                                     ty: f.ty.clone(),
                                     docs: docs(&f.attrs),
                                     default: serde_default(&f.attrs),
                                 })
                                 .collect(),
                         },
-                        Fields::Unnamed(un) if un.unnamed.len() == 1 && type_name(&un.unnamed[0].ty) == "String" => {
+                        Fields::Unnamed(un)
+                            if un.unnamed.len() == 1
+                                && type_name(&un.unnamed[0].ty) == "String" =>
+                        {
                             TypeInfo::StringNewtype
                         }
                         _ => TypeInfo::Other,
@@ -114,7 +124,9 @@ impl Sys {
         for item in items {
             match item {
                 Item::Struct(s) => {
-                    let Fields::Named(named) = &s.fields else { continue };
+                    let Fields::Named(named) = &s.fields else {
+                        continue;
+                    };
                     let fields = named
                         .named
                         .iter()
@@ -126,7 +138,10 @@ impl Sys {
                         .collect();
                     self.builders.insert(
                         s.ident.to_string(),
-                        BuilderInfo { fields, response: syn::parse_quote!(()) },
+                        BuilderInfo {
+                            fields,
+                            response: syn::parse_quote!(()),
+                        },
                     );
                 }
                 Item::Impl(i) if i.trait_.is_none() => {
@@ -135,7 +150,9 @@ impl Sys {
                         if f.sig.ident != "send" {
                             continue;
                         }
-                        let ReturnType::Type(_, ty) = &f.sig.output else { continue };
+                        let ReturnType::Type(_, ty) = &f.sig.output else {
+                            continue;
+                        };
                         // Result<ResponseValue<T>, Error<()>>
                         let value = first_generic(ty).and_then(|rv| first_generic(&rv));
                         if let Some(value) = value {
@@ -158,7 +175,12 @@ impl Sys {
 /// The last path segment's name: `::std::string::String` → `String`.
 pub fn type_name(ty: &Type) -> String {
     match ty {
-        Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default(),
+        Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default(),
         _ => String::new(),
     }
 }
@@ -166,8 +188,12 @@ pub fn type_name(ty: &Type) -> String {
 /// The type arguments of the last path segment.
 pub fn generics(ty: &Type) -> Vec<Type> {
     let Type::Path(p) = ty else { return Vec::new() };
-    let Some(last) = p.path.segments.last() else { return Vec::new() };
-    let PathArguments::AngleBracketed(args) = &last.arguments else { return Vec::new() };
+    let Some(last) = p.path.segments.last() else {
+        return Vec::new();
+    };
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return Vec::new();
+    };
     args.args
         .iter()
         .filter_map(|a| match a {
@@ -184,7 +210,12 @@ fn first_generic(ty: &Type) -> Option<Type> {
 /// The path's segments as written: `crate::open::X` → `["crate", "open", "X"]`.
 pub fn segments(ty: &Type) -> Vec<String> {
     match ty {
-        Type::Path(p) => p.path.segments.iter().map(|s| s.ident.to_string()).collect(),
+        Type::Path(p) => p
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -196,7 +227,11 @@ fn docs(attrs: &[syn::Attribute]) -> String {
             continue;
         }
         if let syn::Meta::NameValue(nv) = &a.meta {
-            if let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = &nv.value {
+            if let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) = &nv.value
+            {
                 out.push(s.value());
             }
         }
@@ -207,6 +242,9 @@ fn docs(attrs: &[syn::Attribute]) -> String {
 fn serde_default(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| {
         a.path().is_ident("serde")
-            && a.to_token_stream().to_string().split(|c: char| !c.is_alphanumeric() && c != '_').any(|w| w == "default")
+            && a.to_token_stream()
+                .to_string()
+                .split(|c: char| !c.is_alphanumeric() && c != '_')
+                .any(|w| w == "default")
     })
 }

@@ -33,11 +33,22 @@ const PRIMITIVES: &[&str] = &[
 fn kernel_ty(ty: &Type) -> TokenStream {
     let segs = segments(ty);
     let args: Vec<TokenStream> = generics(ty).iter().map(kernel_ty).collect();
-    let args = if args.is_empty() { quote!() } else { quote!(<#(#args),*>) };
-    let Type::Path(p) = ty else { return ty.to_token_stream() };
+    let args = if args.is_empty() {
+        quote!()
+    } else {
+        quote!(<#(#args),*>)
+    };
+    let Type::Path(p) = ty else {
+        return ty.to_token_stream();
+    };
     let last = format_ident!("{}", segs.last().cloned().unwrap_or_default());
     let absolute = p.path.leading_colon.is_some();
-    match segs.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match segs
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         _ if absolute => {
             let idents = segs.iter().map(|s| format_ident!("{s}"));
             quote!(#(::#idents)* #args)
@@ -90,13 +101,21 @@ struct Conv {
 }
 
 fn plain(arg: TokenStream, conv: Result<TokenStream, TokenStream>) -> Conv {
-    Conv { generics: quote!(), bounds: quote!(), arg, conv }
+    Conv {
+        generics: quote!(),
+        bounds: quote!(),
+        arg,
+        conv,
+    }
 }
 
 fn convert(kind: &Kind) -> Conv {
     match kind {
         Kind::Str => plain(quote!(impl Into<String>), Ok(quote!(value.into()))),
-        Kind::Constrained(t) => plain(quote!(impl Into<String>), Err(quote!(#t::try_from(value.into())))),
+        Kind::Constrained(t) => plain(
+            quote!(impl Into<String>),
+            Err(quote!(#t::try_from(value.into()))),
+        ),
         Kind::Prim(t) => plain(quote!(#t), Ok(quote!(value))),
         Kind::NonZero(p, t) => plain(quote!(#p), Err(quote!(#t::try_from(value)))),
         Kind::Uuid => plain(
@@ -129,7 +148,9 @@ fn convert(kind: &Kind) -> Conv {
         Kind::Map(v, map) => {
             let (bound, item_conv) = item_bound(v);
             let conv = match item_conv {
-                Ok(c) => Ok(quote!(value.into_iter().map(|(key, value): (K, V)| (key.into(), #c)).collect::<#map>())),
+                Ok(c) => Ok(
+                    quote!(value.into_iter().map(|(key, value): (K, V)| (key.into(), #c)).collect::<#map>()),
+                ),
                 Err(c) => Err(quote!(value
                     .into_iter()
                     .map(|(key, value): (K, V)| Ok::<_, String>((key.into(), #c.map_err(|e| e.to_string())?)))
@@ -149,10 +170,16 @@ fn convert(kind: &Kind) -> Conv {
 fn item_bound(kind: &Kind) -> (TokenStream, Result<TokenStream, TokenStream>) {
     match kind {
         Kind::Str => (quote!(V: Into<String>), Ok(quote!(value.into()))),
-        Kind::Constrained(t) => (quote!(V: Into<String>), Err(quote!(#t::try_from(value.into())))),
+        Kind::Constrained(t) => (
+            quote!(V: Into<String>),
+            Err(quote!(#t::try_from(value.into()))),
+        ),
         Kind::Prim(t) => (quote!(V: Into<#t>), Ok(quote!(value.into()))),
         Kind::NonZero(p, t) => (quote!(V: Into<#p>), Err(quote!(#t::try_from(value.into())))),
-        Kind::Uuid => (quote!(V: crate::call::IntoId), Err(quote!(::uuid::Uuid::try_from(value.into_id())))),
+        Kind::Uuid => (
+            quote!(V: crate::call::IntoId),
+            Err(quote!(::uuid::Uuid::try_from(value.into_id()))),
+        ),
         Kind::Named(t) => (
             quote!(V: TryInto<#t>, V::Error: ::std::fmt::Display),
             Err(quote!(::std::convert::TryInto::<#t>::try_into(value))),
@@ -244,15 +271,18 @@ fn op(op: &Op, sys: &Sys) -> Result<Rendered, String> {
     } else {
         quote!()
     };
-    let arg_list = args.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ");
+    let arg_list = args
+        .iter()
+        .map(|a| a.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
     let mut surface = Vec::new();
 
     // Hand-written operations: the accessor only.
     let Some(sys_builder) = &op.sys_builder else {
         let hand = pascal(&op.id);
-        let builder_doc = format!(
-            "{op_doc}\n\nReturns [`{hand}`](crate::multipart::{hand}); set its parts, then `.send().await`."
-        );
+        let builder_doc =
+            format!("{op_doc}\n\nReturns [`{hand}`]; set its parts, then `.send().await`.");
         let builder_doc = doc(&builder_doc);
         let accessor = quote! {
             #builder_doc
@@ -261,8 +291,15 @@ fn op(op: &Op, sys: &Sys) -> Result<Rendered, String> {
                 crate::multipart::#hand::new(self.kernel, #(self.#held.clone(),)* #(#args.into_id()),*)
             }
         };
-        surface.push(format!("{}.{}({arg_list}) -> multipart::{hand}: {} {} {}", op.area.path, op.name, op.method, op.path, op.id));
-        return Ok(Rendered { builder: quote!(pub use crate::multipart::#hand;), accessor, surface });
+        surface.push(format!(
+            "{}.{}({arg_list}) -> multipart::{hand}: {} {} {}",
+            op.area.path, op.name, op.method, op.path, op.id
+        ));
+        return Ok(Rendered {
+            builder: quote!(pub use crate::multipart::#hand;),
+            accessor,
+            surface,
+        });
     };
 
     let builder = pascal(&op.name);
@@ -284,15 +321,26 @@ fn op(op: &Op, sys: &Sys) -> Result<Rendered, String> {
         let k = kind(&p.ty, sys);
         // The generated builder converts (and reports) by itself: pass the
         // plain value through.
-        let Conv { generics, bounds, arg, conv } = match k {
+        let Conv {
+            generics,
+            bounds,
+            arg,
+            conv,
+        } = match k {
             Kind::Constrained(_) => plain(quote!(impl Into<String>), Ok(quote!(value.into()))),
             Kind::NonZero(p, _) => plain(quote!(#p), Ok(quote!(value))),
-            Kind::Uuid => plain(quote!(impl crate::call::IntoId), Ok(quote!(value.into_id()))),
+            Kind::Uuid => plain(
+                quote!(impl crate::call::IntoId),
+                Ok(quote!(value.into_id())),
+            ),
             Kind::Named(t) => plain(quote!(impl Into<#t>), Ok(quote!(value.into()))),
             other => convert(&other),
         };
         let Ok(conv) = conv else {
-            return Err(format!("{}: parameter `{}` has no simple setter", op.id, p.name));
+            return Err(format!(
+                "{}: parameter `{}` has no simple setter",
+                op.id, p.name
+            ));
         };
         let mark = if p.required {
             required.push(p.name.clone());
@@ -302,10 +350,21 @@ fn op(op: &Op, sys: &Sys) -> Result<Rendered, String> {
             quote!()
         };
         let docs = doc(&setter_doc(&p.name, &p.docs, p.required));
-        surface.push(format!("{module}::{builder}.{}({}){}{}", p.name, norm(&arg), spaced(&bounds), if p.required { " required" } else { "" }));
+        surface.push(format!(
+            "{module}::{builder}.{}({}){}{}",
+            p.name,
+            norm(&arg),
+            spaced(&bounds),
+            if p.required { " required" } else { "" }
+        ));
         let store = if streaming {
+            let value = if conv.to_string() == "value" {
+                quote!()
+            } else {
+                quote!(let value = #conv;)
+            };
             quote! {
-                let value = #conv;
+                #value
                 let previous = self.configure;
                 self.configure = Self::wrap(move |b| previous(b).#name(::std::clone::Clone::clone(&value)));
             }
@@ -333,9 +392,15 @@ fn op(op: &Op, sys: &Sys) -> Result<Rendered, String> {
                 names.push(f.name.clone());
                 let name = ident(&f.name);
                 let k = kind(&f.ty, sys);
-                let Conv { generics, bounds, arg, conv } = convert(&k);
+                let Conv {
+                    generics,
+                    bounds,
+                    arg,
+                    conv,
+                } = convert(&k);
                 let field_name = &f.name;
                 let value = match conv {
+                    Ok(c) if c.to_string() == "value" => quote!(),
                     Ok(c) => quote!(let value = #c;),
                     Err(c) => quote! {
                         let value = match #c {
@@ -347,7 +412,11 @@ fn op(op: &Op, sys: &Sys) -> Result<Rendered, String> {
                         };
                     },
                 };
-                let wrapped = if f.optional { quote!(Some(value)) } else { quote!(value) };
+                let wrapped = if f.optional {
+                    quote!(Some(value))
+                } else {
+                    quote!(value)
+                };
                 let mark = if f.required {
                     required.push(f.name.clone());
                     let bit = required.len() - 1;
@@ -356,7 +425,13 @@ fn op(op: &Op, sys: &Sys) -> Result<Rendered, String> {
                     quote!()
                 };
                 let docs = doc(&setter_doc(&f.name, &f.docs, f.required));
-                surface.push(format!("{module}::{builder}.{}({}){}{}", f.name, norm(&arg), spaced(&bounds), if f.required { " required" } else { "" }));
+                surface.push(format!(
+                    "{module}::{builder}.{}({}){}{}",
+                    f.name,
+                    norm(&arg),
+                    spaced(&bounds),
+                    if f.required { " required" } else { "" }
+                ));
                 setters.push(quote! {
                     #docs
                     pub fn #name #generics (mut self, value: #arg) -> Self #bounds {
@@ -369,7 +444,11 @@ fn op(op: &Op, sys: &Sys) -> Result<Rendered, String> {
             }
             // A body property named `body` (curl's) keeps its name; the
             // whole-body setter steps aside.
-            let whole = if names.iter().any(|n| n == "body") { "request_body" } else { "body" };
+            let whole = if names.iter().any(|n| n == "body") {
+                "request_body"
+            } else {
+                "body"
+            };
             let whole_ident = format_ident!("{whole}");
             let body_doc = doc(&format!(
                 "The whole body at once, instead of one setter per property: a [`{ty}`](crate::types::{ty}) or its builder."
@@ -411,10 +490,20 @@ fn op(op: &Op, sys: &Sys) -> Result<Rendered, String> {
     }
 
     let output = what(&op.response);
-    surface.push(format!("{}.{}({arg_list}) -> {module}::{builder}: {} {} {}{}", op.area.path, op.name, op.method, op.path, op.id, if op.deprecated { " deprecated" } else { "" }));
+    surface.push(format!(
+        "{}.{}({arg_list}) -> {module}::{builder}: {} {} {}{}",
+        op.area.path,
+        op.name,
+        op.method,
+        op.path,
+        op.id,
+        if op.deprecated { " deprecated" } else { "" }
+    ));
     surface.push(format!("{module}::{builder}.send() -> {}", norm(&output)));
     let path_setters = all_path.iter().map(|p| quote!(.#p(#p)));
-    let accessor_doc = doc(&format!("{op_doc}\n\nSet what you need on the returned [`{builder}`], then `.send().await`."));
+    let accessor_doc = doc(&format!(
+        "{op_doc}\n\nSet what you need on the returned [`{builder}`], then `.send().await`."
+    ));
     let builder_doc = doc(&format!(
         "{op_doc}\n\nFrom [`{area_struct}::{}`]; every setter is optional unless it says it is required, and `send()` checks them.",
         op.name
@@ -429,14 +518,16 @@ fn op(op: &Op, sys: &Sys) -> Result<Rendered, String> {
 
     let path_params = all_path.iter().map(|p| quote!(#p: String));
     let check = quote!(crate::call::Check::new(&[#(#required),*]));
-    let code = if let Response::Stream { event, resumable, .. } = &op.response {
+    let code = if let Response::Stream {
+        event, resumable, ..
+    } = &op.response
+    {
         let event = format_ident!("{event}");
         let resume = if *resumable {
             quote!(let request = match last { Some(last) => request.last_event_id(last), None => request };)
         } else {
             quote!(let _ = last;)
         };
-        let captured = all_path.iter().map(|p| quote!(let #p = #p;));
         quote! {
             #builder_doc
             #[must_use = "a request does nothing until `.send().await`"]
@@ -456,7 +547,6 @@ fn op(op: &Op, sys: &Sys) -> Result<Rendered, String> {
 
             impl<'a> #builder<'a> {
                 fn new(kernel: &'a crate::Kernel, #(#path_params),*) -> Self {
-                    #(#captured)*
                     Self {
                         kernel,
                         configure: Self::wrap(move |b| b #(.#all_path(::std::clone::Clone::clone(&#all_path)))*),
@@ -537,7 +627,11 @@ fn op(op: &Op, sys: &Sys) -> Result<Rendered, String> {
         };
         // A streamed body (`reqwest::Body`) cannot be cloned.
         let streamed_body = matches!(&op.body, Body::Whole { ty } if type_name(ty) == "Body");
-        let derive = if streamed_body { quote!(#[derive(Debug)]) } else { quote!(#[derive(Clone, Debug)]) };
+        let derive = if streamed_body {
+            quote!(#[derive(Debug)])
+        } else {
+            quote!(#[derive(Clone, Debug)])
+        };
         quote! {
             #builder_doc
             #[must_use = "a request does nothing until `.send().await`"]
@@ -574,11 +668,19 @@ fn op(op: &Op, sys: &Sys) -> Result<Rendered, String> {
             #paginate
         }
     };
-    Ok(Rendered { builder: code, accessor, surface })
+    Ok(Rendered {
+        builder: code,
+        accessor,
+        surface,
+    })
 }
 
 fn setter_doc(name: &str, docs: &str, required: bool) -> String {
-    let mut out = if docs.is_empty() { format!("Sets `{name}`.") } else { docs.to_string() };
+    let mut out = if docs.is_empty() {
+        format!("Sets `{name}`.")
+    } else {
+        docs.to_string()
+    };
     if required {
         if !out.is_empty() {
             out.push_str("\n\n");
@@ -600,6 +702,7 @@ fn spaced(bounds: &TokenStream) -> String {
 /// Tokens as one spaced-out line, for the surface.
 fn norm(t: &TokenStream) -> String {
     t.to_string()
+        .replace(" : ", ": ")
         .replace(" :: ", "::")
         .replace(":: ", "::")
         .replace(" < ", "<")
@@ -623,7 +726,9 @@ pub(super) fn layer(ops: &[Op], sys: &Sys) -> Result<Layer, String> {
     let deprecated_area = |area: &Area| {
         let ops: Vec<_> = ops
             .iter()
-            .filter(|o| o.area.path == area.path || o.area.path.starts_with(&format!("{}.", area.path)))
+            .filter(|o| {
+                o.area.path == area.path || o.area.path.starts_with(&format!("{}.", area.path))
+            })
             .collect();
         !ops.is_empty() && ops.iter().all(|o| o.deprecated)
     };
@@ -635,7 +740,10 @@ pub(super) fn layer(ops: &[Op], sys: &Sys) -> Result<Layer, String> {
         let (accessors, builders) = per_area.remove(area.path).unwrap_or_default();
         let name = accessor_struct(area);
         let params: Vec<_> = area_params(area).iter().map(|p| ident(p)).collect();
-        let children: Vec<&Area> = AREAS.iter().filter(|c| parent(c).is_some_and(|p| p.path == area.path)).collect();
+        let children: Vec<&Area> = AREAS
+            .iter()
+            .filter(|c| parent(c).is_some_and(|p| p.path == area.path))
+            .collect();
         let mut child_items = Vec::new();
         let mut child_accessors = Vec::new();
         for child in children {
@@ -665,9 +773,22 @@ pub(super) fn layer(ops: &[Op], sys: &Sys) -> Result<Layer, String> {
                 #mod_doc
                 pub mod #child_mod { #body }
             });
-            layer.surface.push(format!("{}.{}({})", area.path, child.path.rsplit('.').next().unwrap_or_default(), new_params.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", ")));
+            layer.surface.push(format!(
+                "{}.{}({})",
+                area.path,
+                child.path.rsplit('.').next().unwrap_or_default(),
+                new_params
+                    .iter()
+                    .map(|p| p.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
         }
-        let struct_doc = doc(&format!("{}\n\nFrom `kernel.{}`.", area.doc, accessor_chain(area)));
+        let struct_doc = doc(&format!(
+            "{}\n\nFrom `kernel.{}`.",
+            area.doc,
+            accessor_chain(area)
+        ));
         let fields = params.iter().map(|p| quote!(#p: String));
         let new_params = params.iter().map(|p| quote!(#p: String));
         let body = quote! {
@@ -701,7 +822,9 @@ pub(super) fn layer(ops: &[Op], sys: &Sys) -> Result<Layer, String> {
     for area in AREAS.iter().filter(|a| !a.path.contains('.')) {
         let body = rendered.remove(area.path).unwrap_or_default();
         let file: syn::File = syn::parse2(body).map_err(|e| format!("area {}: {e}", area.path))?;
-        layer.areas.insert(area.path.to_string(), prettyplease::unparse(&file));
+        layer
+            .areas
+            .insert(area.path.to_string(), prettyplease::unparse(&file));
         let m = ident(area.path);
         let s = accessor_struct(area);
         let d = doc(area.doc);
@@ -733,7 +856,10 @@ fn accessor_chain(area: &Area) -> String {
     while let Some(a) = current {
         let last = a.path.rsplit('.').next().unwrap_or_default();
         let params = match parent(a) {
-            Some(p) => area_params(a).into_iter().filter(|x| !area_params(p).contains(x)).collect::<Vec<_>>(),
+            Some(p) => area_params(a)
+                .into_iter()
+                .filter(|x| !area_params(p).contains(x))
+                .collect::<Vec<_>>(),
             None => area_params(a),
         };
         chain.push(format!("{last}({})", params.join(", ")));

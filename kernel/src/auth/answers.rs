@@ -4,8 +4,8 @@ use super::flow::{FlowState, InputRequest, LoginHandler};
 use super::totp::Totp;
 use crate::config::Secret;
 use crate::error::{Error, Result};
-use crate::types::{DiscoveredFieldType as FieldType, MfaType};
 use crate::types;
+use crate::types::{DiscoveredFieldType as FieldType, MfaType};
 use crate::Kernel;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -246,11 +246,7 @@ impl CredentialAnswers {
             None => Ok(None),
             Some(TotpSource::Local(totp)) => Ok(Some(totp.now())),
             Some(TotpSource::Kernel { kernel, credential }) => {
-                let response = kernel
-                    .credentials()
-                    .totp_code(credential)
-                    .send()
-                    .await?;
+                let response = kernel.credentials().totp_code(credential).send().await?;
                 Ok(Some(response.code.into_inner()))
             }
         }

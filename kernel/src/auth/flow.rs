@@ -70,6 +70,16 @@ impl std::fmt::Display for Failure {
 
 /// A state of a login flow. `#[non_exhaustive]`: new flow steps are a
 /// minor release.
+///
+/// ```compile_fail,E0004
+/// fn done(state: &kernel::auth::FlowState) -> bool {
+///     use kernel::auth::FlowState::*;
+///     match state {
+///         Discovering | AwaitingInput(_) | AwaitingExternalAction { .. } | Submitting => false,
+///         Success | Failed(_) | Expired | Canceled | Unknown { .. } => true,
+///     }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum FlowState {

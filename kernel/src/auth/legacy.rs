@@ -89,11 +89,7 @@ impl LegacyFlow {
         if let Some(name) = save_credential_as {
             body = body.save_credential_as(name.to_string());
         }
-        let created = agents
-            .create_invocation()
-            .body(body)
-            .send()
-            .await?;
+        let created = agents.create_invocation().body(body).send().await?;
         Ok(Self::follow(
             kernel,
             &created.invocation_id,

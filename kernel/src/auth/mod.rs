@@ -51,7 +51,11 @@ use crate::types;
 use crate::Kernel;
 
 // Spec descriptions are prose: bare URLs and brackets are not links.
-#[allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+#[allow(
+    rustdoc::bare_urls,
+    rustdoc::broken_intra_doc_links,
+    rustdoc::invalid_html_tags
+)]
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/calls/auth.rs"));
 }
@@ -160,7 +164,10 @@ impl StartLogin<'_> {
 
     /// Starts (or joins) the login.
     pub async fn send(self) -> crate::Result<LoginFlow> {
-        Ok(start(self.kernel, &self.id).await?.1.with_options(self.options))
+        Ok(start(self.kernel, &self.id)
+            .await?
+            .1
+            .with_options(self.options))
     }
 }
 
@@ -229,7 +236,10 @@ impl<'a, H: LoginHandler> EnsureLoggedIn<'a, '_, H> {
 
     /// Sets anything else of the connection on its create builder
     /// (`allowed_domains`, `proxy`, `health_check_interval`, ...).
-    pub fn connection(mut self, configure: impl FnOnce(connections::Create<'a>) -> connections::Create<'a>) -> Self {
+    pub fn connection(
+        mut self,
+        configure: impl FnOnce(connections::Create<'a>) -> connections::Create<'a>,
+    ) -> Self {
         self.create = configure(self.create);
         self
     }
@@ -274,7 +284,10 @@ impl<'a, H: LoginHandler> EnsureLoggedIn<'a, '_, H> {
 
 /// Starts a login of `id`, joining a live flow on 409 and superseding a
 /// stale one.
-async fn start(kernel: &Kernel, id: &str) -> crate::Result<(Option<types::LoginResponse>, LoginFlow)> {
+async fn start(
+    kernel: &Kernel,
+    id: &str,
+) -> crate::Result<(Option<types::LoginResponse>, LoginFlow)> {
     let connections = kernel.auth().connections();
     let mut superseded = false;
     loop {

@@ -489,7 +489,13 @@ pub(crate) trait Streamed {
 }
 
 /// An engine with the endpoint's reconnect default, or none at all.
-fn engine(kernel: &crate::Kernel, connect: Connect, reconnect_default: bool, resumable: bool, reconnect: bool) -> Engine {
+fn engine(
+    kernel: &crate::Kernel,
+    connect: Connect,
+    reconnect_default: bool,
+    resumable: bool,
+    reconnect: bool,
+) -> Engine {
     let engine = kernel.engine(connect, reconnect_default, resumable);
     if reconnect {
         engine
@@ -508,7 +514,11 @@ impl Streamed for crate::types::BrowserTelemetryEventEnvelope {
 impl Streamed for crate::types::ProcessStreamEvent {
     type Item = ProcessOutput;
     // A reconnect would replay output: off by default.
-    fn open(kernel: &crate::Kernel, connect: Connect, reconnect: bool) -> EventStream<ProcessOutput> {
+    fn open(
+        kernel: &crate::Kernel,
+        connect: Connect,
+        reconnect: bool,
+    ) -> EventStream<ProcessOutput> {
         process_output(engine(kernel, connect, false, false, reconnect))
     }
 }
@@ -539,7 +549,11 @@ macro_rules! state {
         }
     )*};
 }
-state!(crate::types::ManagedAuthEvent, crate::types::InvocationEvent, crate::types::DeploymentEvent);
+state!(
+    crate::types::ManagedAuthEvent,
+    crate::types::InvocationEvent,
+    crate::types::DeploymentEvent
+);
 
 /// An item of the browser telemetry stream.
 // Not boxed: matched directly by every consumer; moved once per event.
