@@ -9,7 +9,8 @@ use std::path::PathBuf;
 fn main() {
     let var = |name: &str| {
         println!("cargo:rerun-if-env-changed={name}");
-        std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: kernel-sys's build script sets it"))
+        std::env::var(name)
+            .unwrap_or_else(|_| panic!("{name} is not set: kernel-sys's build script sets it"))
     };
     let sys_out = PathBuf::from(var("DEP_KERNEL_SYS_OUT_DIR"));
     let spec_path = PathBuf::from(var("DEP_KERNEL_SYS_SPEC"));
@@ -21,7 +22,8 @@ fn main() {
     let spec = codegen::load(&spec_path).unwrap_or_else(|e| panic!("{e}"));
     let text = std::fs::read_to_string(&sys_path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", sys_path.display()));
-    let sys: syn::File = syn::parse_file(&text).unwrap_or_else(|e| panic!("kernel-sys output: {e}"));
+    let sys: syn::File =
+        syn::parse_file(&text).unwrap_or_else(|e| panic!("kernel-sys output: {e}"));
     let layer = codegen::calls::generate(&spec, &sys).unwrap_or_else(|e| panic!("call layer: {e}"));
 
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("calls");
