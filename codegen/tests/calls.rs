@@ -127,3 +127,26 @@ fn a_path_no_area_holds_is_a_clear_error() {
     let err = calls::generate(&spec, &sys).unwrap_err();
     assert!(err.contains("getWidgets") && err.contains("AREAS"), "{err}");
 }
+
+#[test]
+fn deprecated_operations_get_deprecated_accessors() {
+    let spec = spec();
+    let layer = layer(&spec);
+    let deprecated: Vec<_> = kernel_codegen::operations(&spec)
+        .into_iter()
+        .filter(|o| o.deprecated)
+        .collect();
+    assert!(!deprecated.is_empty());
+    for op in deprecated {
+
+        assert!(
+            layer.surface.iter().any(|l| l.ends_with(&format!(" {} deprecated", op.id))),
+            "{}: accessor not marked deprecated",
+            op.id
+        );
+    }
+    // The area that holds only deprecated operations is deprecated itself.
+    let kernel = &layer.kernel;
+    let at = kernel.find("pub fn legacy_projects").expect("legacy_projects accessor");
+    assert!(kernel[..at].rsplit("pub fn").next().unwrap().contains("deprecated"));
+}
