@@ -138,15 +138,23 @@ fn deprecated_operations_get_deprecated_accessors() {
         .collect();
     assert!(!deprecated.is_empty());
     for op in deprecated {
-
         assert!(
-            layer.surface.iter().any(|l| l.ends_with(&format!(" {} deprecated", op.id))),
+            layer
+                .surface
+                .iter()
+                .any(|l| l.ends_with(&format!(" {} deprecated", op.id))),
             "{}: accessor not marked deprecated",
             op.id
         );
     }
     // The area that holds only deprecated operations is deprecated itself.
     let kernel = &layer.kernel;
-    let at = kernel.find("pub fn legacy_projects").expect("legacy_projects accessor");
-    assert!(kernel[..at].rsplit("pub fn").next().unwrap().contains("deprecated"));
+    let at = kernel
+        .find("pub fn legacy_projects")
+        .expect("legacy_projects accessor");
+    assert!(kernel[..at]
+        .rsplit("pub fn")
+        .next()
+        .unwrap()
+        .contains("deprecated"));
 }

@@ -325,11 +325,7 @@ async fn seed_loop(kernel: &Kernel, server: &Server, id: String, delay: Duration
     };
     let mut seen = None;
     loop {
-        let state = connections
-            .get(&id)
-            .send()
-            .await
-            .expect("read");
+        let state = connections.get(&id).send().await.expect("read");
         if state.flow_status.as_ref().map(|s| s.as_str()) != Some("IN_PROGRESS") {
             break;
         }

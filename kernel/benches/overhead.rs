@@ -91,12 +91,7 @@ async fn raw_get(http: &reqwest::Client, url: &str) -> Browser {
 }
 
 async fn kernel_get(kernel: &Kernel) -> Browser {
-    kernel
-        .browsers()
-        .get("bench_browser")
-        .send()
-        .await
-        .unwrap()
+    kernel.browsers().get("bench_browser").send().await.unwrap()
 }
 
 async fn raw_batch(http: &reqwest::Client, url: &str, concurrency: usize) {

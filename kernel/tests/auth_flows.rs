@@ -436,13 +436,7 @@ async fn sso_button_by_selector_with_the_stream_api() {
         bodies[0]["sso_button_selector"].as_str(),
         selector.as_deref()
     );
-    let connection = kernel
-        .auth()
-        .connections()
-        .get(&id)
-        .send()
-        .await
-        .unwrap();
+    let connection = kernel.auth().connections().get(&id).send().await.unwrap();
     assert_eq!(connection.sso_provider.as_deref(), Some("google"));
 }
 
@@ -1002,7 +996,9 @@ async fn ensure_logged_in_twice_logs_in_once() {
     let connections = kernel.auth().connections();
     let first = within(
         Duration::from_secs(10),
-        connections.ensure_logged_in("password.example", "ensure", &mut credentials()).send(),
+        connections
+            .ensure_logged_in("password.example", "ensure", &mut credentials())
+            .send(),
     )
     .await
     .unwrap();
@@ -1012,7 +1008,9 @@ async fn ensure_logged_in_twice_logs_in_once() {
     let started = Instant::now();
     let second = within(
         Duration::from_secs(10),
-        connections.ensure_logged_in("password.example", "ensure", &mut NeverAsked).send(),
+        connections
+            .ensure_logged_in("password.example", "ensure", &mut NeverAsked)
+            .send(),
     )
     .await
     .unwrap();
@@ -1053,8 +1051,11 @@ async fn ensure_logged_in_reuses_the_existing_connection_on_409() {
     let existing = connection(&kernel, "password.example", "existing").await;
     let outcome = within(
         Duration::from_secs(10),
-        kernel.auth().connections().ensure_logged_in("password.example", "existing", &mut credentials())
-        .send(),
+        kernel
+            .auth()
+            .connections()
+            .ensure_logged_in("password.example", "existing", &mut credentials())
+            .send(),
     )
     .await
     .unwrap();
@@ -1072,13 +1073,7 @@ async fn ensure_logged_in_reuses_the_existing_connection_on_409() {
         ),
         1
     );
-    let all = kernel
-        .auth()
-        .connections()
-        .list()
-        .send()
-        .await
-        .unwrap();
+    let all = kernel.auth().connections().list().send().await.unwrap();
     assert_eq!(all.len(), 1, "no second connection");
 }
 
@@ -1127,9 +1122,12 @@ async fn partial_credentials_ask_only_for_the_password() {
     let mut handler = Recording::new(CredentialAnswers::new().value("password", PASSWORD));
     let outcome = within(
         Duration::from_secs(10),
-        kernel.auth().connections().ensure_logged_in("partial.example", "partial", &mut handler)
-        .credential(reference)
-        .send(),
+        kernel
+            .auth()
+            .connections()
+            .ensure_logged_in("partial.example", "partial", &mut handler)
+            .credential(reference)
+            .send(),
     )
     .await
     .unwrap();
@@ -1156,7 +1154,13 @@ async fn hosted_flow() {
     let mock = mock().await;
     let kernel = client(&mock);
     let id = connection(&kernel, "password.example", "hosted").await;
-    let hosted = kernel.auth().connections().start_hosted(&id).send().await.unwrap();
+    let hosted = kernel
+        .auth()
+        .connections()
+        .start_hosted(&id)
+        .send()
+        .await
+        .unwrap();
     assert!(
         hosted
             .hosted_url
@@ -1213,7 +1217,13 @@ async fn hosted_url_without_redirects_is_unchanged() {
     let mock = mock().await;
     let kernel = client(&mock);
     let id = connection(&kernel, "password.example", "hosted-plain").await;
-    let hosted = kernel.auth().connections().start_hosted(&id).send().await.unwrap();
+    let hosted = kernel
+        .auth()
+        .connections()
+        .start_hosted(&id)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(hosted.url(None, None), hosted.hosted_url);
 }
 

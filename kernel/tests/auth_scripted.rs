@@ -430,8 +430,11 @@ async fn stale_authenticated_reading_during_a_reauth_is_not_done() {
     let mut handler = Counting::default();
     let outcome = within(
         Duration::from_secs(10),
-        kernel.auth().connections().ensure_logged_in("scripted.example", "scripted", &mut handler)
-        .send(),
+        kernel
+            .auth()
+            .connections()
+            .ensure_logged_in("scripted.example", "scripted", &mut handler)
+            .send(),
     )
     .await
     .unwrap();
@@ -469,8 +472,11 @@ async fn authenticated_without_a_running_flow_returns_at_once() {
     let mut handler = Counting::default();
     let outcome = within(
         Duration::from_secs(10),
-        kernel.auth().connections().ensure_logged_in("scripted.example", "scripted", &mut handler)
-        .send(),
+        kernel
+            .auth()
+            .connections()
+            .ensure_logged_in("scripted.example", "scripted", &mut handler)
+            .send(),
     )
     .await
     .unwrap();

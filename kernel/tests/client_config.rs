@@ -173,12 +173,7 @@ async fn the_per_request_timeout_turns_a_slow_server_into_error_timeout() {
         .build()
         .unwrap();
     let started = Instant::now();
-    let err = kernel
-        .browsers()
-        .get("slow")
-        .send()
-        .await
-        .unwrap_err();
+    let err = kernel.browsers().get("slow").send().await.unwrap_err();
     let elapsed = started.elapsed();
     assert!(err.is_timeout(), "expected a timeout, got {err:?}");
     assert!(matches!(err, Error::Timeout(_)));
@@ -221,12 +216,7 @@ async fn the_connect_timeout_applies() {
         .build()
         .unwrap();
     let started = Instant::now();
-    let err = kernel
-        .browsers()
-        .get("b1")
-        .send()
-        .await
-        .unwrap_err();
+    let err = kernel.browsers().get("b1").send().await.unwrap_err();
     let elapsed = started.elapsed();
     assert!(err.is_timeout(), "expected a connect timeout, got {err:?}");
     assert!(
@@ -267,12 +257,7 @@ async fn max_retries_sets_the_number_of_attempts() {
             .build()
             .unwrap();
         assert_eq!(kernel.retry_policy().max_retries, retries);
-        let err = kernel
-            .browsers()
-            .get("b1")
-            .send()
-            .await
-            .unwrap_err();
+        let err = kernel.browsers().get("b1").send().await.unwrap_err();
         assert_eq!(
             err.status(),
             Some(reqwest::StatusCode::INTERNAL_SERVER_ERROR)
@@ -299,12 +284,7 @@ async fn retry_policy_none_sends_once() {
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    let err = kernel
-        .browsers()
-        .get("b1")
-        .send()
-        .await
-        .unwrap_err();
+    let err = kernel.browsers().get("b1").send().await.unwrap_err();
     assert_eq!(err.status(), Some(reqwest::StatusCode::SERVICE_UNAVAILABLE));
 }
 

@@ -246,26 +246,11 @@ async fn rate_limit_and_auth_predicates() {
         .mount(&server)
         .await;
     let kernel = once(&server.uri());
-    let err = kernel
-        .browsers()
-        .get("limited")
-        .send()
-        .await
-        .unwrap_err();
+    let err = kernel.browsers().get("limited").send().await.unwrap_err();
     assert!(err.is_rate_limited() && !err.is_not_found());
-    let err = kernel
-        .browsers()
-        .get("denied")
-        .send()
-        .await
-        .unwrap_err();
+    let err = kernel.browsers().get("denied").send().await.unwrap_err();
     assert!(err.is_auth() && !err.is_rate_limited());
-    let err = kernel
-        .browsers()
-        .get("forbidden")
-        .send()
-        .await
-        .unwrap_err();
+    let err = kernel.browsers().get("forbidden").send().await.unwrap_err();
     assert!(err.is_auth());
 }
 
@@ -348,12 +333,7 @@ async fn truncated_json_success_body_is_a_decode_error() {
 async fn connection_dropped_mid_body_is_a_typed_error() {
     let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n";
     let (base, _) = raw_server(format!("{head}{{\"session_id\":\"b1\",").into_bytes()).await;
-    let err = once(&base)
-        .browsers()
-        .get("b1")
-        .send()
-        .await
-        .unwrap_err();
+    let err = once(&base).browsers().get("b1").send().await.unwrap_err();
     assert!(
         matches!(err, Error::Connection(_)),
         "expected Error::Connection, got {err:?}"
@@ -365,12 +345,7 @@ async fn connection_dropped_mid_body_is_a_typed_error() {
 async fn connection_dropped_mid_error_body_is_a_typed_error() {
     let head = "HTTP/1.1 500 Internal Server Error\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n";
     let (base, _) = raw_server(format!("{head}{{\"code\":\"inter").into_bytes()).await;
-    let err = once(&base)
-        .browsers()
-        .get("b1")
-        .send()
-        .await
-        .unwrap_err();
+    let err = once(&base).browsers().get("b1").send().await.unwrap_err();
     assert!(
         matches!(err, Error::Connection(_) | Error::Api(_)),
         "unexpected {err:?}"
@@ -380,12 +355,7 @@ async fn connection_dropped_mid_error_body_is_a_typed_error() {
 #[tokio::test]
 async fn connection_closed_without_a_response_is_a_typed_error() {
     let (base, connections) = raw_server(Vec::new()).await;
-    let err = once(&base)
-        .browsers()
-        .get("b1")
-        .send()
-        .await
-        .unwrap_err();
+    let err = once(&base).browsers().get("b1").send().await.unwrap_err();
     assert!(
         matches!(err, Error::Connection(_)),
         "expected Error::Connection, got {err:?}"
@@ -396,12 +366,7 @@ async fn connection_closed_without_a_response_is_a_typed_error() {
 #[tokio::test]
 async fn garbage_instead_of_http_is_a_typed_error() {
     let (base, _) = raw_server(b"SSH-2.0-OpenSSH_9.6\r\n\x00\xff\xfe garbage".to_vec()).await;
-    let err = once(&base)
-        .browsers()
-        .get("b1")
-        .send()
-        .await
-        .unwrap_err();
+    let err = once(&base).browsers().get("b1").send().await.unwrap_err();
     assert!(
         matches!(err, Error::Connection(_)),
         "expected Error::Connection, got {err:?}"

@@ -71,12 +71,7 @@ async fn errors_from_failed_calls_hide_the_key() {
         .mount(&server)
         .await;
     let kernel = client(&server.uri());
-    let err = kernel
-        .browsers()
-        .get("b1")
-        .send()
-        .await
-        .unwrap_err();
+    let err = kernel.browsers().get("b1").send().await.unwrap_err();
     assert!(err.is_auth());
     assert_clean("Api error", &format!("{err} {err:?} {err:#?}"));
     let raw = kernel.browsers().get("b1").send().await.unwrap_err();
@@ -89,12 +84,7 @@ async fn errors_from_failed_calls_hide_the_key() {
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    let err = kernel
-        .browsers()
-        .get("b1")
-        .send()
-        .await
-        .unwrap_err();
+    let err = kernel.browsers().get("b1").send().await.unwrap_err();
     assert!(matches!(err, Error::Connection(_)));
     assert_clean("Connection error", &format!("{err} {err:?} {err:#?}"));
 }
@@ -226,11 +216,7 @@ fn debug_of_requests_carrying_secrets_hides_them() {
         &format!("{submit:?}"),
     );
     // The handoff code is the credential of the exchange call.
-    let exchange = kernel
-        .auth()
-        .connections()
-        .exchange("conn_1")
-        .code(OTP);
+    let exchange = kernel.auth().connections().exchange("conn_1").code(OTP);
     assert_clean(
         "POST /auth/connections/{id}/exchange builder Debug",
         &format!("{exchange:?}"),

@@ -51,12 +51,7 @@ async fn get(kernel: &Kernel) -> Result<kernel::types::Browser, Error> {
 }
 
 async fn post(kernel: &Kernel) -> Result<kernel::types::Browser, Error> {
-    Ok(kernel
-        .browsers()
-        .create()
-        .stealth(true)
-        .send()
-        .await?)
+    Ok(kernel.browsers().create().stealth(true).send().await?)
 }
 
 #[tokio::test]

@@ -54,12 +54,7 @@ async fn a_503_once_is_retried_even_for_a_post() {
     let kernel = client(&mock);
     mock.faults().service_unavailable_once();
     // 503: the server did not act, so even a POST is sent again.
-    let browser = kernel
-        .browsers()
-        .create()
-        .send()
-        .await
-        .unwrap();
+    let browser = kernel.browsers().create().send().await.unwrap();
     assert!(!browser.session_id.is_empty());
     assert_eq!(mock.request_count("postBrowsers"), 2);
     assert_eq!(
@@ -79,12 +74,7 @@ async fn a_delayed_post_times_out_once_and_is_not_resent() {
         .build()
         .unwrap();
     mock.faults().delay(Duration::from_millis(600));
-    let err = kernel
-        .browsers()
-        .create()
-        .send()
-        .await
-        .unwrap_err();
+    let err = kernel.browsers().create().send().await.unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
     mock.faults().delay(Duration::ZERO);
     assert_eq!(
@@ -111,7 +101,12 @@ async fn telemetry_resumes_after_dropped_streams() {
         .unwrap();
     mock.faults()
         .drop_sse_streams(3, 5, Some("streamBrowserTelemetry"));
-    let mut stream = kernel.browsers().telemetry(&browser.session_id).send().await.unwrap();
+    let mut stream = kernel
+        .browsers()
+        .telemetry(&browser.session_id)
+        .send()
+        .await
+        .unwrap();
     let mut seqs = Vec::new();
     while seqs.len() < 30 {
         match tokio::time::timeout(Duration::from_secs(10), stream.next())
@@ -179,11 +174,7 @@ async fn a_login_survives_unknown_fields_enum_values_and_events() {
     );
     // The connection, read with unknown fields and values, round-trips: what
     // the server sent is kept.
-    let connection = connections
-        .get(&created.id)
-        .send()
-        .await
-        .unwrap();
+    let connection = connections.get(&created.id).send().await.unwrap();
     let json = serde_json::to_value(&connection).unwrap();
     if let Some(reason) = &connection.can_reauth_reason {
         assert!(reason.is_unknown(), "{reason:?}");
@@ -192,7 +183,8 @@ async fn a_login_survives_unknown_fields_enum_values_and_events() {
     let outcome = kernel
         .auth()
         .connections()
-        .ensure_logged_in("password.example", "drill", &mut answers).send()
+        .ensure_logged_in("password.example", "drill", &mut answers)
+        .send()
         .await
         .unwrap();
     assert!(matches!(outcome, Outcome::Success(_)));

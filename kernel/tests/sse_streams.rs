@@ -29,11 +29,11 @@ use axum::response::Response;
 use base64::Engine as _;
 use bytes::Bytes;
 use futures::StreamExt;
+use kernel::sse::{EventStream, ProcessOutput, StreamOptions, Telemetry};
 use kernel::types::{
     BrowserTelemetryEvent, DeploymentEvent, InvocationEvent, LogsStreamSource, ManagedAuthEvent,
     ProcessStreamEventStream,
 };
-use kernel::sse::{EventStream, ProcessOutput, StreamOptions, Telemetry};
 use kernel::types::{
     BrowserTelemetryEventKnown, DeploymentEventKnown, FileSystemEvent, InvocationEventKnown,
     LogEvent, ManagedAuthEventKnown,
@@ -319,7 +319,11 @@ impl Ep {
             stream: kernel::Result<EventStream<T>>,
             f: fn(T) -> Item,
         ) -> EventStream<Item> {
-            Box::pin(stream.expect("open the stream").map(move |item| item.map(f)))
+            Box::pin(
+                stream
+                    .expect("open the stream")
+                    .map(move |item| item.map(f)),
+            )
         }
         match self {
             Ep::Telemetry => wrap(
@@ -1480,7 +1484,11 @@ async fn heartbeats_are_hidden_by_default() {
         assert_eq!(describe(&items), vec![ep.terminal().unwrap()], "{ep:?}");
         assert_eq!(server.count(&ep.path("h")), 1);
     }
-    let items = drain(Ep::Telemetry.open(&kernel, "h").await, Duration::from_secs(5)).await;
+    let items = drain(
+        Ep::Telemetry.open(&kernel, "h").await,
+        Duration::from_secs(5),
+    )
+    .await;
     assert!(items.is_empty(), "{items:?}");
     let conns = server.conns(&Ep::Telemetry.path("h"));
     assert_eq!(conns.len(), 2, "a close, then 404");
@@ -1576,7 +1584,10 @@ async fn a_silent_stream_reconnects_after_the_idle_timeout_then_gives_up() {
     );
     let (auth_items, telemetry_items, fs_items) = tokio::join!(
         drain(Ep::Auth.open(&kernel, "s").await, Duration::from_secs(5)),
-        drain(Ep::Telemetry.open(&kernel, "s").await, Duration::from_secs(5)),
+        drain(
+            Ep::Telemetry.open(&kernel, "s").await,
+            Duration::from_secs(5)
+        ),
         drain(Ep::Fs.open(&kernel, "s").await, Duration::from_secs(5)),
     );
 
@@ -1696,7 +1707,11 @@ async fn telemetry_survives_100_random_drops_exactly_once_in_order() {
             ..options()
         },
     );
-    let items = drain(Ep::Telemetry.open(&kernel, "r").await, Duration::from_secs(30)).await;
+    let items = drain(
+        Ep::Telemetry.open(&kernel, "r").await,
+        Duration::from_secs(30),
+    )
+    .await;
 
     let seqs: Vec<u64> = items
         .iter()
@@ -1976,7 +1991,10 @@ async fn the_server_retry_field_sets_the_reconnect_delay() {
         },
     );
     let (slow, fast) = tokio::join!(
-        drain(ep.open(&quick_backoff, "slow").await, Duration::from_secs(5)),
+        drain(
+            ep.open(&quick_backoff, "slow").await,
+            Duration::from_secs(5)
+        ),
         drain(ep.open(&slow_backoff, "fast").await, Duration::from_secs(5)),
     );
     for items in [&slow, &fast] {
@@ -2319,7 +2337,10 @@ async fn kernel_mock_invocation_events_reconnect_after_a_cut_and_hide_heartbeats
             hidden.invocations().events(&ids[0]).send().await.unwrap(),
             Duration::from_secs(10)
         ),
-        drain(shown.invocations().events(&ids[1]).send().await.unwrap(), Duration::from_secs(10)),
+        drain(
+            shown.invocations().events(&ids[1]).send().await.unwrap(),
+            Duration::from_secs(10)
+        ),
     );
     assert_eq!(
         mock.request_count("getInvocationsEventsById"),
