@@ -231,7 +231,7 @@ async fn debug_and_display_show_no_secret() {
     // An API error for a request that carried the password.
     let body = Answer::fields([("password", PASSWORD)]).to_submit_request();
     let error = connections.submit(&id).body(body).send().await.unwrap_err();
-    let error = kernel::Error::from(error);
+
     assert_clean("an API error", &format!("{error:?} {error}"));
 
     // The error of a run whose password the site rejects, with no prompt.

@@ -47,11 +47,11 @@ async fn hits(server: &MockServer) -> usize {
 }
 
 async fn get(kernel: &Kernel) -> Result<kernel::types::Browser, Error> {
-    Ok(kernel.browsers().get("b1").send().await?)
+    kernel.browsers().get("b1").send().await
 }
 
 async fn post(kernel: &Kernel) -> Result<kernel::types::Browser, Error> {
-    Ok(kernel.browsers().create().stealth(true).send().await?)
+    kernel.browsers().create().stealth(true).send().await
 }
 
 #[tokio::test]
