@@ -1,4 +1,4 @@
-//! Forward compatibility of the generated types (issue items 3 and 4).
+//! Forward compatibility of the generated types: unknown fields, enum values and event tags from a newer API are kept, never a decode error.
 //!
 //! Every JSON value here starts as an example synthesized from the vendored
 //! spec's property-level `example:`s (see `common::example`) and is then

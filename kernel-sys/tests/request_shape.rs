@@ -1,4 +1,4 @@
-//! What goes over the wire (issue items 5 and 6).
+//! What goes over the wire: each operation's method, path, query, headers and body, as the server receives them.
 //!
 //! Each case calls one operation through the generated client against a
 //! local server (wiremock) and checks the request against the *raw* spec:
