@@ -1,8 +1,7 @@
-//! Servers that misbehave on purpose: the client stays bounded, never hangs
-//! and never leaves files behind. Regression tests for the review findings.
+//! Streams that reconnect too eagerly, a silent stream server, a cancelled
+//! save and a legacy flow against a failing server.
 
-mod common;
-
+use crate::common;
 use axum::body::Body;
 use axum::response::Response;
 use axum::routing::get;

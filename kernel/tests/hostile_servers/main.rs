@@ -1,0 +1,8 @@
+//! Servers that misbehave on purpose, on 127.0.0.1: every call stays
+//! bounded in time, nothing the server sent is lost, nothing unsafe is
+//! resent and no secret leaks. One module per kind of misbehaviour.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod earlier;
