@@ -97,10 +97,12 @@ fn main() {
         names.push((id.clone(), index));
         names.push((method_name.clone(), index));
         let binary = media.iter().any(|m| *m != "text/event-stream" && *m != "application/json");
+        let idempotent = codegen::idempotency::idempotent(&id, &method);
         quote! {
             Operation {
                 id: #id, method_name: #method_name, method: #method, path: #path, tag: #tag,
                 deprecated: #deprecated, generated: #generated, streaming: #streaming, binary: #binary,
+                idempotent: #idempotent,
             }
         }
     }).collect();

@@ -957,6 +957,7 @@ pub fn single_response_body(doc: &mut Value, report: &mut Report) {
 }
 
 pub mod calls;
+pub mod idempotency;
 pub mod sys;
 
 #[cfg(test)]

@@ -125,6 +125,12 @@ pub struct Operation {
     pub streaming: bool,
     /// The success response is a binary body (file, image, video, zip).
     pub binary: bool,
+    /// Sending it twice has the effect of sending it once, so the transport
+    /// may resend it after a failure that may have reached the server: the
+    /// HTTP method's promise, corrected per operation by
+    /// `kernel-codegen`'s `idempotency::OVERRIDES` (e.g. `movePath` is a PUT
+    /// that is not).
+    pub idempotent: bool,
 }
 
 /// Every operation of the vendored spec, in spec order.

@@ -161,54 +161,88 @@ impl<T> Response<T> {
 
 type SysResult<T> = std::result::Result<ResponseValue<T>, progenitor_client::Error<()>>;
 
-/// A JSON body.
-pub(crate) fn json<T>(result: SysResult<T>) -> Result<Response<T>> {
-    Ok(Response::from_value(result?))
-}
-
-/// No body.
-pub(crate) fn empty(result: SysResult<()>) -> Result<Response<()>> {
-    Ok(Response::from_value(result?))
-}
-
-/// A JSON body, or `None` on `204 No Content`.
-pub(crate) fn optional<T>(result: SysResult<T>) -> Result<Response<Option<T>>> {
-    match result {
-        Ok(response) => {
-            let response = Response::from_value(response);
-            let (status, headers, value) = response.into_parts();
-            Ok(Response::new(status, headers, Some(value)))
-        }
-        Err(progenitor_client::Error::UnexpectedResponse(r))
-            if r.status() == StatusCode::NO_CONTENT =>
-        {
-            Ok(Response::new(r.status(), r.headers().clone(), None))
-        }
-        Err(e) => Err(e.into()),
+/// A success status the spec does not list for the operation (`201` where
+/// it says `200`): the answer still counts. Anything else is an error.
+fn unlisted_success(error: progenitor_client::Error<()>) -> Result<reqwest::Response> {
+    match error {
+        progenitor_client::Error::UnexpectedResponse(r) if r.status().is_success() => Ok(r),
+        e => Err(e.into()),
     }
 }
 
-/// A binary body, streamed.
-pub(crate) fn download(result: SysResult<ByteStream>) -> Result<Response<Download>> {
-    let response = result?;
+/// A JSON body. An unlisted 2xx whose body decodes as `T` is the same
+/// success; one that does not is [`Error::Decode`] with the body kept, so
+/// whatever the server created can still be found.
+pub(crate) async fn json<T: DeserializeOwned>(result: SysResult<T>) -> Result<Response<T>> {
+    match result {
+        Ok(response) => Ok(Response::from_value(response)),
+        Err(e) => {
+            let response = unlisted_success(e)?;
+            decode(response).await
+        }
+    }
+}
+
+/// Reads and decodes a body as `T`; whitespace alone reads as `null`.
+async fn decode<T: DeserializeOwned>(response: reqwest::Response) -> Result<Response<T>> {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.map_err(Error::from_reqwest)?;
+    let body: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+        b"null"
+    } else {
+        &bytes
+    };
+    let value = serde_json::from_slice(body)
+        .map_err(|e| Error::Decode(Box::new(crate::error::DecodeError::new(bytes.clone(), e))))?;
+    Ok(Response::new(status, headers, value))
+}
+
+/// No body (any 2xx).
+pub(crate) async fn empty(result: SysResult<()>) -> Result<Response<()>> {
+    match result {
+        Ok(response) => Ok(Response::from_value(response)),
+        Err(e) => {
+            let response = unlisted_success(e)?;
+            Ok(Response::new(response.status(), response.headers().clone(), ()))
+        }
+    }
+}
+
+/// A JSON body, or `None` on `204 No Content` (or another 2xx with an
+/// empty body).
+pub(crate) async fn optional<T: DeserializeOwned>(
+    result: SysResult<T>,
+) -> Result<Response<Option<T>>> {
+    match result {
+        Ok(response) => {
+            let (status, headers, value) = Response::from_value(response).into_parts();
+            Ok(Response::new(status, headers, Some(value)))
+        }
+        Err(e) => {
+            let response = unlisted_success(e)?;
+            let decoded: Response<Option<T>> = decode(response).await?;
+            Ok(decoded)
+        }
+    }
+}
+
+/// A binary body (any 2xx), streamed.
+pub(crate) async fn download(result: SysResult<ByteStream>) -> Result<Response<Download>> {
+    let response = match result {
+        Ok(response) => response,
+        Err(e) => ResponseValue::stream(unlisted_success(e)?),
+    };
     let (status, headers) = (response.status(), response.headers().clone());
     Ok(Response::new(status, headers, Download::new(response)))
 }
 
 /// A binary body, or [`Readiness::NotReady`] on `202 Accepted`.
-pub(crate) fn readiness(
+pub(crate) async fn readiness(
     result: SysResult<ByteStream>,
     kernel: &crate::Kernel,
 ) -> Result<Response<Readiness<Download>>> {
     match result {
-        Ok(response) => {
-            let (status, headers) = (response.status(), response.headers().clone());
-            Ok(Response::new(
-                status,
-                headers,
-                Readiness::Ready(Download::new(response)),
-            ))
-        }
         Err(progenitor_client::Error::UnexpectedResponse(r))
             if r.status() == StatusCode::ACCEPTED =>
         {
@@ -219,7 +253,10 @@ pub(crate) fn readiness(
                 Readiness::NotReady { retry_after },
             ))
         }
-        Err(e) => Err(e.into()),
+        other => {
+            let (status, headers, download) = download(other).await?.into_parts();
+            Ok(Response::new(status, headers, Readiness::Ready(download)))
+        }
     }
 }
 
@@ -297,20 +334,9 @@ impl<'a> Request<'a> {
             *request.body_mut() = Some(body.into());
         }
         let response = self.kernel.execute(request).await?;
-        let status = response.status();
-        if !status.is_success() {
+        if !response.status().is_success() {
             return Err(progenitor_client::Error::<()>::UnexpectedResponse(response).into());
         }
-        let headers = response.headers().clone();
-        let bytes = response.bytes().await.map_err(Error::from_reqwest)?;
-        let body: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-            b"null"
-        } else {
-            &bytes
-        };
-        let value = serde_json::from_slice(body).map_err(|e| {
-            Error::Decode(Box::new(crate::error::DecodeError::new(bytes.clone(), e)))
-        })?;
-        Ok(Response::new(status, headers, value))
+        decode(response).await
     }
 }

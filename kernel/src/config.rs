@@ -14,6 +14,13 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default TCP + TLS connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Default longest wait for the response head of a stream, download or
+/// upload, and between chunks of a download or of an upload's answer.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Default cap on a JSON response body: 64 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 << 20;
+
 /// A secret string, shown as `[redacted]` by `Debug` and `Display`: the
 /// API key, and the same type the generated code uses for every secret the
 /// spec carries.
@@ -40,6 +47,8 @@ pub struct KernelBuilder {
     pub(crate) http: Option<reqwest::Client>,
     pub(crate) connect_timeout: Duration,
     pub(crate) timeout: Duration,
+    pub(crate) read_timeout: Duration,
+    pub(crate) max_response_bytes: u64,
     pub(crate) retry: RetryPolicy,
     pub(crate) user_agent: String,
     pub(crate) headers: reqwest::header::HeaderMap,
@@ -55,6 +64,8 @@ impl Default for KernelBuilder {
             http: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
+            read_timeout: DEFAULT_READ_TIMEOUT,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             retry: RetryPolicy::default(),
             user_agent: format!("kernel-rs/{}", env!("CARGO_PKG_VERSION")),
             headers: reqwest::header::HeaderMap::new(),
@@ -77,10 +88,13 @@ impl KernelBuilder {
         self
     }
 
-    /// Use this `reqwest::Client` for all requests (its own timeouts, proxy
-    /// and TLS settings apply; the connect timeout here is then ignored).
-    /// Authentication, user agent and default headers are still added per
-    /// request.
+    /// Use this `reqwest::Client` for all requests (its own timeouts, proxy,
+    /// TLS and redirect settings apply; the connect timeout here is then
+    /// ignored). Authentication, user agent, default headers, the other
+    /// timeouts, caps and retries still apply per request. Give it
+    /// `redirect(reqwest::redirect::Policy::none())` to keep the guarantee
+    /// that no body follows a redirect to another host: the transport then
+    /// returns every redirect as [`Error::Redirect`].
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -92,10 +106,29 @@ impl KernelBuilder {
         self
     }
 
-    /// Timeout of one attempt of a JSON request (default 60 s). Event streams
-    /// and downloads have no total timeout; they use a read-idle timeout.
+    /// Timeout of one attempt of a JSON request, from connecting to the
+    /// last byte of the answer (default 60 s). Event streams, downloads and
+    /// uploads have no total timeout, so large transfers finish; they use
+    /// [`read_timeout`](Self::read_timeout) instead.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Longest wait for the response head of an event stream, download or
+    /// upload (for an upload, counted from the last byte sent), and between
+    /// chunks of a download (default 60 s). Event streams then follow
+    /// [`StreamOptions::idle_timeout`].
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// Largest JSON response body accepted (default 64 MiB); a larger one
+    /// fails with [`Error::TooLarge`] without being read whole. Downloads
+    /// and event streams have no cap.
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.max_response_bytes = bytes;
         self
     }
 

@@ -9,9 +9,6 @@ use std::pin::Pin;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
-/// Longest wait for the next chunk of a download before it fails.
-pub const READ_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
-
 /// A binary response body, read as a stream: never buffered whole.
 pub struct Download {
     stream: Pin<Box<dyn Stream<Item = Result<Bytes>> + Send>>,
@@ -38,20 +35,13 @@ impl Download {
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let inner = response.into_inner().into_inner();
-        // Each chunk must arrive within the idle timeout; there is no total
-        // timeout, so a large download on a slow link still completes.
-        let stream = futures::stream::unfold(inner, |mut inner| async move {
-            match tokio::time::timeout(READ_IDLE_TIMEOUT, inner.next()).await {
-                Ok(Some(Ok(chunk))) => Some((Ok(chunk), inner)),
-                Ok(Some(Err(e))) => Some((Err(Error::from_reqwest(e)), inner)),
-                Ok(None) => None,
-                Err(_) => Some((
-                    Err(Error::Timeout(format!("no data for {READ_IDLE_TIMEOUT:?}"))),
-                    inner,
-                )),
-            }
-        });
+        // The transport bounds the wait for each chunk (the read timeout);
+        // there is no total timeout, so a large download on a slow link
+        // still completes.
+        let stream = response
+            .into_inner()
+            .into_inner()
+            .map(|chunk| chunk.map_err(Error::from_reqwest));
         Self {
             stream: Box::pin(stream),
             content_length,

@@ -1,6 +1,7 @@
 //! One error type for every call: [`Error`].
 
 use crate::sys::types;
+use crate::transport::{Idle, TooLarge};
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 use std::fmt;
@@ -42,6 +43,21 @@ pub enum Error {
     Io(std::io::Error),
     /// An `error` event on an event stream.
     Event(Box<types::ErrorEvent>),
+    /// A response body over the cap (`KernelBuilder::max_response_bytes`);
+    /// downloads and event streams have none.
+    TooLarge {
+        /// The cap, in bytes.
+        limit: u64,
+    },
+    /// A redirect that was not followed: to another origin (a body or
+    /// credentials never go there), or past the redirect limit.
+    Redirect {
+        /// The redirect status (301, 302, 303, 307, 308).
+        status: StatusCode,
+        /// The `Location` it pointed to (a `jwt` in it is redacted when
+        /// displayed).
+        location: String,
+    },
 }
 
 impl Error {
@@ -89,23 +105,109 @@ impl Error {
         matches!(self, Error::Timeout(_))
     }
 
-    pub(crate) fn from_reqwest(e: reqwest::Error) -> Self {
-        if e.is_timeout() {
-            Error::Timeout(e.to_string())
-        } else if e.is_builder() || e.is_request() && e.url().is_none() {
-            Error::InvalidRequest(e.to_string())
+    /// Sorts a reqwest error by its cause: our own time bounds and caps
+    /// (found in its source chain), a malformed response, a timeout, or a
+    /// connection error. A `jwt` in its URL is redacted.
+    pub(crate) fn from_reqwest(mut e: reqwest::Error) -> Self {
+        if let Some(url) = e.url_mut() {
+            redact_url(url);
+        }
+        if let Some(cap) = find::<TooLarge>(&e) {
+            return Error::TooLarge { limit: cap.limit };
+        }
+        if find::<Idle>(&e).is_some() || e.is_timeout() {
+            return Error::Timeout(chain(&e));
+        }
+        // A head too large or not HTTP at all: the chain's last link says
+        // which ("message head is too large").
+        if let Some(hyper) = find::<hyper::Error>(&e).filter(|h| h.is_parse()) {
+            return Error::Protocol(format!("malformed response: {}", chain(hyper)));
+        }
+        if e.is_builder() || e.is_request() && e.url().is_none() {
+            Error::InvalidRequest(chain(&e))
         } else {
             Error::Connection(e)
         }
     }
 }
 
+/// The first error of type `T` in `e`'s source chain.
+fn find<T: std::error::Error + 'static>(e: &reqwest::Error) -> Option<&T> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(error) = current {
+        if let Some(found) = error.downcast_ref::<T>() {
+            return Some(found);
+        }
+        current = error.source();
+    }
+    None
+}
+
+/// Whether retrying would meet the same answer: a body over the cap, a
+/// malformed response, too many redirects.
+pub(crate) fn is_final(e: &reqwest::Error) -> bool {
+    find::<TooLarge>(e).is_some()
+        || find::<hyper::Error>(e).is_some_and(|h| h.is_parse())
+        || e.is_redirect()
+}
+
+/// An error and its sources, `: `-separated, each said once (reqwest and
+/// hyper often repeat their source's text). The cause is what a reader
+/// needs: "connection refused", "dns error", "TooLarge".
+pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut current = e.source();
+    while let Some(error) = current {
+        let text = error.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        current = error.source();
+    }
+    out
+}
+
+/// Replaces the value of a `jwt` query parameter, which is a bearer token
+/// for a browser.
+pub(crate) fn redact_url(url: &mut reqwest::Url) {
+    if !url.query_pairs().any(|(name, _)| name == "jwt") {
+        return;
+    }
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(name, value)| {
+            let value = if name == "jwt" { REDACTED.into() } else { value.into_owned() };
+            (name.into_owned(), value)
+        })
+        .collect();
+    url.query_pairs_mut().clear().extend_pairs(pairs);
+}
+
+/// `text` with the value of every `jwt=` replaced, for URLs that may not
+/// parse.
+pub(crate) fn redact_jwt(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("jwt=") {
+        let (before, after) = rest.split_at(at + 4);
+        out.push_str(before);
+        let end = after.find(['&', '#', ' ']).unwrap_or(after.len());
+        out.push_str(REDACTED);
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+const REDACTED: &str = "[redacted]";
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Api(api) => api.fmt(f),
             Error::Timeout(what) => write!(f, "timed out: {what}"),
-            Error::Connection(e) => write!(f, "connection error: {e}"),
+            Error::Connection(e) => write!(f, "connection error: {}", chain(e)),
             Error::Decode(d) => d.fmt(f),
             Error::InvalidRequest(what) => write!(f, "invalid request: {what}"),
             Error::Config(what) => write!(f, "configuration error: {what}"),
@@ -115,6 +217,15 @@ impl fmt::Display for Error {
                 f,
                 "error event: {}: {}",
                 event.error.code, event.error.message
+            ),
+            Error::TooLarge { limit } => write!(
+                f,
+                "response too large: over the {limit}-byte cap (KernelBuilder::max_response_bytes)"
+            ),
+            Error::Redirect { status, location } => write!(
+                f,
+                "redirect not followed: {status} to {} (another origin, or too many redirects)",
+                redact_jwt(location)
             ),
         }
     }
@@ -383,9 +494,10 @@ impl From<progenitor_client::Error<()>> for Error {
                 b"",
             ))),
             E::UnexpectedResponse(response) => {
-                // The transport captured the body of every non-2xx response.
-                match response.extensions().get::<CapturedError>() {
-                    Some(CapturedError(api)) => Error::Api(api.clone()),
+                // The transport captured the body of every non-2xx response,
+                // and put its own failures in responses of their own.
+                match response.extensions().get::<Captured>().and_then(Captured::take) {
+                    Some(error) => error,
                     None => Error::Api(Box::new(ApiError::new(
                         response.status(),
                         response.headers().clone(),
@@ -398,9 +510,21 @@ impl From<progenitor_client::Error<()>> for Error {
     }
 }
 
-/// Stored in a response's extensions by the transport.
+/// Stored in a response's extensions by the transport: the error the
+/// response stands for, taken once by the conversion to [`Error`].
+/// (Extensions must be `Clone`; clones share the one error.)
 #[derive(Clone)]
-pub(crate) struct CapturedError(pub(crate) Box<ApiError>);
+pub(crate) struct Captured(std::sync::Arc<std::sync::Mutex<Option<Error>>>);
+
+impl Captured {
+    pub(crate) fn new(error: Error) -> Self {
+        Self(std::sync::Arc::new(std::sync::Mutex::new(Some(error))))
+    }
+
+    fn take(&self) -> Option<Error> {
+        self.0.lock().ok()?.take()
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -56,6 +56,7 @@ pub mod projects;
 pub mod proxies;
 pub mod retry;
 pub mod sse;
+mod transport;
 pub mod upload;
 
 pub use call::{IntoId, Request, Response};
@@ -120,7 +121,7 @@ use std::sync::Arc;
 pub struct Kernel {
     sys: kernel_sys::Client,
     http: reqwest::Client,
-    transport: Arc<retry::Transport>,
+    transport: Arc<transport::Transport>,
     config: Arc<KernelBuilder>,
 }
 
@@ -173,13 +174,19 @@ impl Kernel {
             // and streams must not be cut off.
             None => reqwest::Client::builder()
                 .connect_timeout(config.connect_timeout)
+                .redirect(transport::redirect_policy())
                 .build()
                 .map_err(|e| Error::Config(e.to_string()))?,
         };
-        let transport = retry::Transport {
+        let transport = transport::Transport {
             policy: config.retry.clone(),
-            timeout: config.timeout,
+            limits: transport::Limits {
+                timeout: config.timeout,
+                read_timeout: config.read_timeout,
+                max_response_bytes: config.max_response_bytes,
+            },
             headers,
+            quota: retry::Quota::new(config.retry.retry_quota),
         };
         let transport = Arc::new(transport);
         let hooks = kernel_sys::Hooks::new(transport.clone());
@@ -223,7 +230,9 @@ impl Kernel {
     }
 
     /// The generated client, for any operation by its spec name
-    /// (`kernel.sys().get_browsers()`); the same transport applies.
+    /// (`kernel.sys().get_browsers()`); the same transport applies, and its
+    /// errors convert with `kernel::Error::from` (which finds the transport's
+    /// own failures, such as timeouts, inside them).
     pub fn sys(&self) -> &kernel_sys::Client {
         &self.sys
     }

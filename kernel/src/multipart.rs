@@ -81,7 +81,7 @@ impl<'a> UploadExtensionsToBrowser<'a> {
                 .sys()
                 .upload_extensions_to_browser(&self.id, parts)
                 .await,
-        )
+        ).await
     }
 }
 
@@ -128,7 +128,7 @@ impl<'a> UploadFiles<'a> {
             .into_iter()
             .map(|(dest, file)| (dest, file.into_part()))
             .collect();
-        call::empty(self.kernel.sys().upload_files(&self.id, parts).await)
+        call::empty(self.kernel.sys().upload_files(&self.id, parts).await).await
     }
 }
 
@@ -189,7 +189,7 @@ impl<'a> UploadZip<'a> {
                 .sys()
                 .upload_zip(&self.id, &dest, zip.into_part())
                 .await,
-        )
+        ).await
     }
 }
 
@@ -244,7 +244,7 @@ impl<'a> PostExtensions<'a> {
                 .sys()
                 .post_extensions(file.into_part(), self.name.as_deref())
                 .await,
-        )
+        ).await
     }
 }
 
@@ -364,6 +364,6 @@ impl<'a> PostDeployments<'a> {
             force: self.force,
             env_vars: self.env_vars,
         };
-        call::json(self.kernel.sys().post_deployments(form).await)
+        call::json(self.kernel.sys().post_deployments(form).await).await
     }
 }

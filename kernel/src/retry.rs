@@ -1,40 +1,52 @@
-//! Retries and the transport every request goes through.
+//! When a failed call is retried, and how long it waits first.
 //!
-//! One policy for every call, generated or hand-written: retry connection
-//! errors, timeouts, 408, 429 and 5xx with exponential backoff and jitter,
-//! honouring `Retry-After` / `retry-after-ms`. Two rules go further than the
-//! official SDKs:
-//! - 409 is never retried (Kernel uses it for "already exists");
-//! - a non-idempotent request (POST, PATCH) is resent only when it cannot
-//!   have reached the server (connect error), or the server says so (429,
-//!   503, `x-should-retry: true`). A POST that timed out is not resent, so it
-//!   cannot create two browsers.
-//!
-//! While a retry remains, an idempotent JSON call (GET, PUT, DELETE) reads
-//! its body inside the retry loop, so a connection lost halfway through the
-//! body is retried like one lost before the headers.
+//! One policy for every call, generated or hand-written:
+//! - **What is retried:** connection errors, timeouts, 408, 429 and 5xx,
+//!   except 501 and 505 (the server will not change its mind) and 409
+//!   (Kernel's "already exists").
+//! - **What is never resent:** a request that may have reached the server
+//!   (a timeout, a connection lost after sending, a 5xx) of an operation
+//!   that is not idempotent: POST and PATCH, and the operations
+//!   [`kernel_sys::Operation::idempotent`] marks (`PUT …/fs/move`). Those are
+//!   resent only when they cannot have arrived (a connect error) or the
+//!   server says it did not act on them (429, 503, `x-should-retry: true`).
+//!   A POST that timed out is not resent, so it cannot create two browsers.
+//! - **How long:** full jitter on the exponential backoff, `Retry-After` /
+//!   `retry-after-ms` plus up to 25 %, and never less than
+//!   [`RetryPolicy::min_backoff`], so clients that failed together do not
+//!   come back together.
+//! - **How much:** a client-wide retry quota ([`RetryPolicy::retry_quota`],
+//!   a token bucket as in aws-sdk-rust's standard mode): retries spend
+//!   tokens, successes refill them, so a failing server sees fewer retries
+//!   rather than more.
 
-use crate::error::{ApiError, CapturedError};
-use progenitor_client::OperationInfo;
 use reqwest::header::HeaderMap;
-use reqwest::{Method, StatusCode};
-use std::future::Future;
-use std::pin::Pin;
+use reqwest::StatusCode;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime};
-use tracing::Instrument;
 
 /// When and how long to wait before retrying.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RetryPolicy {
     /// Retries after the first attempt (default 2).
     pub max_retries: u32,
-    /// First backoff (default 0.5 s); doubles each retry.
+    /// First backoff (default 0.5 s); doubles each retry. The wait is drawn
+    /// uniformly below it ("full jitter").
     pub initial_backoff: Duration,
     /// Largest computed backoff (default 8 s).
     pub max_backoff: Duration,
+    /// Shortest wait before any retry (default 100 ms), also when the server
+    /// says `Retry-After: 0` or a date in the past.
+    pub min_backoff: Duration,
     /// Largest server-requested wait (`Retry-After`), default 60 s. Longer
     /// requests are not waited for: the error is returned instead.
     pub max_retry_after: Duration,
+    /// Size of the client-wide retry token bucket (default 500; `None`: no
+    /// quota). A retry costs 5 tokens (10 after a timeout), a call that
+    /// succeeds at once refills 1 and one that succeeds after retries gives
+    /// back what it spent. With the bucket empty, failures are returned at
+    /// once.
+    pub retry_quota: Option<u32>,
 }
 
 impl Default for RetryPolicy {
@@ -43,7 +55,9 @@ impl Default for RetryPolicy {
             max_retries: 2,
             initial_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(8),
+            min_backoff: Duration::from_millis(100),
             max_retry_after: Duration::from_secs(60),
+            retry_quota: Some(500),
         }
     }
 }
@@ -57,71 +71,110 @@ impl RetryPolicy {
         }
     }
 
-    /// Backoff before retry `n` (0-based): `min(initial·2^n, max)` minus up to
-    /// 25 % jitter, so clients that failed together do not retry together.
+    /// Backoff before retry `n` (0-based): uniform in
+    /// `[min_backoff, min(initial·2^n, max_backoff)]`.
     pub fn backoff(&self, n: u32) -> Duration {
-        let base = self
+        let ceiling = self
             .initial_backoff
             .saturating_mul(2u32.saturating_pow(n))
             .min(self.max_backoff);
-        let jitter = 1.0 - 0.25 * random_unit();
-        base.mul_f64(jitter)
+        ceiling.mul_f64(random_unit()).max(self.min_backoff)
     }
 
-    /// The wait the server asked for: `retry-after-ms`, then `Retry-After` in
-    /// seconds or as an HTTP date. `None` if absent, unparsable or above
+    /// The wait the server asked for (see [`wait_for`](Self::wait_for) for
+    /// the forms), without jitter. `None` if absent, malformed or above
     /// [`max_retry_after`](Self::max_retry_after).
     pub fn retry_after(&self, headers: &HeaderMap) -> Option<Duration> {
-        requested_wait(headers).filter(|wait| *wait <= self.max_retry_after)
+        match requested_wait(headers) {
+            Requested::After(wait) if wait <= self.max_retry_after => Some(wait),
+            _ => None,
+        }
     }
 
-    /// The wait before retrying a retryable response: what the server asked
-    /// for, or the backoff when it did not say; `None` when it asked for
-    /// longer than [`max_retry_after`](Self::max_retry_after), so the error
-    /// is returned rather than waited for.
-    fn wait_for(&self, headers: &HeaderMap, retry: u32) -> Option<Duration> {
+    /// The wait before retrying a retryable response, or `None` when the
+    /// server asked for longer than [`max_retry_after`](Self::max_retry_after)
+    /// (the error is returned rather than waited for).
+    ///
+    /// The server's request is `retry-after-ms`, else `Retry-After`, in
+    /// seconds (`digits[.digits]`) or as an HTTP date. One rule for anything
+    /// else (`inf`, `NaN`, `1e400`, `-1`, `soon`): it is ignored, as if
+    /// absent, and the backoff applies. A valid request is waited for plus
+    /// up to 25 % jitter, and never less than
+    /// [`min_backoff`](Self::min_backoff).
+    pub fn wait_for(&self, headers: &HeaderMap, retry: u32) -> Option<Duration> {
         match requested_wait(headers) {
-            Some(wait) if wait > self.max_retry_after => None,
-            Some(wait) => Some(wait),
-            None => Some(self.backoff(retry)),
+            Requested::After(wait) if wait > self.max_retry_after => None,
+            Requested::After(wait) => Some(
+                wait.mul_f64(1.0 + 0.25 * random_unit())
+                    .max(self.min_backoff),
+            ),
+            Requested::TooLong => None,
+            Requested::Absent => Some(self.backoff(retry)),
         }
     }
 }
 
-/// The wait a response asks for, uncapped: `retry-after-ms`, then
-/// `Retry-After` in seconds or as an HTTP date.
-fn requested_wait(headers: &HeaderMap) -> Option<Duration> {
+/// What a response asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Requested {
+    /// Nothing valid.
+    Absent,
+    /// This long (zero for a date in the past).
+    After(Duration),
+    /// A valid number too large for a `Duration`.
+    TooLong,
+}
+
+fn requested_wait(headers: &HeaderMap) -> Requested {
     let header = |name: &str| {
         headers
             .get(name)
             .and_then(|v| v.to_str().ok())
             .map(str::trim)
     };
-    if let Some(ms) = header("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
-        return Duration::try_from_secs_f64(ms / 1000.0).ok();
+    if let Some(ms) = header("retry-after-ms").and_then(decimal_seconds) {
+        return ms.map_or(Requested::TooLong, |ms| Requested::After(ms / 1000));
     }
-    let value = header("retry-after")?;
-    match value.parse::<f64>() {
-        Ok(secs) => Duration::try_from_secs_f64(secs).ok(),
-        Err(_) => Some(
-            httpdate_to_system_time(value)?
-                .duration_since(SystemTime::now())
+    let Some(value) = header("retry-after") else {
+        return Requested::Absent;
+    };
+    if let Some(secs) = decimal_seconds(value) {
+        return secs.map_or(Requested::TooLong, Requested::After);
+    }
+    match httpdate_to_system_time(value) {
+        Some(at) => Requested::After(
+            at.duration_since(SystemTime::now())
                 .unwrap_or(Duration::ZERO),
         ),
+        None => Requested::Absent,
     }
 }
 
-/// Why a failed attempt is (or is not) retried.
+/// `digits[.digits]` as a duration in that many units (seconds, or
+/// milliseconds once divided): `None` when the text is not of that form,
+/// `Some(None)` when it is but overflows a `Duration`.
+fn decimal_seconds(text: &str) -> Option<Option<Duration>> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(fraction) || text.ends_with('.') {
+        return None;
+    }
+    Some(text.parse::<f64>().ok().and_then(|secs| Duration::try_from_secs_f64(secs).ok()))
+}
+
+/// Whether a failed attempt is retried.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Verdict {
     Retry,
     Stop,
 }
 
-/// Whether a response status may be retried for this method.
-pub(crate) fn status_verdict(method: &Method, status: StatusCode, headers: &HeaderMap) -> Verdict {
-    // 409 means "already exists": never retried, whatever the server says.
-    if status == StatusCode::CONFLICT {
+/// Whether a response status may be retried, for an operation that is (or
+/// is not) idempotent.
+pub(crate) fn status_verdict(idempotent: bool, status: StatusCode, headers: &HeaderMap) -> Verdict {
+    // 409 means "already exists"; 501 and 505 will not change: never
+    // retried, whatever the server says.
+    if matches!(status.as_u16(), 409 | 501 | 505) {
         return Verdict::Stop;
     }
     match headers.get("x-should-retry").and_then(|v| v.to_str().ok()) {
@@ -130,7 +183,7 @@ pub(crate) fn status_verdict(method: &Method, status: StatusCode, headers: &Head
         _ => {}
     }
     let retryable = matches!(status.as_u16(), 408 | 429) || status.is_server_error();
-    if !retryable || status == StatusCode::CONFLICT {
+    if !retryable {
         return Verdict::Stop;
     }
     // The server did not act on a 429 or 503; anything else may have.
@@ -138,234 +191,96 @@ pub(crate) fn status_verdict(method: &Method, status: StatusCode, headers: &Head
         status,
         StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
     );
-    if is_idempotent(method) || server_rejected {
+    if idempotent || server_rejected {
         Verdict::Retry
     } else {
         Verdict::Stop
     }
 }
 
-/// Whether a transport error may be retried for this method.
-pub(crate) fn error_verdict(method: &Method, error: &reqwest::Error) -> Verdict {
-    // A connect error means the request never left: safe for any method.
-    // `is_decode`: reqwest's name for a body cut while `buffer` reads it.
-    if error.is_connect()
-        || is_idempotent(method)
-            && (error.is_timeout() || error.is_request() || error.is_body() || error.is_decode())
-    {
-        Verdict::Retry
-    } else {
-        Verdict::Stop
-    }
-}
-
-fn is_idempotent(method: &Method) -> bool {
+/// Whether a request built by hand (`Kernel::request`), which has no
+/// operation to ask, may be resent: by its method, the rule
+/// `kernel-codegen`'s `idempotency` module starts from.
+pub(crate) fn method_is_idempotent(method: &reqwest::Method) -> bool {
+    use reqwest::Method;
     matches!(
         *method,
         Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
     )
 }
 
-/// Largest error body kept in an [`ApiError`].
-const MAX_ERROR_BODY: usize = 1 << 20;
-
-/// The transport plugged into `kernel_sys`'s hooks: timeouts, retries,
-/// error-body capture and a tracing span per request.
-pub(crate) struct Transport {
-    pub(crate) policy: RetryPolicy,
-    pub(crate) timeout: std::time::Duration,
-    pub(crate) headers: HeaderMap,
+/// How an attempt failed without a response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Failure {
+    /// Connecting failed: the request never left.
+    Connect,
+    /// No answer in time: the request may have been acted on.
+    Timeout,
+    /// Lost after sending (a reset, a cut body): it may have been acted on.
+    Sent,
+    /// The server's answer is unusable and would be again (a head too
+    /// large, a body over the cap, a redirect elsewhere).
+    Final,
 }
 
-impl kernel_sys::Exec for Transport {
-    fn exec<'a>(
-        &'a self,
-        client: &'a reqwest::Client,
-        request: reqwest::Request,
-        info: &'a OperationInfo,
-    ) -> Pin<Box<dyn Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a>> {
-        let op = kernel_sys::operation(info.operation_id);
-        let span = tracing::info_span!(
-            "kernel.request",
-            otel.name = info.operation_id,
-            operation = info.operation_id,
-            method = %request.method(),
-            path = op.map(|o| o.path).unwrap_or("?"),
-            status = tracing::field::Empty,
-            attempts = tracing::field::Empty,
-            duration_ms = tracing::field::Empty,
-        );
-        // Streams, downloads and (hand-written) multipart uploads may take
-        // longer than any JSON timeout.
-        let open_ended = op.is_some_and(|o| o.streaming || o.binary || !o.generated);
-        Box::pin(self.run(client, request, open_ended).instrument(span))
+/// Whether a failure without a response may be retried.
+pub(crate) fn failure_verdict(idempotent: bool, failure: Failure) -> Verdict {
+    match failure {
+        Failure::Connect => Verdict::Retry,
+        Failure::Timeout | Failure::Sent if idempotent => Verdict::Retry,
+        _ => Verdict::Stop,
     }
 }
 
-impl Transport {
-    async fn run(
-        &self,
-        client: &reqwest::Client,
-        mut request: reqwest::Request,
-        open_ended: bool,
-    ) -> reqwest::Result<reqwest::Response> {
-        for name in self.headers.keys() {
-            if !request.headers().contains_key(name) {
-                for value in self.headers.get_all(name) {
-                    request.headers_mut().append(name, value.clone());
-                }
-            }
-        }
-        // Streams and downloads have no total timeout: the SSE and download
-        // layers enforce a read-idle timeout instead.
-        if !open_ended {
-            *request.timeout_mut() = Some(self.timeout);
-        }
-        let method = request.method().clone();
-        let started = Instant::now();
-        let span = tracing::Span::current();
-        let mut attempt = 0u32;
-        let mut pending = Some(request);
-        loop {
-            let current = pending.take().expect("a request for every attempt");
-            // Keep a copy for the next attempt while retries remain; a
-            // streaming body cannot be copied, so it gets one attempt.
-            pending = if attempt < self.policy.max_retries {
-                current.try_clone()
-            } else {
-                None
-            };
-            let result = match client.execute(current).await {
-                // JSON bodies of calls that may be resent are read here,
-                // inside the retry loop, so a connection lost after the
-                // headers is retried like one lost before them.
-                Ok(response)
-                    if !open_ended
-                        && pending.is_some()
-                        && is_idempotent(&method)
-                        && response.status().is_success() =>
-                {
-                    buffer(response).await
-                }
-                other => other,
-            };
-            attempt += 1;
-            let wait = match &result {
-                Ok(response)
-                    if response.status().is_success() || response.status().is_informational() =>
-                {
-                    None
-                }
-                Ok(response) => {
-                    match status_verdict(&method, response.status(), response.headers()) {
-                        Verdict::Retry => self.policy.wait_for(response.headers(), attempt - 1),
-                        Verdict::Stop => None,
-                    }
-                }
-                Err(error) => match error_verdict(&method, error) {
-                    Verdict::Retry => Some(self.policy.backoff(attempt - 1)),
-                    Verdict::Stop => None,
-                },
-            };
-            match (wait, pending.is_some()) {
-                (Some(wait), true) => {
-                    tracing::warn!(
-                        attempt,
-                        wait_ms = wait.as_millis() as u64,
-                        status = result.as_ref().ok().map(|r| r.status().as_u16()),
-                        error = result.as_ref().err().map(|e| e.to_string()),
-                        "retrying kernel request",
-                    );
-                    tokio::time::sleep(wait).await;
-                }
-                _ => {
-                    span.record("attempts", attempt);
-                    span.record("duration_ms", started.elapsed().as_millis() as u64);
-                    return match result {
-                        Ok(response) => {
-                            span.record("status", response.status().as_u16());
-                            if response.status().is_success() {
-                                Ok(response)
-                            } else {
-                                capture_error(response).await
-                            }
-                        }
-                        Err(error) => {
-                            tracing::debug!(%error, "kernel request failed");
-                            Err(error)
-                        }
-                    };
-                }
-            }
-        }
-    }
+/// Tokens a retry costs.
+const RETRY_COST: u32 = 5;
+/// Tokens a retry after a timeout costs: timeouts are the costliest failures
+/// for a struggling server.
+const TIMEOUT_RETRY_COST: u32 = 10;
+
+/// The client-wide retry token bucket; see [`RetryPolicy::retry_quota`].
+#[derive(Debug)]
+pub(crate) struct Quota {
+    capacity: u32,
+    tokens: AtomicU32,
 }
 
-/// A response's head, taken out of it so its body can be read and the
-/// response rebuilt around the bytes. Moving the headers and extensions
-/// (rather than cloning them) and keeping the URL (rather than letting
-/// reqwest parse a placeholder) keeps this cheap: it runs on most JSON calls.
-struct Head {
-    status: StatusCode,
-    version: http::Version,
-    url: reqwest::Url,
-    headers: HeaderMap,
-    extensions: http::Extensions,
-}
-
-impl Head {
-    fn take(response: &mut reqwest::Response) -> Self {
-        Head {
-            status: response.status(),
-            version: response.version(),
-            url: response.url().clone(),
-            headers: std::mem::take(response.headers_mut()),
-            extensions: std::mem::take(response.extensions_mut()),
-        }
+impl Quota {
+    pub(crate) fn new(capacity: Option<u32>) -> Option<Self> {
+        capacity.map(|capacity| Self {
+            capacity,
+            tokens: AtomicU32::new(capacity),
+        })
     }
 
-    fn with_body(self, body: impl Into<reqwest::Body>) -> reqwest::Response {
-        use reqwest::ResponseBuilderExt;
-        let mut rebuilt = http::Response::builder()
-            .status(self.status)
-            .version(self.version)
-            .url(self.url)
-            .body(body.into())
-            .expect("a status, version and URL taken from a response are valid");
-        *rebuilt.headers_mut() = self.headers;
-        rebuilt.extensions_mut().extend(self.extensions);
-        reqwest::Response::from(rebuilt)
+    /// Takes the tokens for one retry; `None` when the bucket cannot pay.
+    pub(crate) fn spend(&self, failure: Option<Failure>) -> Option<u32> {
+        let cost = if failure == Some(Failure::Timeout) {
+            TIMEOUT_RETRY_COST
+        } else {
+            RETRY_COST
+        };
+        self.tokens
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| t.checked_sub(cost))
+            .ok()
+            .map(|_| cost)
     }
-}
 
-/// Reads a whole success body and returns an equal response holding it.
-async fn buffer(mut response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
-    let head = Head::take(&mut response);
-    let body = response.bytes().await?;
-    Ok(head.with_body(body))
-}
-
-/// Reads the body of an error response (up to 1 MiB) and returns a response
-/// carrying it both as body and, decoded, in its extensions, so the error can
-/// be converted without another read.
-async fn capture_error(mut response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
-    let mut head = Head::take(&mut response);
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        let room = MAX_ERROR_BODY.saturating_sub(body.len());
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if room <= chunk.len() {
-            break;
-        }
+    /// After a success: gives back what the call spent, or 1 if it spent
+    /// nothing.
+    pub(crate) fn refill(&self, spent: u32) {
+        let amount = spent.max(1);
+        let _ = self
+            .tokens
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
+                Some(t.saturating_add(amount).min(self.capacity))
+            });
     }
-    let api = ApiError::new(head.status, head.headers.clone(), &body);
-    tracing::debug!(
-        status = head.status.as_u16(),
-        code = api.code.as_deref(),
-        "kernel error response"
-    );
-    head.extensions.insert(CapturedError(Box::new(api)));
-    Ok(head.with_body(body))
+
+    #[cfg(test)]
+    fn tokens(&self) -> u32 {
+        self.tokens.load(Ordering::Acquire)
+    }
 }
 
 /// A uniform random number in `[0, 1)`, for jitter: no `rand` dependency
@@ -430,16 +345,23 @@ mod tests {
     }
 
     #[test]
-    fn backoff_doubles_up_to_the_cap_with_jitter() {
+    fn backoff_is_full_jitter_under_a_doubling_ceiling_above_the_floor() {
         let p = RetryPolicy::default();
         for n in 0..8 {
-            let expected = Duration::from_millis(500)
+            let ceiling = Duration::from_millis(500)
                 .saturating_mul(1 << n)
                 .min(Duration::from_secs(8));
-            let got = p.backoff(n);
+            let waits: Vec<Duration> = (0..200).map(|_| p.backoff(n)).collect();
+            for got in &waits {
+                assert!(
+                    *got <= ceiling && *got >= p.min_backoff,
+                    "n={n}: {got:?} vs {ceiling:?}"
+                );
+            }
+            let low = waits.iter().filter(|w| **w < ceiling / 2).count();
             assert!(
-                got <= expected && got >= expected.mul_f64(0.75),
-                "n={n}: {got:?} vs {expected:?}"
+                (40..=160).contains(&low),
+                "n={n}: drawn across the range, {low}/200 in the lower half"
             );
         }
     }
@@ -447,47 +369,143 @@ mod tests {
     #[test]
     fn retry_after_forms() {
         let p = RetryPolicy::default();
-        assert_eq!(
-            p.retry_after(&headers(&[("retry-after", "3")])),
-            Some(Duration::from_secs(3))
-        );
-        assert_eq!(
-            p.retry_after(&headers(&[("retry-after-ms", "250")])),
-            Some(Duration::from_millis(250))
-        );
+        let after = |pairs: &[(&'static str, &str)]| p.retry_after(&headers(pairs));
+        assert_eq!(after(&[("retry-after", "3")]), Some(Duration::from_secs(3)));
+        assert_eq!(after(&[("retry-after", "1.5")]), Some(Duration::from_millis(1500)));
+        assert_eq!(after(&[("retry-after-ms", "250")]), Some(Duration::from_millis(250)));
         // retry-after-ms wins over Retry-After.
         assert_eq!(
-            p.retry_after(&headers(&[("retry-after", "3"), ("retry-after-ms", "10")])),
+            after(&[("retry-after", "3"), ("retry-after-ms", "10")]),
             Some(Duration::from_millis(10))
         );
-        assert_eq!(
-            p.retry_after(&headers(&[("retry-after", "61")])),
-            None,
-            "capped at 60 s"
-        );
-        assert_eq!(p.retry_after(&headers(&[("retry-after", "soon")])), None);
+        assert_eq!(after(&[("retry-after", "61")]), None, "capped at 60 s");
         // Hostile dates do not overflow.
         assert_eq!(
-            p.retry_after(&headers(&[(
-                "retry-after",
-                "Sun, 06 Nov 300000000000 08:49:37 GMT"
-            )])),
+            after(&[("retry-after", "Sun, 06 Nov 300000000000 08:49:37 GMT")]),
             None
         );
         assert_eq!(
-            p.retry_after(&headers(&[(
-                "retry-after",
-                "Sun, 06 Nov 1994 08:49:37 GMT"
-            )])),
+            after(&[("retry-after", "Sun, 06 Nov 1994 08:49:37 GMT")]),
             Some(Duration::ZERO)
         );
         let future = SystemTime::now() + Duration::from_secs(30);
         let date = fmt_httpdate(future);
-        let wait = p.retry_after(&headers(&[("retry-after", &date)])).unwrap();
+        let wait = after(&[("retry-after", &date)]).unwrap();
         assert!(
             wait > Duration::from_secs(27) && wait <= Duration::from_secs(30),
             "{wait:?} from {date}"
         );
+    }
+
+    /// One rule for values that are not a delay or a date: ignored, so the
+    /// backoff applies; a valid delay too long to wait for is not retried.
+    #[test]
+    fn garbage_retry_after_is_ignored_and_huge_delays_are_not_waited_for() {
+        let p = RetryPolicy {
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_millis(200),
+            ..RetryPolicy::default()
+        };
+        for garbage in ["inf", "NaN", "1e400", "-1", "soon", "", "1.", ".5", "0x10", "+3"] {
+            for name in ["retry-after", "retry-after-ms"] {
+                let h = headers(&[(name, garbage)]);
+                assert_eq!(p.retry_after(&h), None, "{name}: {garbage:?}");
+                let wait = p.wait_for(&h, 0).expect("the backoff applies");
+                assert!(
+                    wait >= p.min_backoff && wait <= Duration::from_millis(200),
+                    "{name}: {garbage:?} → {wait:?}"
+                );
+            }
+        }
+        for huge in ["99999999999999999999999", "61", "3600"] {
+            assert_eq!(p.wait_for(&headers(&[("retry-after", huge)]), 0), None, "{huge}");
+        }
+    }
+
+    /// `Retry-After` gets up to 25 % jitter, so clients told the same delay
+    /// spread out, and `0` or a past date still waits the floor.
+    #[test]
+    fn retry_after_is_jittered_and_floored() {
+        let p = RetryPolicy::default();
+        let one = headers(&[("retry-after", "1")]);
+        let waits: Vec<Duration> = (0..200).map(|_| p.wait_for(&one, 0).unwrap()).collect();
+        assert!(waits
+            .iter()
+            .all(|w| *w >= Duration::from_secs(1) && *w <= Duration::from_millis(1250)));
+        let distinct: std::collections::BTreeSet<_> = waits.iter().collect();
+        assert!(distinct.len() > 100, "{} distinct waits", distinct.len());
+        for now in ["0", "0.000", "Sun, 06 Nov 1994 08:49:37 GMT"] {
+            let wait = p.wait_for(&headers(&[("retry-after", now)]), 0).unwrap();
+            assert!(wait >= p.min_backoff, "{now}: {wait:?}");
+        }
+    }
+
+    #[test]
+    fn status_rules() {
+        let none = HeaderMap::new();
+        use Verdict::*;
+        for (idempotent, status, verdict) in [
+            (true, 500, Retry),
+            (true, 408, Retry),
+            (true, 429, Retry),
+            (true, 502, Retry),
+            (true, 409, Stop),
+            (true, 400, Stop),
+            (true, 404, Stop),
+            (true, 501, Stop),
+            (true, 505, Stop),
+            (false, 500, Stop),
+            (false, 502, Stop),
+            (false, 429, Retry),
+            (false, 503, Retry),
+        ] {
+            let status = StatusCode::from_u16(status).unwrap();
+            assert_eq!(
+                status_verdict(idempotent, status, &none),
+                verdict,
+                "{status} idempotent={idempotent}"
+            );
+        }
+        let yes = headers(&[("x-should-retry", "true")]);
+        let no = headers(&[("x-should-retry", "false")]);
+        assert_eq!(status_verdict(false, StatusCode::INTERNAL_SERVER_ERROR, &yes), Retry);
+        assert_eq!(status_verdict(true, StatusCode::INTERNAL_SERVER_ERROR, &no), Stop);
+        assert_eq!(status_verdict(true, StatusCode::CONFLICT, &yes), Stop);
+        assert_eq!(status_verdict(true, StatusCode::NOT_IMPLEMENTED, &yes), Stop);
+    }
+
+    #[test]
+    fn failure_rules() {
+        use Failure::*;
+        use Verdict::*;
+        for (idempotent, failure, verdict) in [
+            (false, Connect, Retry),
+            (true, Connect, Retry),
+            (true, Timeout, Retry),
+            (false, Timeout, Stop),
+            (true, Sent, Retry),
+            (false, Sent, Stop),
+            (true, Final, Stop),
+        ] {
+            assert_eq!(failure_verdict(idempotent, failure), verdict, "{failure:?}");
+        }
+    }
+
+    #[test]
+    fn the_quota_is_spent_by_retries_and_refilled_by_successes() {
+        let quota = Quota::new(Some(22)).unwrap();
+        assert_eq!(quota.spend(None), Some(5));
+        assert_eq!(quota.spend(Some(Failure::Timeout)), Some(10));
+        assert_eq!(quota.spend(None), Some(5));
+        assert_eq!(quota.tokens(), 2);
+        assert_eq!(quota.spend(None), None, "the bucket cannot pay");
+        quota.refill(0);
+        assert_eq!(quota.tokens(), 3, "a first-try success refills 1");
+        quota.refill(15);
+        assert_eq!(quota.tokens(), 18, "a success after retries gives back its cost");
+        quota.refill(100);
+        assert_eq!(quota.tokens(), 22, "never above the capacity");
+        assert!(Quota::new(None).is_none());
     }
 
     /// Test-only formatter, the inverse of the parser.
@@ -516,51 +534,4 @@ mod tests {
         )
     }
 
-    #[test]
-    fn status_rules() {
-        let none = HeaderMap::new();
-        use Verdict::*;
-        assert_eq!(
-            status_verdict(&Method::GET, StatusCode::INTERNAL_SERVER_ERROR, &none),
-            Retry
-        );
-        assert_eq!(
-            status_verdict(&Method::GET, StatusCode::REQUEST_TIMEOUT, &none),
-            Retry
-        );
-        assert_eq!(
-            status_verdict(&Method::GET, StatusCode::CONFLICT, &none),
-            Stop
-        );
-        assert_eq!(
-            status_verdict(&Method::GET, StatusCode::NOT_FOUND, &none),
-            Stop
-        );
-        assert_eq!(
-            status_verdict(&Method::POST, StatusCode::INTERNAL_SERVER_ERROR, &none),
-            Stop
-        );
-        assert_eq!(
-            status_verdict(&Method::POST, StatusCode::BAD_GATEWAY, &none),
-            Stop
-        );
-        assert_eq!(
-            status_verdict(&Method::POST, StatusCode::TOO_MANY_REQUESTS, &none),
-            Retry
-        );
-        assert_eq!(
-            status_verdict(&Method::PATCH, StatusCode::SERVICE_UNAVAILABLE, &none),
-            Retry
-        );
-        let yes = headers(&[("x-should-retry", "true")]);
-        let no = headers(&[("x-should-retry", "false")]);
-        assert_eq!(
-            status_verdict(&Method::POST, StatusCode::INTERNAL_SERVER_ERROR, &yes),
-            Retry
-        );
-        assert_eq!(
-            status_verdict(&Method::GET, StatusCode::INTERNAL_SERVER_ERROR, &no),
-            Stop
-        );
-    }
 }

@@ -365,12 +365,16 @@ async fn connection_closed_without_a_response_is_a_typed_error() {
 
 #[tokio::test]
 async fn garbage_instead_of_http_is_a_typed_error() {
-    let (base, _) = raw_server(b"SSH-2.0-OpenSSH_9.6\r\n\x00\xff\xfe garbage".to_vec()).await;
+    let (base, connections) =
+        raw_server(b"SSH-2.0-OpenSSH_9.6\r\n\x00\xff\xfe garbage".to_vec()).await;
     let err = once(&base).browsers().get("b1").send().await.unwrap_err();
+    // Not HTTP is the server's fault, said as such, and not a lost
+    // connection: it is not retried either.
     assert!(
-        matches!(err, Error::Connection(_)),
-        "expected Error::Connection, got {err:?}"
+        matches!(&err, Error::Protocol(what) if what.starts_with("malformed response")),
+        "expected Error::Protocol, got {err:?}"
     );
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
 
 #[tokio::test]

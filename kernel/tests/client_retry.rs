@@ -333,14 +333,15 @@ async fn post_whose_body_was_cut_is_not_resent() {
 async fn connection_refused_on_post_is_retried() {
     common::init_tracing();
     // Nothing reached a server, so even a POST may be resent. Backoffs of
-    // 100 ms (minus at most 25 % jitter): three attempts take >= 150 ms, one
+    // at least 100 ms (the floor): three attempts take >= 200 ms, one
     // attempt takes a few ms.
     let (capture, _guard) = capture_tracing();
     let policy = RetryPolicy {
         max_retries: 2,
         initial_backoff: Duration::from_millis(100),
         max_backoff: Duration::from_millis(100),
-        max_retry_after: Duration::from_secs(60),
+        min_backoff: Duration::from_millis(100),
+        ..RetryPolicy::default()
     };
     let kernel = Kernel::builder()
         .api_key(API_KEY)
@@ -356,7 +357,7 @@ async fn connection_refused_on_post_is_retried() {
         "expected Error::Connection, got {err:?}"
     );
     assert!(
-        elapsed >= Duration::from_millis(140),
+        elapsed >= Duration::from_millis(190),
         "no backoff, so no retry: {elapsed:?}"
     );
     let text = capture.text();
@@ -541,14 +542,16 @@ async fn a_successful_request_is_one_span_with_one_attempt() {
 #[tokio::test]
 async fn retries_use_the_backoff_of_the_policy() {
     common::init_tracing();
-    // Without Retry-After, waits follow the policy: 2 retries at 200 ms and
-    // 400 ms (minus up to 25 % jitter) is at least 450 ms.
+    // Without Retry-After, waits follow the policy: 2 retries, each drawn
+    // between the 200 ms floor and its ceiling (400 ms, then 800 ms), take
+    // at least 400 ms.
     let server = always(ResponseTemplate::new(500)).await;
     let policy = RetryPolicy {
         max_retries: 2,
-        initial_backoff: Duration::from_millis(200),
+        initial_backoff: Duration::from_millis(400),
         max_backoff: Duration::from_secs(1),
-        max_retry_after: Duration::from_secs(60),
+        min_backoff: Duration::from_millis(200),
+        ..RetryPolicy::default()
     };
     let kernel = Kernel::builder()
         .api_key(API_KEY)
@@ -559,7 +562,7 @@ async fn retries_use_the_backoff_of_the_policy() {
     let started = Instant::now();
     get(&kernel).await.unwrap_err();
     let elapsed = started.elapsed();
-    assert!(elapsed >= Duration::from_millis(440), "{elapsed:?}");
+    assert!(elapsed >= Duration::from_millis(390), "{elapsed:?}");
     assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
     assert_eq!(hits(&server).await, 3);
 }

@@ -559,6 +559,7 @@ fn options() -> StreamOptions {
         backoff: RetryPolicy {
             initial_backoff: Duration::from_millis(10),
             max_backoff: Duration::from_millis(50),
+            min_backoff: Duration::from_millis(1),
             ..RetryPolicy::default()
         },
         ..StreamOptions::default()

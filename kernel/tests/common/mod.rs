@@ -20,7 +20,8 @@ pub fn fast_policy() -> RetryPolicy {
         max_retries: 2,
         initial_backoff: Duration::from_millis(1),
         max_backoff: Duration::from_millis(4),
-        max_retry_after: Duration::from_secs(60),
+        min_backoff: Duration::from_millis(1),
+        ..RetryPolicy::default()
     }
 }
 

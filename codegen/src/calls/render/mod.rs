@@ -422,11 +422,11 @@ fn op(op: &Op, sys: &Sys) -> Result<Rendered, String> {
         }
     } else {
         let finish = match &op.response {
-            Response::Json(_) => quote!(crate::call::json(result)),
-            Response::Optional(_) => quote!(crate::call::optional(result)),
-            Response::Empty => quote!(crate::call::empty(result)),
-            Response::Download => quote!(crate::call::download(result)),
-            Response::Readiness => quote!(crate::call::readiness(result, self.kernel)),
+            Response::Json(_) => quote!(crate::call::json(result).await),
+            Response::Optional(_) => quote!(crate::call::optional(result).await),
+            Response::Empty => quote!(crate::call::empty(result).await),
+            Response::Download => quote!(crate::call::download(result).await),
+            Response::Readiness => quote!(crate::call::readiness(result, self.kernel).await),
             Response::Stream { .. } => unreachable!(),
         };
         let paginate = op.page_item.as_ref().map(|item| {

@@ -1,0 +1,623 @@
+//! The transport every request goes through, generated or hand-written:
+//! default headers, time bounds, size caps, redirects, retries ([`retry`]),
+//! error-body capture and a tracing span per request.
+//!
+//! Every call is bounded in time, by what kind of call it is ([`Kind`]):
+//! - JSON calls: a total timeout per attempt (`KernelBuilder::timeout`).
+//! - Event streams and downloads: the response head must arrive within the
+//!   read timeout (`KernelBuilder::read_timeout`); then a download fails if
+//!   no chunk arrives for that long, and a stream follows its own
+//!   `StreamOptions::idle_timeout`.
+//! - Uploads (a streamed request body): the head must arrive within the read
+//!   timeout of the last chunk sent, so a large file on a slow link finishes
+//!   but a server that stops reading does not hold the call forever.
+//! - Error bodies: read for at most [`ERROR_BODY_DEADLINE`] and
+//!   [`MAX_ERROR_BODY`] bytes; what arrived is kept.
+//!
+//! JSON answers are capped (`KernelBuilder::max_response_bytes`); downloads
+//! and streams are not. Redirects are followed only within the origin of
+//! the request (see [`redirect_policy`]); any other is returned as
+//! [`Error::Redirect`], so a body or credentials never go to another host.
+
+use crate::error::{ApiError, Captured, Error};
+use crate::retry::{self, Failure, Quota, RetryPolicy, Verdict};
+use bytes::Bytes;
+use http_body::{Body as HttpBody, Frame};
+use progenitor_client::OperationInfo;
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use tracing::Instrument;
+
+/// Largest error body kept in an [`ApiError`].
+pub(crate) const MAX_ERROR_BODY: usize = 1 << 20;
+
+/// Longest time spent reading an error body (at most the JSON timeout).
+pub(crate) const ERROR_BODY_DEADLINE: Duration = Duration::from_secs(10);
+
+/// Most redirects followed within one origin.
+const MAX_REDIRECTS: usize = 5;
+
+/// The time bounds and caps of every call.
+#[derive(Clone, Debug)]
+pub(crate) struct Limits {
+    /// Total time of one attempt of a JSON call.
+    pub(crate) timeout: Duration,
+    /// Longest wait for a response head (streams, downloads, uploads) and
+    /// between chunks of a transfer.
+    pub(crate) read_timeout: Duration,
+    /// Largest JSON (or error-free non-binary) response body.
+    pub(crate) max_response_bytes: u64,
+}
+
+/// The transport plugged into `kernel_sys`'s hooks.
+pub(crate) struct Transport {
+    pub(crate) policy: RetryPolicy,
+    pub(crate) limits: Limits,
+    pub(crate) headers: HeaderMap,
+    pub(crate) quota: Option<Quota>,
+}
+
+/// How a call is bounded, from what `kernel_sys` knows of its operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// A JSON or empty answer: a total timeout per attempt, a size cap.
+    Json,
+    /// An event stream: a head timeout; the stream layer times out idle reads.
+    Stream,
+    /// A binary answer: a head timeout and an idle timeout between chunks.
+    Download,
+    /// A streamed request body: the head timeout counts from the last chunk
+    /// sent; the answer is capped and has an idle timeout.
+    Upload,
+}
+
+impl kernel_sys::Exec for Transport {
+    fn exec<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        info: &'a OperationInfo,
+    ) -> Pin<Box<dyn Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a>> {
+        let op = kernel_sys::operation(info.operation_id);
+        let span = tracing::info_span!(
+            "kernel.request",
+            otel.name = info.operation_id,
+            operation = info.operation_id,
+            method = %request.method(),
+            path = op.map(|o| o.path).unwrap_or("?"),
+            status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        let kind = match op {
+            Some(o) if o.streaming => Kind::Stream,
+            Some(o) if o.binary => Kind::Download,
+            _ if request.body().is_some_and(|b| b.as_bytes().is_none()) => Kind::Upload,
+            _ => Kind::Json,
+        };
+        // Hand-built requests (`Kernel::request`) go by their method.
+        let idempotent = op.map_or_else(
+            || retry::method_is_idempotent(request.method()),
+            |o| o.idempotent,
+        );
+        Box::pin(
+            self.run(client, request, kind, idempotent)
+                .instrument(span),
+        )
+    }
+}
+
+/// Why an attempt ended without a usable response.
+#[derive(Debug)]
+enum Failed {
+    Reqwest(reqwest::Error),
+    /// A time bound of ours, not reqwest's.
+    Timeout(String),
+    /// A redirect that was not followed.
+    Redirect { status: StatusCode, location: String },
+    /// A declared length over the cap.
+    TooLarge(u64),
+}
+
+impl Failed {
+    fn failure(&self) -> Failure {
+        match self {
+            Failed::Reqwest(e) => classify(e),
+            Failed::Timeout(_) => Failure::Timeout,
+            Failed::Redirect { .. } | Failed::TooLarge(_) => Failure::Final,
+        }
+    }
+
+    fn into_error(self) -> Error {
+        match self {
+            Failed::Reqwest(e) => Error::from_reqwest(e),
+            Failed::Timeout(what) => Error::Timeout(what),
+            Failed::Redirect { status, location } => Error::Redirect { status, location },
+            Failed::TooLarge(limit) => Error::TooLarge { limit },
+        }
+    }
+
+    /// For logs: the error without a URL.
+    fn failure_text(&self) -> String {
+        match self {
+            Failed::Reqwest(e) => crate::error::chain(e),
+            other => format!("{other:?}"),
+        }
+    }
+}
+
+/// What a reqwest error means for a retry.
+fn classify(e: &reqwest::Error) -> Failure {
+    if crate::error::is_final(e) {
+        Failure::Final
+    } else if e.is_connect() {
+        Failure::Connect
+    } else if e.is_timeout() {
+        Failure::Timeout
+    } else {
+        Failure::Sent
+    }
+}
+
+impl Transport {
+    async fn run(
+        &self,
+        client: &reqwest::Client,
+        mut request: reqwest::Request,
+        kind: Kind,
+        idempotent: bool,
+    ) -> reqwest::Result<reqwest::Response> {
+        for name in self.headers.keys() {
+            if !request.headers().contains_key(name) {
+                for value in self.headers.get_all(name) {
+                    request.headers_mut().append(name, value.clone());
+                }
+            }
+        }
+        if kind == Kind::Json {
+            *request.timeout_mut() = Some(self.limits.timeout);
+        }
+        let started = Instant::now();
+        let span = tracing::Span::current();
+        let mut attempt = 0u32;
+        let mut spent = 0u32;
+        let mut pending = Some(request);
+        loop {
+            let current = pending.take().expect("a request for every attempt");
+            // Keep a copy for the next attempt while retries remain; a
+            // streamed body cannot be copied, so it gets one attempt.
+            pending = if attempt < self.policy.max_retries {
+                current.try_clone()
+            } else {
+                None
+            };
+            // JSON bodies of calls that may be resent are read here, inside
+            // the retry loop, so a connection lost after the head is retried
+            // like one lost before it.
+            let read_now = kind == Kind::Json && idempotent && pending.is_some();
+            let result = self.attempt(client, current, kind, read_now).await;
+            attempt += 1;
+            let (wait, failure) = match &result {
+                Ok(response)
+                    if response.status().is_success() || response.status().is_informational() =>
+                {
+                    (None, None)
+                }
+                Ok(response) => match retry::status_verdict(
+                    idempotent,
+                    response.status(),
+                    response.headers(),
+                ) {
+                    Verdict::Retry => (self.policy.wait_for(response.headers(), attempt - 1), None),
+                    Verdict::Stop => (None, None),
+                },
+                Err(failed) => {
+                    let failure = failed.failure();
+                    match retry::failure_verdict(idempotent, failure) {
+                        Verdict::Retry => (Some(self.policy.backoff(attempt - 1)), Some(failure)),
+                        Verdict::Stop => (None, Some(failure)),
+                    }
+                }
+            };
+            let paid = match (wait, pending.is_some(), &self.quota) {
+                (Some(_), true, Some(quota)) => match quota.spend(failure) {
+                    Some(cost) => Some(cost),
+                    None => {
+                        tracing::warn!(attempt, "retry quota exhausted: not retrying");
+                        None
+                    }
+                },
+                (Some(_), true, None) => Some(0),
+                _ => None,
+            };
+            if let (Some(wait), Some(cost)) = (wait, paid) {
+                spent += cost;
+                tracing::warn!(
+                    attempt,
+                    wait_ms = wait.as_millis() as u64,
+                    status = result.as_ref().ok().map(|r| r.status().as_u16()),
+                    error = result.as_ref().err().map(|e| e.failure_text()),
+                    "retrying kernel request",
+                );
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            span.record("attempts", attempt);
+            span.record("duration_ms", started.elapsed().as_millis() as u64);
+            return match result {
+                Ok(response) => {
+                    span.record("status", response.status().as_u16());
+                    if response.status().is_success() {
+                        if let Some(quota) = &self.quota {
+                            quota.refill(spent);
+                        }
+                        Ok(response)
+                    } else {
+                        Ok(self.capture_error(response).await)
+                    }
+                }
+                Err(Failed::Reqwest(error)) => {
+                    tracing::debug!(error = %crate::error::chain(&error), "kernel request failed");
+                    Err(error)
+                }
+                Err(failed) => {
+                    let error = failed.into_error();
+                    tracing::debug!(%error, "kernel request failed");
+                    Ok(failure_response(error))
+                }
+            };
+        }
+    }
+
+    /// One attempt: the response within its time bound, its body guarded,
+    /// and for `read_now` read whole.
+    async fn attempt(
+        &self,
+        client: &reqwest::Client,
+        request: reqwest::Request,
+        kind: Kind,
+        read_now: bool,
+    ) -> Result<reqwest::Response, Failed> {
+        let read_timeout = self.limits.read_timeout;
+        let response = match kind {
+            Kind::Json => client.execute(request).await.map_err(Failed::Reqwest)?,
+            Kind::Stream | Kind::Download => {
+                match tokio::time::timeout(read_timeout, client.execute(request)).await {
+                    Ok(response) => response.map_err(Failed::Reqwest)?,
+                    Err(_) => {
+                        return Err(Failed::Timeout(format!(
+                            "no response within {read_timeout:?}"
+                        )))
+                    }
+                }
+            }
+            Kind::Upload => upload(client, request, read_timeout).await?,
+        };
+        let status = response.status();
+        if status.is_redirection() {
+            if let Some(location) = response.headers().get(reqwest::header::LOCATION) {
+                return Err(Failed::Redirect {
+                    status,
+                    location: String::from_utf8_lossy(location.as_bytes()).into_owned(),
+                });
+            }
+        }
+        if !status.is_success() {
+            return Ok(response);
+        }
+        let cap = self.limits.max_response_bytes;
+        let response = match kind {
+            Kind::Stream => response,
+            Kind::Download => guard(response, None, Some(read_timeout)),
+            Kind::Upload => guard(response, Some(cap), Some(read_timeout)),
+            Kind::Json => {
+                // A declared length is checked before reading; hyper stops
+                // at it, so only a chunked body needs counting.
+                match response.content_length() {
+                    Some(len) if len > cap => return Err(Failed::TooLarge(cap)),
+                    Some(_) => response,
+                    None => guard(response, Some(cap), None),
+                }
+            }
+        };
+        if read_now {
+            buffer(response).await.map_err(Failed::Reqwest)
+        } else {
+            Ok(response)
+        }
+    }
+
+    /// Reads the body of an error response (up to [`MAX_ERROR_BODY`], for
+    /// at most [`ERROR_BODY_DEADLINE`]) and returns a response carrying the
+    /// [`ApiError`] in its extensions, so it converts without another read.
+    /// A body cut short by the deadline or the connection is kept as far as
+    /// it arrived.
+    async fn capture_error(&self, mut response: reqwest::Response) -> reqwest::Response {
+        let mut head = Head::take(&mut response);
+        let deadline = tokio::time::Instant::now() + ERROR_BODY_DEADLINE.min(self.limits.timeout);
+        let mut body = Vec::new();
+        loop {
+            match tokio::time::timeout_at(deadline, response.chunk()).await {
+                Ok(Ok(Some(chunk))) => {
+                    let room = MAX_ERROR_BODY.saturating_sub(body.len());
+                    body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                    if room <= chunk.len() {
+                        break;
+                    }
+                }
+                Ok(Ok(None)) => break,
+                Ok(Err(error)) => {
+                    tracing::debug!(error = %crate::error::chain(&error), "error body cut short");
+                    break;
+                }
+                Err(_) => {
+                    tracing::debug!("error body not complete within the deadline");
+                    break;
+                }
+            }
+        }
+        let api = ApiError::new(head.status, head.headers.clone(), &body);
+        tracing::debug!(
+            status = head.status.as_u16(),
+            code = api.code.as_deref(),
+            "kernel error response"
+        );
+        head.extensions.insert(Captured::new(Error::Api(Box::new(api))));
+        head.with_body(body)
+    }
+}
+
+/// A response that stands for a failure of ours (a timeout, a redirect not
+/// followed, a body over the cap), for the hook interface, which can only
+/// return reqwest's errors. Its status is not a success, so every caller
+/// converts it with `Error::from`, which finds the error inside.
+fn failure_response(error: Error) -> reqwest::Response {
+    let mut response = http::Response::new(reqwest::Body::from(Bytes::new()));
+    *response.status_mut() = FAILURE_STATUS;
+    response.extensions_mut().insert(Captured::new(error));
+    reqwest::Response::from(response)
+}
+
+/// The status of [`failure_response`]: outside what HTTP servers send.
+pub(crate) const FAILURE_STATUS: StatusCode = match StatusCode::from_u16(599) {
+    Ok(status) => status,
+    Err(_) => unreachable!(),
+};
+
+/// Sends a request with a streamed body, waiting for the head until the
+/// read timeout has passed since the last chunk of the body was taken.
+async fn upload(
+    client: &reqwest::Client,
+    mut request: reqwest::Request,
+    read_timeout: Duration,
+) -> Result<reqwest::Response, Failed> {
+    let started = Instant::now();
+    let progress = Arc::new(AtomicU64::new(0));
+    if let Some(body) = request.body_mut().take() {
+        *request.body_mut() = Some(reqwest::Body::wrap(Watched {
+            inner: body,
+            started,
+            progress: progress.clone(),
+        }));
+    }
+    let send = client.execute(request);
+    tokio::pin!(send);
+    loop {
+        let last = started + Duration::from_micros(progress.load(Ordering::Relaxed));
+        let deadline = tokio::time::Instant::from_std(last + read_timeout);
+        tokio::select! {
+            response = &mut send => return response.map_err(Failed::Reqwest),
+            _ = tokio::time::sleep_until(deadline) => {
+                let moved = started + Duration::from_micros(progress.load(Ordering::Relaxed));
+                if moved == last {
+                    return Err(Failed::Timeout(format!(
+                        "no response within {read_timeout:?} of the last byte sent"
+                    )));
+                }
+            }
+        }
+    }
+}
+
+/// A request body that records when its last chunk was taken.
+struct Watched {
+    inner: reqwest::Body,
+    started: Instant,
+    /// Microseconds from `started` to the last chunk.
+    progress: Arc<AtomicU64>,
+}
+
+impl HttpBody for Watched {
+    type Data = Bytes;
+    type Error = reqwest::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        if let Poll::Ready(Some(Ok(_))) = &polled {
+            let micros = self.started.elapsed().as_micros() as u64;
+            self.progress.store(micros, Ordering::Relaxed);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// A body read past the cap of `KernelBuilder::max_response_bytes`.
+#[derive(Debug)]
+pub(crate) struct TooLarge {
+    pub(crate) limit: u64,
+}
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TooLarge: the body is over {} bytes", self.limit)
+    }
+}
+
+impl std::error::Error for TooLarge {}
+
+/// No chunk of a body within the read timeout.
+#[derive(Debug)]
+pub(crate) struct Idle(pub(crate) Duration);
+
+impl std::fmt::Display for Idle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "no data for {:?}", self.0)
+    }
+}
+
+impl std::error::Error for Idle {}
+
+/// The response with its body guarded by a size cap and an idle timeout.
+fn guard(mut response: reqwest::Response, cap: Option<u64>, idle: Option<Duration>) -> reqwest::Response {
+    let head = Head::take(&mut response);
+    let inner = http::Response::<reqwest::Body>::from(response).into_body();
+    head.with_body(reqwest::Body::wrap(Guarded {
+        inner,
+        cap,
+        read: 0,
+        idle,
+        timer: None,
+    }))
+}
+
+/// A response body that fails past `cap` bytes or after `idle` without a
+/// chunk.
+struct Guarded {
+    inner: reqwest::Body,
+    cap: Option<u64>,
+    read: u64,
+    idle: Option<Duration>,
+    timer: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl HttpBody for Guarded {
+    type Data = Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let this = &mut *self;
+        if let Some(cap) = this.cap {
+            // A declared length over the cap fails before any byte is read.
+            if this.read == 0 && this.inner.size_hint().lower() > cap {
+                return Poll::Ready(Some(Err(Box::new(TooLarge { limit: cap }))));
+            }
+        }
+        match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                this.timer = None;
+                if let Some(data) = frame.data_ref() {
+                    this.read += data.len() as u64;
+                    if let Some(cap) = this.cap.filter(|cap| this.read > *cap) {
+                        return Poll::Ready(Some(Err(Box::new(TooLarge { limit: cap }))));
+                    }
+                }
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(Box::new(e)))),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => {
+                let Some(idle) = this.idle else {
+                    return Poll::Pending;
+                };
+                let timer = this
+                    .timer
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(idle)));
+                match timer.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Some(Err(Box::new(Idle(idle))))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// The redirect rule of the client `kernel` builds: follow a redirect only
+/// within the origin (scheme, host and port) of the request, at most
+/// [`MAX_REDIRECTS`] times. Anything else stops, and the transport returns
+/// it as [`Error::Redirect`]: a body (say, a credential's password) or the
+/// API key never goes to another host.
+pub(crate) fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let same_origin = attempt
+            .previous()
+            .last()
+            .is_some_and(|from| from.origin() == attempt.url().origin());
+        if same_origin && attempt.previous().len() <= MAX_REDIRECTS {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
+}
+
+/// A response's head, taken out of it so its body can be read or wrapped
+/// and the response rebuilt around it. Moving the headers and extensions
+/// (rather than cloning them) and keeping the URL (rather than letting
+/// reqwest parse a placeholder) keeps this cheap: it runs on most JSON calls.
+struct Head {
+    status: StatusCode,
+    version: http::Version,
+    url: reqwest::Url,
+    headers: HeaderMap,
+    extensions: http::Extensions,
+}
+
+impl Head {
+    fn take(response: &mut reqwest::Response) -> Self {
+        Head {
+            status: response.status(),
+            version: response.version(),
+            url: response.url().clone(),
+            headers: std::mem::take(response.headers_mut()),
+            extensions: std::mem::take(response.extensions_mut()),
+        }
+    }
+
+    fn with_body(self, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        use reqwest::ResponseBuilderExt;
+        let mut rebuilt = http::Response::builder()
+            .status(self.status)
+            .version(self.version)
+            .url(self.url)
+            .body(body.into())
+            .expect("a status, version and URL taken from a response are valid");
+        *rebuilt.headers_mut() = self.headers;
+        rebuilt.extensions_mut().extend(self.extensions);
+        reqwest::Response::from(rebuilt)
+    }
+}
+
+/// Reads a whole success body and returns an equal response holding it.
+async fn buffer(mut response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+    let head = Head::take(&mut response);
+    let body = response.bytes().await?;
+    Ok(head.with_body(body))
+}
