@@ -91,6 +91,9 @@ pub type Pages<'a, T> = Pin<Box<dyn Stream<Item = Result<Page<T>>> + Send + 'a>>
 /// A stream of items.
 pub type Items<'a, T> = Pin<Box<dyn Stream<Item = Result<T>> + Send + 'a>>;
 
+/// Most pages [`Paginate::pages`] and [`Paginate::items`] follow.
+pub const MAX_PAGES: u64 = 10_000;
+
 /// A list operation that pages with `offset`.
 pub trait Paginate<'a>: Clone + Send + Sized + 'a {
     /// The item type.
@@ -101,22 +104,27 @@ pub trait Paginate<'a>: Clone + Send + Sized + 'a {
 
     /// Every page, following the paging headers, starting at offset 0 (an
     /// `.offset()` set on the builder is replaced). A page whose headers are
-    /// broken is still yielded, then the error.
+    /// broken is still yielded, then the error. After [`MAX_PAGES`] pages
+    /// the stream ends with [`Error::Protocol`]: a server that says
+    /// `X-Has-More: true` forever cannot hold a loop forever.
     fn pages(self) -> Pages<'a, Self::Item> {
         enum Next<B> {
-            At(B, u64),
+            At(B, u64, u64),
             Fail(Error),
             Done,
         }
-        Box::pin(stream::unfold(Next::At(self, 0), |state| async move {
+        Box::pin(stream::unfold(Next::At(self, 0, 1), |state| async move {
             match state {
                 Next::Done => None,
                 Next::Fail(e) => Some((Err(e), Next::Done)),
-                Next::At(builder, offset) => match builder.clone().page_at(offset).await {
+                Next::At(builder, offset, number) => match builder.clone().page_at(offset).await {
                     Err(e) => Some((Err(e), Next::Done)),
                     Ok(page) => {
                         let next = match page.next() {
-                            Ok(Some(next)) => Next::At(builder, next),
+                            Ok(Some(_)) if number >= MAX_PAGES => Next::Fail(Error::Protocol(
+                                format!("more than {MAX_PAGES} pages: the server keeps answering X-Has-More: true"),
+                            )),
+                            Ok(Some(next)) => Next::At(builder, next, number + 1),
                             Ok(None) => Next::Done,
                             Err(e) => Next::Fail(e),
                         };

@@ -6,3 +6,9 @@
 mod common;
 
 mod earlier;
+mod timeouts;
+mod error_text;
+mod idempotency;
+mod redirects;
+mod sizes;
+mod statuses;
