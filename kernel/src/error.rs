@@ -54,8 +54,8 @@ pub enum Error {
     Redirect {
         /// The redirect status (301, 302, 303, 307, 308).
         status: StatusCode,
-        /// The `Location` it pointed to (a `jwt` in it is redacted when
-        /// displayed).
+        /// The `Location` it pointed to, with the value of a `jwt` in it
+        /// redacted.
         location: String,
     },
 }
@@ -224,8 +224,7 @@ impl fmt::Display for Error {
             ),
             Error::Redirect { status, location } => write!(
                 f,
-                "redirect not followed: {status} to {} (another origin, or too many redirects)",
-                redact_jwt(location)
+                "redirect not followed: {status} to {location} (another origin, or too many redirects)"
             ),
         }
     }

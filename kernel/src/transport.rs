@@ -126,6 +126,15 @@ enum Failed {
 }
 
 impl Failed {
+    /// A reqwest error, with a `jwt` in its URL redacted before anything
+    /// can log it.
+    fn reqwest(mut e: reqwest::Error) -> Self {
+        if let Some(url) = e.url_mut() {
+            crate::error::redact_url(url);
+        }
+        Failed::Reqwest(e)
+    }
+
     fn failure(&self) -> Failure {
         match self {
             Failed::Reqwest(e) => classify(e),
@@ -286,10 +295,10 @@ impl Transport {
     ) -> Result<reqwest::Response, Failed> {
         let read_timeout = self.limits.read_timeout;
         let response = match kind {
-            Kind::Json => client.execute(request).await.map_err(Failed::Reqwest)?,
+            Kind::Json => client.execute(request).await.map_err(Failed::reqwest)?,
             Kind::Stream | Kind::Download => {
                 match tokio::time::timeout(read_timeout, client.execute(request)).await {
-                    Ok(response) => response.map_err(Failed::Reqwest)?,
+                    Ok(response) => response.map_err(Failed::reqwest)?,
                     Err(_) => {
                         return Err(Failed::Timeout(format!(
                             "no response within {read_timeout:?}"
@@ -302,9 +311,10 @@ impl Transport {
         let status = response.status();
         if status.is_redirection() {
             if let Some(location) = response.headers().get(reqwest::header::LOCATION) {
+                let location = String::from_utf8_lossy(location.as_bytes());
                 return Err(Failed::Redirect {
                     status,
-                    location: String::from_utf8_lossy(location.as_bytes()).into_owned(),
+                    location: crate::error::redact_jwt(&location),
                 });
             }
         }
@@ -327,7 +337,7 @@ impl Transport {
             }
         };
         if read_now {
-            buffer(response).await.map_err(Failed::Reqwest)
+            buffer(response).await.map_err(Failed::reqwest)
         } else {
             Ok(response)
         }
@@ -412,7 +422,7 @@ async fn upload(
         let last = started + Duration::from_micros(progress.load(Ordering::Relaxed));
         let deadline = tokio::time::Instant::from_std(last + read_timeout);
         tokio::select! {
-            response = &mut send => return response.map_err(Failed::Reqwest),
+            response = &mut send => return response.map_err(Failed::reqwest),
             _ = tokio::time::sleep_until(deadline) => {
                 let moved = started + Duration::from_micros(progress.load(Ordering::Relaxed));
                 if moved == last {

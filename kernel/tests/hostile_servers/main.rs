@@ -12,3 +12,5 @@ mod idempotency;
 mod redirects;
 mod sizes;
 mod statuses;
+mod herd;
+mod leaks;
