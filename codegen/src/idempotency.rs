@@ -86,8 +86,8 @@ mod tests {
     /// row corrects: a renamed operation or a changed method is noticed.
     #[test]
     fn every_override_names_an_operation_and_corrects_its_method() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../openapi/kernel-openapi.yaml");
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi/kernel-openapi.yaml");
         let spec = crate::load(&path).expect("the vendored spec");
         let ops = crate::operations(&spec);
         for (id, idempotent, why) in OVERRIDES {
@@ -95,8 +95,14 @@ mod tests {
                 .iter()
                 .find(|op| op.id == *id)
                 .unwrap_or_else(|| panic!("{id} is not in the spec"));
-            let by_method = matches!(op.method.as_str(), "get" | "head" | "put" | "delete" | "options");
-            assert_ne!(by_method, *idempotent, "{id}: the row changes nothing ({why})");
+            let by_method = matches!(
+                op.method.as_str(),
+                "get" | "head" | "put" | "delete" | "options"
+            );
+            assert_ne!(
+                by_method, *idempotent,
+                "{id}: the row changes nothing ({why})"
+            );
         }
     }
 }

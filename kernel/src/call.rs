@@ -204,7 +204,11 @@ pub(crate) async fn empty(result: SysResult<()>) -> Result<Response<()>> {
         Ok(response) => Ok(Response::from_value(response)),
         Err(e) => {
             let response = unlisted_success(e)?;
-            Ok(Response::new(response.status(), response.headers().clone(), ()))
+            Ok(Response::new(
+                response.status(),
+                response.headers().clone(),
+                (),
+            ))
         }
     }
 }

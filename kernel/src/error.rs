@@ -177,7 +177,11 @@ pub(crate) fn redact_url(url: &mut reqwest::Url) {
     let pairs: Vec<(String, String)> = url
         .query_pairs()
         .map(|(name, value)| {
-            let value = if name == "jwt" { REDACTED.into() } else { value.into_owned() };
+            let value = if name == "jwt" {
+                REDACTED.into()
+            } else {
+                value.into_owned()
+            };
             (name.into_owned(), value)
         })
         .collect();
@@ -495,7 +499,11 @@ impl From<progenitor_client::Error<()>> for Error {
             E::UnexpectedResponse(response) => {
                 // The transport captured the body of every non-2xx response,
                 // and put its own failures in responses of their own.
-                match response.extensions().get::<Captured>().and_then(Captured::take) {
+                match response
+                    .extensions()
+                    .get::<Captured>()
+                    .and_then(Captured::take)
+                {
                     Some(error) => error,
                     None => Error::Api(Box::new(ApiError::new(
                         response.status(),

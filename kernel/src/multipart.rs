@@ -81,7 +81,8 @@ impl<'a> UploadExtensionsToBrowser<'a> {
                 .sys()
                 .upload_extensions_to_browser(&self.id, parts)
                 .await,
-        ).await
+        )
+        .await
     }
 }
 
@@ -189,7 +190,8 @@ impl<'a> UploadZip<'a> {
                 .sys()
                 .upload_zip(&self.id, &dest, zip.into_part())
                 .await,
-        ).await
+        )
+        .await
     }
 }
 
@@ -244,7 +246,8 @@ impl<'a> PostExtensions<'a> {
                 .sys()
                 .post_extensions(file.into_part(), self.name.as_deref())
                 .await,
-        ).await
+        )
+        .await
     }
 }
 

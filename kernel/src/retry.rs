@@ -159,7 +159,11 @@ fn decimal_seconds(text: &str) -> Option<Option<Duration>> {
     if whole.is_empty() || !digits(whole) || !digits(fraction) || text.ends_with('.') {
         return None;
     }
-    Some(text.parse::<f64>().ok().and_then(|secs| Duration::try_from_secs_f64(secs).ok()))
+    Some(
+        text.parse::<f64>()
+            .ok()
+            .and_then(|secs| Duration::try_from_secs_f64(secs).ok()),
+    )
 }
 
 /// Whether a failed attempt is retried.
@@ -371,8 +375,14 @@ mod tests {
         let p = RetryPolicy::default();
         let after = |pairs: &[(&'static str, &str)]| p.retry_after(&headers(pairs));
         assert_eq!(after(&[("retry-after", "3")]), Some(Duration::from_secs(3)));
-        assert_eq!(after(&[("retry-after", "1.5")]), Some(Duration::from_millis(1500)));
-        assert_eq!(after(&[("retry-after-ms", "250")]), Some(Duration::from_millis(250)));
+        assert_eq!(
+            after(&[("retry-after", "1.5")]),
+            Some(Duration::from_millis(1500))
+        );
+        assert_eq!(
+            after(&[("retry-after-ms", "250")]),
+            Some(Duration::from_millis(250))
+        );
         // retry-after-ms wins over Retry-After.
         assert_eq!(
             after(&[("retry-after", "3"), ("retry-after-ms", "10")]),
@@ -406,7 +416,9 @@ mod tests {
             max_backoff: Duration::from_millis(200),
             ..RetryPolicy::default()
         };
-        for garbage in ["inf", "NaN", "1e400", "-1", "soon", "", "1.", ".5", "0x10", "+3"] {
+        for garbage in [
+            "inf", "NaN", "1e400", "-1", "soon", "", "1.", ".5", "0x10", "+3",
+        ] {
             for name in ["retry-after", "retry-after-ms"] {
                 let h = headers(&[(name, garbage)]);
                 assert_eq!(p.retry_after(&h), None, "{name}: {garbage:?}");
@@ -418,7 +430,11 @@ mod tests {
             }
         }
         for huge in ["99999999999999999999999", "61", "3600"] {
-            assert_eq!(p.wait_for(&headers(&[("retry-after", huge)]), 0), None, "{huge}");
+            assert_eq!(
+                p.wait_for(&headers(&[("retry-after", huge)]), 0),
+                None,
+                "{huge}"
+            );
         }
     }
 
@@ -468,10 +484,19 @@ mod tests {
         }
         let yes = headers(&[("x-should-retry", "true")]);
         let no = headers(&[("x-should-retry", "false")]);
-        assert_eq!(status_verdict(false, StatusCode::INTERNAL_SERVER_ERROR, &yes), Retry);
-        assert_eq!(status_verdict(true, StatusCode::INTERNAL_SERVER_ERROR, &no), Stop);
+        assert_eq!(
+            status_verdict(false, StatusCode::INTERNAL_SERVER_ERROR, &yes),
+            Retry
+        );
+        assert_eq!(
+            status_verdict(true, StatusCode::INTERNAL_SERVER_ERROR, &no),
+            Stop
+        );
         assert_eq!(status_verdict(true, StatusCode::CONFLICT, &yes), Stop);
-        assert_eq!(status_verdict(true, StatusCode::NOT_IMPLEMENTED, &yes), Stop);
+        assert_eq!(
+            status_verdict(true, StatusCode::NOT_IMPLEMENTED, &yes),
+            Stop
+        );
     }
 
     #[test]
@@ -502,7 +527,11 @@ mod tests {
         quota.refill(0);
         assert_eq!(quota.tokens(), 3, "a first-try success refills 1");
         quota.refill(15);
-        assert_eq!(quota.tokens(), 18, "a success after retries gives back its cost");
+        assert_eq!(
+            quota.tokens(),
+            18,
+            "a success after retries gives back its cost"
+        );
         quota.refill(100);
         assert_eq!(quota.tokens(), 22, "never above the capacity");
         assert!(Quota::new(None).is_none());
@@ -533,5 +562,4 @@ mod tests {
             rem % 60
         )
     }
-
 }

@@ -106,10 +106,7 @@ impl kernel_sys::Exec for Transport {
             || retry::method_is_idempotent(request.method()),
             |o| o.idempotent,
         );
-        Box::pin(
-            self.run(client, request, kind, idempotent)
-                .instrument(span),
-        )
+        Box::pin(self.run(client, request, kind, idempotent).instrument(span))
     }
 }
 
@@ -120,7 +117,10 @@ enum Failed {
     /// A time bound of ours, not reqwest's.
     Timeout(String),
     /// A redirect that was not followed.
-    Redirect { status: StatusCode, location: String },
+    Redirect {
+        status: StatusCode,
+        location: String,
+    },
     /// A declared length over the cap.
     TooLarge(u64),
 }
@@ -218,14 +218,14 @@ impl Transport {
                 {
                     (None, None)
                 }
-                Ok(response) => match retry::status_verdict(
-                    idempotent,
-                    response.status(),
-                    response.headers(),
-                ) {
-                    Verdict::Retry => (self.policy.wait_for(response.headers(), attempt - 1), None),
-                    Verdict::Stop => (None, None),
-                },
+                Ok(response) => {
+                    match retry::status_verdict(idempotent, response.status(), response.headers()) {
+                        Verdict::Retry => {
+                            (self.policy.wait_for(response.headers(), attempt - 1), None)
+                        }
+                        Verdict::Stop => (None, None),
+                    }
+                }
                 Err(failed) => {
                     let failure = failed.failure();
                     match retry::failure_verdict(idempotent, failure) {
@@ -378,7 +378,8 @@ impl Transport {
             code = api.code.as_deref(),
             "kernel error response"
         );
-        head.extensions.insert(Captured::new(Error::Api(Box::new(api))));
+        head.extensions
+            .insert(Captured::new(Error::Api(Box::new(api))));
         head.with_body(body)
     }
 }
@@ -495,7 +496,11 @@ impl std::fmt::Display for Idle {
 impl std::error::Error for Idle {}
 
 /// The response with its body guarded by a size cap and an idle timeout.
-fn guard(mut response: reqwest::Response, cap: Option<u64>, idle: Option<Duration>) -> reqwest::Response {
+fn guard(
+    mut response: reqwest::Response,
+    cap: Option<u64>,
+    idle: Option<Duration>,
+) -> reqwest::Response {
     let head = Head::take(&mut response);
     let inner = http::Response::<reqwest::Body>::from(response).into_body();
     head.with_body(reqwest::Body::wrap(Guarded {

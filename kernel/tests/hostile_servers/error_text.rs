@@ -50,7 +50,12 @@ async fn a_response_head_too_large_is_a_protocol_error() {
             let _ = socket.write_all(head.as_bytes()).await;
         }
     });
-    let err = common::client(&base).browsers().list().send().await.unwrap_err();
+    let err = common::client(&base)
+        .browsers()
+        .list()
+        .send()
+        .await
+        .unwrap_err();
     let text = err.to_string();
     assert!(matches!(err, Error::Protocol(_)), "{err:?}");
     assert!(text.contains("too large"), "{text}");

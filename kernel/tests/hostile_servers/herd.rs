@@ -22,7 +22,12 @@ async fn overloaded(State(server): State<Arc<Server>>) -> Response {
     let at = server.started.elapsed();
     server.arrivals.lock().unwrap().push(at);
     if at < Duration::from_millis(2700) {
-        (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "1")], "slow down").into_response()
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            [("retry-after", "1")],
+            "slow down",
+        )
+            .into_response()
     } else {
         axum::Json(common::browser_json("b")).into_response()
     }
@@ -53,11 +58,16 @@ async fn concurrent_calls_told_to_wait_do_not_return_as_a_herd() {
     let results = tokio::time::timeout(Duration::from_secs(20), futures::future::join_all(calls))
         .await
         .expect("every call ends");
-    let failed = results.iter().filter(|r| r.as_ref().unwrap().is_err()).count();
+    let failed = results
+        .iter()
+        .filter(|r| r.as_ref().unwrap().is_err())
+        .count();
     let arrivals = server.arrivals.lock().unwrap().clone();
     let mut buckets = std::collections::BTreeMap::<u128, usize>::new();
     for at in &arrivals {
-        *buckets.entry(at.as_millis() / BUCKET.as_millis()).or_default() += 1;
+        *buckets
+            .entry(at.as_millis() / BUCKET.as_millis())
+            .or_default() += 1;
     }
     eprintln!(
         "{} requests for {CALLS} calls, {failed} failed; per 100 ms: {buckets:?}",
@@ -68,7 +78,12 @@ async fn concurrent_calls_told_to_wait_do_not_return_as_a_herd() {
         "the quota keeps retries well below 2 per call: {} requests",
         arrivals.len()
     );
-    let first_wave_end = arrivals.iter().take(CALLS).max().copied().unwrap_or_default();
+    let first_wave_end = arrivals
+        .iter()
+        .take(CALLS)
+        .max()
+        .copied()
+        .unwrap_or_default();
     let largest_retry_bucket = buckets
         .iter()
         .filter(|(bucket, _)| **bucket * BUCKET.as_millis() > first_wave_end.as_millis())

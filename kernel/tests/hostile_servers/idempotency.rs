@@ -44,7 +44,11 @@ async fn a_move_is_never_resent_after_it_may_have_happened() {
         .await
         .unwrap_err();
     assert!(matches!(err, kernel::Error::Connection(_)), "{err:?}");
-    assert_eq!(requests.load(Ordering::SeqCst), 1, "sent once, although a PUT");
+    assert_eq!(
+        requests.load(Ordering::SeqCst),
+        1,
+        "sent once, although a PUT"
+    );
 }
 
 #[tokio::test]

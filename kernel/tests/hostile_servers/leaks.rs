@@ -46,7 +46,10 @@ async fn check(path: &str, base: &str) {
     let shown = format!("{err}\n{err:?}\n{}", capture.text());
     assert!(!capture.text().is_empty(), "{path}: the trace was captured");
     for secret in [API_KEY, PASSWORD, JWT] {
-        assert!(!shown.contains(secret), "{path}: {secret} leaked in\n{shown}");
+        assert!(
+            !shown.contains(secret),
+            "{path}: {secret} leaked in\n{shown}"
+        );
     }
 }
 

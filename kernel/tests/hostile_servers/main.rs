@@ -6,11 +6,11 @@
 mod common;
 
 mod earlier;
-mod timeouts;
 mod error_text;
+mod herd;
 mod idempotency;
+mod leaks;
 mod redirects;
 mod sizes;
 mod statuses;
-mod herd;
-mod leaks;
+mod timeouts;

@@ -13,10 +13,12 @@ use std::sync::{Arc, Mutex};
 async fn elsewhere() -> (String, Arc<Mutex<Vec<String>>>) {
     let bodies = Arc::new(Mutex::new(Vec::new()));
     let router = axum::Router::new()
-        .fallback(|State(bodies): State<Arc<Mutex<Vec<String>>>>, body: String| async move {
-            bodies.lock().unwrap().push(body);
-            StatusCode::OK
-        })
+        .fallback(
+            |State(bodies): State<Arc<Mutex<Vec<String>>>>, body: String| async move {
+                bodies.lock().unwrap().push(body);
+                StatusCode::OK
+            },
+        )
         .with_state(bodies.clone());
     (common::serve(router).await, bodies)
 }
@@ -53,7 +55,10 @@ async fn a_redirect_to_another_origin_is_not_followed_with_the_body() {
     match &err {
         Error::Redirect { status, location } => {
             assert_eq!(*status, 307);
-            assert!(location.starts_with(&other), "names the location: {location}");
+            assert!(
+                location.starts_with(&other),
+                "names the location: {location}"
+            );
         }
         other => panic!("expected Error::Redirect, got {other:?}"),
     }

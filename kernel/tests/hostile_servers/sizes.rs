@@ -151,5 +151,8 @@ async fn a_list_that_never_ends_stops_at_the_page_cap() {
         matches!(last, Err(Error::Protocol(what)) if what.contains("X-Has-More")),
         "{last:?}"
     );
-    assert_eq!(pages.load(Ordering::Relaxed) as u64, kernel::pagination::MAX_PAGES);
+    assert_eq!(
+        pages.load(Ordering::Relaxed) as u64,
+        kernel::pagination::MAX_PAGES
+    );
 }

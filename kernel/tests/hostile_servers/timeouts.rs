@@ -67,7 +67,11 @@ async fn binary_calls_time_out_against_a_silent_server() {
     .await;
     times_out("replay download", browser.replays("b").download("r").send()).await;
     times_out("profile download", kernel.profiles().download("p").send()).await;
-    times_out("extension download", kernel.extensions().download("e").send()).await;
+    times_out(
+        "extension download",
+        kernel.extensions().download("e").send(),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -137,7 +141,10 @@ async fn a_slow_steady_upload_outlasts_the_read_timeout() {
             return None;
         }
         tokio::time::sleep(Duration::from_millis(150)).await;
-        Some((Ok::<_, std::io::Error>(bytes::Bytes::from(vec![b'x'; 1024])), n + 1))
+        Some((
+            Ok::<_, std::io::Error>(bytes::Bytes::from(vec![b'x'; 1024])),
+            n + 1,
+        ))
     });
     let started = Instant::now();
     kernel
@@ -148,7 +155,10 @@ async fn a_slow_steady_upload_outlasts_the_read_timeout() {
         .send()
         .await
         .expect("an upload that keeps moving finishes");
-    assert!(started.elapsed() > Duration::from_millis(800), "it took the whole body");
+    assert!(
+        started.elapsed() > Duration::from_millis(800),
+        "it took the whole body"
+    );
 }
 
 /// A 500 whose body arrives one byte a second: the error is returned with
@@ -192,11 +202,19 @@ async fn a_trickling_error_body_is_read_with_a_deadline() {
     match result {
         Err(Error::Api(api)) => {
             assert_eq!(api.status, 500);
-            assert!(api.body.starts_with('{'), "what arrived is kept: {:?}", api.body);
+            assert!(
+                api.body.starts_with('{'),
+                "what arrived is kept: {:?}",
+                api.body
+            );
         }
         other => panic!("expected the 500, got {other:?}"),
     }
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 /// A download whose head arrives but whose body then stalls fails after
