@@ -62,6 +62,11 @@ pub use call::{IntoId, Request, Response};
 pub use config::{KernelBuilder, Secret};
 pub use download::{Download, Readiness};
 pub use error::{ApiError, Error, Result};
+/// A URL carrying a browser's token (`cdp_ws_url`, `webdriver_ws_url`,
+/// `browser_live_view_url`, `replay_view_url`): `Debug` and `Display` show
+/// it with the token redacted; [`JwtUrl::expose`] gives the full URL to a
+/// CDP or WebDriver client.
+pub use kernel_sys::secret::JwtUrl;
 pub use kernel_sys as sys;
 pub use pagination::{Page, Paginate};
 pub use retry::RetryPolicy;

@@ -273,7 +273,7 @@ impl Transport {
                         attempt,
                         wait_ms = wait.as_millis() as u64,
                         status = result.as_ref().ok().map(|r| r.status().as_u16()),
-                        error = result.as_ref().err().map(|e| e.to_string()),
+                        error = result.as_ref().err().map(shown_error),
                         "retrying kernel request",
                     );
                     tokio::time::sleep(wait).await;
@@ -291,7 +291,7 @@ impl Transport {
                             }
                         }
                         Err(error) => {
-                            tracing::debug!(%error, "kernel request failed");
+                            tracing::debug!(error = shown_error(&error), "kernel request failed");
                             Err(error)
                         }
                     };
@@ -299,6 +299,12 @@ impl Transport {
             }
         }
     }
+}
+
+/// A transport error as traced: its text names the request URL, which may
+/// carry a token (a `jwt=` URL reached through `Kernel::request`).
+fn shown_error(error: &reqwest::Error) -> String {
+    kernel_sys::secret::redact_jwts(&error.to_string()).into_owned()
 }
 
 /// A response's head, taken out of it so its body can be read and the
