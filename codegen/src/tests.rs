@@ -453,8 +453,7 @@ fn vendored_spec_normalizes() {
     let browser = &doc["components"]["schemas"]["Browser"]["properties"];
     for url in ["cdp_ws_url", "webdriver_ws_url", "browser_live_view_url"] {
         assert_eq!(
-            browser[url]["allOf"][0]["$ref"],
-            "#/components/schemas/JwtUrl",
+            browser[url]["allOf"][0]["$ref"], "#/components/schemas/JwtUrl",
             "{url}"
         );
     }

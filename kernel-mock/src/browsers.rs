@@ -55,9 +55,13 @@ impl BrowserRecord {
             .session_id(id.clone())
             .created_at(self.created_at)
             .cdp_ws_url(format!("wss://{id}.kernel-mock.invalid/cdp?jwt={jwt}"))
-            .webdriver_ws_url(format!("wss://{id}.kernel-mock.invalid/webdriver?jwt={jwt}"))
+            .webdriver_ws_url(format!(
+                "wss://{id}.kernel-mock.invalid/webdriver?jwt={jwt}"
+            ))
             .browser_live_view_url((!self.headless).then(|| {
-                kernel_sys::secret::JwtUrl::from(format!("https://live.kernel-mock.invalid/browser/{id}?jwt={jwt}"))
+                kernel_sys::secret::JwtUrl::from(format!(
+                    "https://live.kernel-mock.invalid/browser/{id}?jwt={jwt}"
+                ))
             }))
             .base_url(Some(format!("https://{id}.kernel-mock.invalid")))
             .headless(self.headless)

@@ -249,7 +249,8 @@ impl std::str::FromStr for JwtUrl {
 /// ```
 pub fn redact_jwts(text: &str) -> Cow<'_, str> {
     redact(text, |b| {
-        matches!(b, b'&' | b'#' | b'"' | b'\'' | b'\\' | b'<' | b'>' | b'`') || b.is_ascii_whitespace()
+        matches!(b, b'&' | b'#' | b'"' | b'\'' | b'\\' | b'<' | b'>' | b'`')
+            || b.is_ascii_whitespace()
     })
 }
 
@@ -307,7 +308,8 @@ fn redact(text: &str, ends: fn(u8) -> bool) -> Cow<'_, str> {
 /// The length of a `jwt=` / `jwt%3D` key (any case) at `i`, if there is one.
 fn jwt_key_at(bytes: &[u8], i: usize) -> Option<usize> {
     let rest = &bytes[i..];
-    let starts = |key: &[u8]| rest.len() >= key.len() && rest[..key.len()].eq_ignore_ascii_case(key);
+    let starts =
+        |key: &[u8]| rest.len() >= key.len() && rest[..key.len()].eq_ignore_ascii_case(key);
     if starts(b"jwt=") {
         Some(4)
     } else if starts(b"jwt%3d") {
@@ -337,7 +339,9 @@ mod tests {
             "wss://proxy.yul-upbeat-herschel.onkernel.com:8443/browser/cdp?jwt=[redacted]"
         );
         assert_eq!(
-            shown("https://api.onkernel.com/browser/replays?jwt=eyJ0eXAi...&replay_id=7e2c1a9f-1234"),
+            shown(
+                "https://api.onkernel.com/browser/replays?jwt=eyJ0eXAi...&replay_id=7e2c1a9f-1234"
+            ),
             "https://api.onkernel.com/browser/replays?jwt=[redacted]&replay_id=7e2c1a9f-1234"
         );
     }
@@ -354,11 +358,20 @@ mod tests {
     #[test]
     fn every_jwt_parameter_is_redacted_wherever_it_is() {
         let cases = [
-            ("wss://h/p?a=1&jwt=S1&b=2", "wss://h/p?a=1&jwt=[redacted]&b=2"),
+            (
+                "wss://h/p?a=1&jwt=S1&b=2",
+                "wss://h/p?a=1&jwt=[redacted]&b=2",
+            ),
             ("wss://h/p?JWT=S1", "wss://h/p?JWT=[redacted]"),
             ("wss://h/p#jwt=S1", "wss://h/p#jwt=[redacted]"),
-            ("wss://h/p?jwt=S1#jwt=S2", "wss://h/p?jwt=[redacted]#jwt=[redacted]"),
-            ("wss://h/p?jwt=S1&jwt=S2", "wss://h/p?jwt=[redacted]&jwt=[redacted]"),
+            (
+                "wss://h/p?jwt=S1#jwt=S2",
+                "wss://h/p?jwt=[redacted]#jwt=[redacted]",
+            ),
+            (
+                "wss://h/p?jwt=S1&jwt=S2",
+                "wss://h/p?jwt=[redacted]&jwt=[redacted]",
+            ),
             (
                 "https://h/?next=wss%3A%2F%2Fx%3Fjwt%3DS1%26a%3D1",
                 "https://h/?next=wss%3A%2F%2Fx%3Fjwt%3D[redacted]",
@@ -382,9 +395,16 @@ mod tests {
             shown(&format!("https://h/live?token={jwt}&x=1")),
             "https://h/live?token=[redacted]&x=1"
         );
-        assert_eq!(shown(&format!("https://h/live#{jwt}")), "https://h/live#[redacted]");
+        assert_eq!(
+            shown(&format!("https://h/live#{jwt}")),
+            "https://h/live#[redacted]"
+        );
         // Not a JWT: no dots, or `eyJ` inside a longer word.
-        for kept in ["https://h/eyJabc/x", "https://h/keyJa.b.c/x", "https://h/p?id=eyJ1"] {
+        for kept in [
+            "https://h/eyJabc/x",
+            "https://h/keyJa.b.c/x",
+            "https://h/p?id=eyJ1",
+        ] {
             assert_eq!(shown(kept), kept);
         }
     }
@@ -411,7 +431,10 @@ mod tests {
     fn serde_is_the_plain_string() {
         let url: JwtUrl = serde_json::from_str(r#""wss://h/cdp?jwt=S1""#).unwrap();
         assert_eq!(url.expose(), "wss://h/cdp?jwt=S1");
-        assert_eq!(serde_json::to_string(&url).unwrap(), r#""wss://h/cdp?jwt=S1""#);
+        assert_eq!(
+            serde_json::to_string(&url).unwrap(),
+            r#""wss://h/cdp?jwt=S1""#
+        );
         assert_eq!(url, JwtUrl::new("wss://h/cdp?jwt=S1"));
     }
 
@@ -426,7 +449,10 @@ mod tests {
                 r#"invalid type: string \"wss://h?jwt=S1\", expected u64"#,
                 r#"invalid type: string \"wss://h?jwt=[redacted]\", expected u64"#,
             ),
-            ("see <wss://h?jwt=S1> now", "see <wss://h?jwt=[redacted]> now"),
+            (
+                "see <wss://h?jwt=S1> now",
+                "see <wss://h?jwt=[redacted]> now",
+            ),
             ("no token here", "no token here"),
         ];
         for (text, expected) in cases {

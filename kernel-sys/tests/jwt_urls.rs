@@ -155,24 +155,28 @@ fn value_at_mut<'a>(mut v: &'a mut Value, path: &[PathStep]) -> Option<&'a mut V
 
 /// The `jwt=` value of `url`, as [`JwtUrl`] delimits it.
 fn token_of(url: &str) -> &str {
-    let at = url.to_ascii_lowercase().find("jwt=").expect("a jwt= parameter") + 4;
+    let at = url
+        .to_ascii_lowercase()
+        .find("jwt=")
+        .expect("a jwt= parameter")
+        + 4;
     let rest = &url[at..];
     &rest[..rest.find(['&', '#']).unwrap_or(rest.len())]
 }
 
 #[test]
 fn the_spec_shows_jwt_urls_on_the_browser_and_the_replay() {
-    let found: Vec<String> = jwt_properties()
-        .into_iter()
-        .map(|p| p.pointer)
-        .collect();
+    let found: Vec<String> = jwt_properties().into_iter().map(|p| p.pointer).collect();
     eprintln!("properties showing jwt=: {found:#?}");
     // A floor, so a scan that finds nothing cannot pass the test below.
     for known in [
         "/components/schemas/Browser/properties/cdp_ws_url",
         "/components/schemas/Browser/properties/webdriver_ws_url",
     ] {
-        assert!(found.iter().any(|p| p == known), "{known} not found in {found:#?}");
+        assert!(
+            found.iter().any(|p| p == known),
+            "{known} not found in {found:#?}"
+        );
     }
 }
 
@@ -210,7 +214,9 @@ fn every_jwt_url_of_the_spec_is_redacted_in_debug_and_kept_in_full() {
         match value_at_mut(&mut input, path) {
             Some(slot) => *slot = Value::String(url.clone()),
             None => {
-                failures.push(format!("{at}: the synthesized {component} has no value there"));
+                failures.push(format!(
+                    "{at}: the synthesized {component} has no value there"
+                ));
                 continue;
             }
         }
@@ -223,18 +229,24 @@ fn every_jwt_url_of_the_spec_is_redacted_in_debug_and_kept_in_full() {
             }
         };
         if shown.contains(token) {
-            failures.push(format!("{at}: {{:?}} of {component} shows the token {token:?}"));
+            failures.push(format!(
+                "{at}: {{:?}} of {component} shows the token {token:?}"
+            ));
         }
         // The rest of the URL stays visible, in the form the type shows.
         let redacted = format!("{:?}", JwtUrl::from(url.as_str()));
         if !shown.contains(&redacted) {
-            failures.push(format!("{at}: {{:?}} of {component} lacks {redacted}:\n  {shown}"));
+            failures.push(format!(
+                "{at}: {{:?}} of {component} lacks {redacted}:\n  {shown}"
+            ));
         }
 
         // Nothing is lost: the full URL goes back out, and `expose` gives it.
         let output = round_trip(input).expect("decoded above");
         if value_at(&output, path).and_then(Value::as_str) != Some(url.as_str()) {
-            failures.push(format!("{at}: {component} does not serialize the full URL back"));
+            failures.push(format!(
+                "{at}: {component} does not serialize the full URL back"
+            ));
         }
         let decoded: JwtUrl = serde_json::from_value(Value::String(url.clone())).unwrap();
         assert_eq!(decoded.expose(), url);

@@ -258,10 +258,10 @@ async fn browsers_and_replays_show_their_urls_without_the_jwt() {
         .await;
     Mock::given(method("GET"))
         .and(path("/browsers"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(serde_json::json!([browser_with_jwt("b1"), browser_with_jwt("b2")])),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([
+            browser_with_jwt("b1"),
+            browser_with_jwt("b2")
+        ])))
         .mount(&server)
         .await;
     Mock::given(method("POST"))
@@ -304,7 +304,13 @@ async fn browsers_and_replays_show_their_urls_without_the_jwt() {
     // Serialized (to store or forward it), the URL is whole again.
     assert!(serde_json::to_string(&browser).unwrap().contains(JWT));
 
-    let listed: Vec<_> = kernel.browsers().list().items().try_collect().await.unwrap();
+    let listed: Vec<_> = kernel
+        .browsers()
+        .list()
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
     assert_eq!(listed.len(), 2);
     assert_no_jwt("listed browsers Debug", &format!("{listed:?}"));
     let acquired = kernel.browser_pools().acquire("pool").send().await.unwrap();
@@ -313,8 +319,16 @@ async fn browsers_and_replays_show_their_urls_without_the_jwt() {
     let replays = kernel.browsers().replays("b1").list().send().await.unwrap();
     let shown = format!("{replays:?}");
     assert_no_jwt("replays Debug", &shown);
-    assert!(shown.contains("replays?jwt=[redacted]&replay_id=r1"), "{shown}");
-    assert!(replays[0].replay_view_url.as_ref().unwrap().expose().contains(JWT));
+    assert!(
+        shown.contains("replays?jwt=[redacted]&replay_id=r1"),
+        "{shown}"
+    );
+    assert!(replays[0]
+        .replay_view_url
+        .as_ref()
+        .unwrap()
+        .expose()
+        .contains(JWT));
 
     let text = capture.text();
     assert!(text.contains("kernel.request"), "nothing captured: {text}");
@@ -341,7 +355,9 @@ async fn error_paths_never_show_the_jwt() {
     // A 404 that is not the `Error` shape: the message is the raw body.
     Mock::given(method("GET"))
         .and(path("/browsers/html"))
-        .respond_with(ResponseTemplate::new(404).set_body_string(format!("<a href=\"{url}\">gone</a>")))
+        .respond_with(
+            ResponseTemplate::new(404).set_body_string(format!("<a href=\"{url}\">gone</a>")),
+        )
         .mount(&server)
         .await;
     // A 503 after retries: the retry warnings are traced too.
@@ -374,15 +390,24 @@ async fn error_paths_never_show_the_jwt() {
     let err = kernel.browsers().get("gone").send().await.unwrap_err();
     assert!(err.is_not_found());
     let api = err.api().unwrap();
-    assert_eq!(api.message, "no browser behind wss://proxy.example/browser/cdp?jwt=[redacted]");
+    assert_eq!(
+        api.message,
+        "no browser behind wss://proxy.example/browser/cdp?jwt=[redacted]"
+    );
     // The raw body is kept as the server sent it: the checks are not vacuous.
     assert!(api.body.contains(JWT));
-    shown.push(("404 JSON", format!("{err} {err:?} {err:#?} {api} {api:?} {:?}", api.details)));
+    shown.push((
+        "404 JSON",
+        format!("{err} {err:?} {err:#?} {api} {api:?} {:?}", api.details),
+    ));
 
     let err = kernel.browsers().get("html").send().await.unwrap_err();
     assert!(err.is_not_found());
     assert!(err.api().unwrap().body.contains(JWT));
-    shown.push(("404 text", format!("{err} {err:?} {:?}", err.api().unwrap().message)));
+    shown.push((
+        "404 text",
+        format!("{err} {err:?} {:?}", err.api().unwrap().message),
+    ));
 
     let err = kernel.browsers().get("busy").send().await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
@@ -394,7 +419,10 @@ async fn error_paths_never_show_the_jwt() {
     };
     assert!(!decode.body.is_empty());
     let text = format!("{err} {err:?} {err:#?} {decode} {decode:?}");
-    assert!(text.contains("jwt=[redacted]"), "serde no longer quotes the value: {text}");
+    assert!(
+        text.contains("jwt=[redacted]"),
+        "serde no longer quotes the value: {text}"
+    );
     shown.push(("decode", text));
 
     // The same through `Kernel::request`, whose URL carries a token too.
@@ -422,7 +450,10 @@ async fn error_paths_never_show_the_jwt() {
         .unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
     let text = format!("{err} {err:?}");
-    assert!(text.contains("jwt=[redacted]"), "the URL is no longer shown: {text}");
+    assert!(
+        text.contains("jwt=[redacted]"),
+        "the URL is no longer shown: {text}"
+    );
     shown.push(("timeout", text));
     // An id is percent-encoded into the path (`slow%3Fjwt=…`).
     let err = quick
@@ -433,7 +464,10 @@ async fn error_paths_never_show_the_jwt() {
         .unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
     let text = format!("{err} {err:?}");
-    assert!(text.contains("slow%3Fjwt=[redacted]"), "the URL is no longer shown: {text}");
+    assert!(
+        text.contains("slow%3Fjwt=[redacted]"),
+        "the URL is no longer shown: {text}"
+    );
     shown.push(("timeout, encoded id", text));
 
     let refused = Kernel::builder()
@@ -450,7 +484,10 @@ async fn error_paths_never_show_the_jwt() {
         .unwrap_err();
     assert!(matches!(err, Error::Connection(_)), "{err:?}");
     let text = format!("{err} {err:?} {err:#?}");
-    assert!(text.contains("jwt=[redacted]"), "the URL is no longer shown: {text}");
+    assert!(
+        text.contains("jwt=[redacted]"),
+        "the URL is no longer shown: {text}"
+    );
     shown.push(("connection", text));
 
     for (what, text) in &shown {

@@ -198,4 +198,3 @@ components! {
     "ProjectLimits" => types::ProjectLimits,
     "UpdateProjectLimitsRequest" => types::UpdateProjectLimitsRequest,
 }
-
