@@ -172,39 +172,49 @@ pub type Transform = fn(&mut Value, &mut Report);
 ///    `SecretString` / `SecretMap` components, which `kernel-sys` replaces
 ///    with types whose `Debug` never shows the value ([`SECRET_FIELDS`], plus
 ///    every `format: password` string).
-/// 7. `required_only_one_of`: a `oneOf` whose members only list `required`
+/// 7. `jwt_urls`: every string schema whose `example`, `examples` or
+///    `description` shows a `jwt=` parameter (a browser's `cdp_ws_url`,
+///    `webdriver_ws_url`, `browser_live_view_url`, a replay's
+///    `replay_view_url`) becomes the [`JWT_URL`] component, which `kernel-sys`
+///    replaces with a URL type whose `Debug` and `Display` hide the token:
+///    these URLs are bearer credentials for the browser. Found from the spec,
+///    so a URL the spec adds later is covered too. The reference is wrapped
+///    in `allOf` to keep the description (the field's docs) and `nullable`.
+///    Parameters are left alone.
+/// 8. `required_only_one_of`: a `oneOf` whose members only list `required`
 ///    properties ("give either `id` or `name`") is dropped. typify would make
 ///    it an untagged enum of anonymous variants that silently loses the
 ///    other field when a response has both; a struct with optional fields
 ///    keeps everything and reads naturally (`BrowserProfile { name, .. }`).
-/// 8. `drop_property_defaults`: an optional property's `default` is dropped.
+/// 9. `drop_property_defaults`: an optional property's `default` is dropped.
 ///    typify turns a default into a non-optional field that is always
 ///    serialized, so a PATCH would reset every defaulted field the caller did
 ///    not touch; the server applies its defaults itself.
-/// 9. `merge_untagged_object_unions`: a `oneOf` of object `$ref`s with no tag
-///    to tell them apart (Proxy `config`) becomes one object with all their
-///    properties, optional. typify's untagged enum would pick the first
-///    variant that fits, silently dropping the other variants' fields.
-/// 10. `hoist_inline_error_bodies`: inline response bodies (the 409 of
+/// 10. `merge_untagged_object_unions`: a `oneOf` of object `$ref`s with no
+///     tag to tell them apart (Proxy `config`) becomes one object with all
+///     their properties, optional. typify's untagged enum would pick the
+///     first variant that fits, silently dropping the other variants' fields.
+/// 11. `hoist_inline_error_bodies`: inline response bodies (the 409 of
 ///     `POST /auth/connections`, ...) become named components so they get types.
-/// 11. `open_unions`: tagged `oneOf`s become `<Name>Known` plus an open wrapper
+/// 12. `open_unions`: tagged `oneOf`s become `<Name>Known` plus an open wrapper
 ///     that keeps unknown tags as raw JSON.
-/// 12. `open_enums`: every string enum but union tags becomes a named component
+/// 13. `open_enums`: every string enum but union tags becomes a named component
 ///     replaced by an open enum that keeps unknown values.
-/// 13. `hand_written_operations`: multipart uploads are removed from
+/// 14. `hand_written_operations`: multipart uploads are removed from
 ///     progenitor's input (it cannot generate them); `kernel-sys` writes them.
-/// 14. `single_response_body`: keep one success response per operation and no
+/// 15. `single_response_body`: keep one success response per operation and no
 ///     error responses. Progenitor panics on operations whose responses carry
 ///     several body types; errors are decoded from the raw response by the
 ///     hooks instead, and alternate 2xx outcomes (202 not-ready, 204
 ///     timed-out) arrive as `Error::UnexpectedResponse` for the caller to map.
-pub const TRANSFORMS: [(&str, Transform); 14] = [
+pub const TRANSFORMS: [(&str, Transform); 15] = [
     ("downgrade_version", downgrade_version),
     ("const_to_enum", const_to_enum),
     ("ref_siblings", ref_siblings),
     ("drop_content_encoding", drop_content_encoding),
     ("allow_unknown_fields", allow_unknown_fields),
     ("secret_fields", secret_fields),
+    ("jwt_urls", jwt_urls),
     ("required_only_one_of", required_only_one_of),
     ("drop_property_defaults", drop_property_defaults),
     ("merge_untagged_object_unions", merge_untagged_object_unions),
@@ -436,6 +446,66 @@ pub fn secret_fields(doc: &mut Value, _: &mut Report) {
         SECRET_MAP.into(),
         json!({ "type": "object", "additionalProperties": { "type": "string" },
                 "description": "Secret values by name: `Debug` shows only the names." }),
+    );
+}
+
+/// The component URLs carrying a `jwt=` token are pointed at.
+pub const JWT_URL: &str = "JwtUrl";
+
+/// Points string schemas that show a `jwt=` parameter at [`JWT_URL`].
+pub fn jwt_urls(doc: &mut Value, _: &mut Report) {
+    // A path parameter is sent with `Display`, which for this type is the
+    // redacted form: parameters keep their plain type. Example values are
+    // data, not schemas.
+    const NOT_SCHEMAS: [&str; 3] = ["parameters", "example", "examples"];
+    fn shows_jwt(v: &Value) -> bool {
+        match v {
+            Value::String(s) => s.to_ascii_lowercase().contains("jwt="),
+            Value::Array(items) => items.iter().any(shows_jwt),
+            Value::Object(map) => map.values().any(shows_jwt),
+            _ => false,
+        }
+    }
+    fn visit(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                let string = map.get("type").and_then(Value::as_str) == Some("string");
+                let shown = ["example", "examples", "description"]
+                    .iter()
+                    .filter_map(|key| map.get(*key))
+                    .any(shows_jwt);
+                if string && shown {
+                    let reference = json!({ "$ref": format!("#/components/schemas/{JWT_URL}") });
+                    let mut wrapped = Map::new();
+                    wrapped.insert("allOf".into(), json!([reference]));
+                    for key in ["nullable", "description"] {
+                        if let Some(kept) = map.get(key) {
+                            wrapped.insert(key.into(), kept.clone());
+                        }
+                    }
+                    *v = Value::Object(wrapped);
+                    return;
+                }
+                for (key, child) in map.iter_mut() {
+                    match (key.as_str(), child) {
+                        // Keys of `properties` are names, not keywords: a
+                        // property may be called `example`.
+                        ("properties", Value::Object(props)) => props.values_mut().for_each(visit),
+                        (key, _) if NOT_SCHEMAS.contains(&key) => {}
+                        (_, child) => visit(child),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(visit),
+            _ => {}
+        }
+    }
+    visit(doc);
+    // Worded without the marker, so running the transform again leaves it be.
+    schemas_mut(doc).insert(
+        JWT_URL.into(),
+        json!({ "type": "string",
+                "description": "A URL carrying a JWT: `Debug` and `Display` show it redacted." }),
     );
 }
 

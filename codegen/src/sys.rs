@@ -2,7 +2,7 @@
 //! project's settings. `kernel-sys/build.rs` writes its output; the call
 //! layer ([`crate::calls`]) reads it.
 
-use crate::{Report, SECRET_MAP, SECRET_STRING};
+use crate::{Report, JWT_URL, SECRET_MAP, SECRET_STRING};
 use heck::ToUpperCamelCase;
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
 use quote::quote;
@@ -30,7 +30,9 @@ pub fn generate(doc: Value, report: &Report) -> Result<syn::File, String> {
         let name = u.name.to_upper_camel_case();
         settings.with_replacement(&name, format!("crate::open::{name}"), std::iter::empty());
     }
-    for name in [SECRET_STRING, SECRET_MAP] {
+    // No `TypeImpl::Display` for these even where they have one: it is the
+    // redacted form, never what goes over the wire.
+    for name in [SECRET_STRING, SECRET_MAP, JWT_URL] {
         settings.with_replacement(name, format!("crate::secret::{name}"), std::iter::empty());
     }
     let mut generator = Generator::new(&settings);

@@ -112,6 +112,68 @@ fn secrets_point_at_secret_types() {
 }
 
 #[test]
+fn urls_showing_a_jwt_parameter_point_at_the_jwt_url_type() {
+    // The property keeps its description (the field's docs) and nullability
+    // around the reference.
+    let is_jwt_url = |prop: &Value| {
+        prop["allOf"] == json!([{"$ref": "#/components/schemas/JwtUrl"}])
+            && prop.get("type").is_none()
+    };
+    let (doc, _) = run(
+        jwt_urls,
+        json!({"components": {"schemas": {
+            "Browser": {"type": "object", "properties": {
+                "cdp_ws_url": {"type": "string", "example": "wss://h/browser/cdp?jwt=eyJ0eXAi..."},
+                "live": {"type": "string", "nullable": true, "examples": ["https://h/live?a=1&JWT=x"]},
+                "documented": {"type": "string", "description": "Append `?jwt=<token>` to connect."},
+                "base_url": {"type": "string", "example": "https://h/browser/kernel"},
+                "jwt": {"type": "string", "description": "A JWT token."},
+                "example": {"type": "string", "example": "wss://h?jwt=x"},
+                "urls": {"type": "array", "items": {"type": "string", "example": "wss://h?jwt=x"}},
+                "nested": {"type": "object", "properties": {
+                    "replay_view_url": {"type": "string", "example": "https://h/replays?jwt=x&replay_id=1"}}},
+                "count": {"type": "integer", "description": "jwt= is not a string here"}}},
+            "Replay": {"allOf": [{"properties": {
+                "url": {"type": "string", "example": "https://h/r?jwt=x"}}}]}
+        }},
+        "paths": {"/browsers/{url}": {"get": {
+            "parameters": [{"name": "url", "in": "path",
+                            "schema": {"type": "string", "example": "wss://h?jwt=x"}}],
+            "responses": {"200": {"content": {"application/json": {
+                "schema": {"type": "object", "properties": {
+                    "cdp": {"type": "string", "example": "wss://h?jwt=x"}}},
+                "example": {"type": "string", "description": "jwt= in an example value"}}}}}}}}}),
+    );
+    let s = &doc["components"]["schemas"];
+    let b = &s["Browser"]["properties"];
+    assert!(is_jwt_url(&b["cdp_ws_url"]) && b["cdp_ws_url"].get("nullable").is_none());
+    assert!(is_jwt_url(&b["live"]) && b["live"]["nullable"] == json!(true));
+    assert!(is_jwt_url(&b["documented"]));
+    assert_eq!(
+        b["documented"]["description"],
+        "Append `?jwt=<token>` to connect."
+    );
+    assert!(is_jwt_url(&b["example"]), "a property named like a keyword");
+    assert!(is_jwt_url(&b["urls"]["items"]));
+    assert!(is_jwt_url(&b["nested"]["properties"]["replay_view_url"]));
+    assert!(is_jwt_url(&s["Replay"]["allOf"][0]["properties"]["url"]));
+    // No `jwt=` shown, or not a string: untouched.
+    assert_eq!(b["base_url"]["type"], "string");
+    assert_eq!(b["jwt"]["type"], "string");
+    assert_eq!(b["count"]["type"], "integer");
+    let get = &doc["paths"]["/browsers/{url}"]["get"];
+    let media = &get["responses"]["200"]["content"]["application/json"];
+    assert!(is_jwt_url(&media["schema"]["properties"]["cdp"]));
+    // Parameters and example values are not touched.
+    assert_eq!(get["parameters"][0]["schema"]["type"], "string");
+    assert_eq!(media["example"]["type"], "string");
+    assert_eq!(s["JwtUrl"]["type"], "string");
+    // Running it again changes nothing: the component does not match itself.
+    let (again, _) = run(jwt_urls, doc.clone());
+    assert_eq!(again, doc);
+}
+
+#[test]
 fn required_only_one_of_is_dropped() {
     let (doc, _) = run(
         required_only_one_of,
@@ -387,6 +449,15 @@ fn vendored_spec_normalizes() {
         .open_unions
         .iter()
         .any(|u| u.name == "BrowserTelemetryEvent" && u.tag == "type"));
+    // The URLs whose examples carry a `jwt=` token (found, not listed).
+    let browser = &doc["components"]["schemas"]["Browser"]["properties"];
+    for url in ["cdp_ws_url", "webdriver_ws_url", "browser_live_view_url"] {
+        assert_eq!(
+            browser[url]["allOf"][0]["$ref"], "#/components/schemas/JwtUrl",
+            "{url}"
+        );
+    }
+    assert_eq!(browser["base_url"]["type"], "string");
     // The inline 409 body of POST /auth/connections got a name.
     assert!(doc["components"]["schemas"]["PostAuthConnectionsStatus409"].is_object());
 }

@@ -48,14 +48,21 @@ impl BrowserRecord {
         let end = self.deleted_at.unwrap_or_else(Utc::now);
         let uptime_ms = (end - self.created_at).num_milliseconds().max(0);
         let id = &self.session_id;
+        // Like Kernel's, the URLs carry the browser's token as `?jwt=`, so
+        // code tested against the fake meets the redacting `JwtUrl`.
+        let jwt = format!("mockjwt_{id}");
         let browser: types::Browser = types::Browser::builder()
             .session_id(id.clone())
             .created_at(self.created_at)
-            .cdp_ws_url(format!("wss://{id}.kernel-mock.invalid/cdp"))
-            .webdriver_ws_url(format!("wss://{id}.kernel-mock.invalid/webdriver"))
-            .browser_live_view_url(
-                (!self.headless).then(|| format!("https://live.kernel-mock.invalid/browser/{id}")),
-            )
+            .cdp_ws_url(format!("wss://{id}.kernel-mock.invalid/cdp?jwt={jwt}"))
+            .webdriver_ws_url(format!(
+                "wss://{id}.kernel-mock.invalid/webdriver?jwt={jwt}"
+            ))
+            .browser_live_view_url((!self.headless).then(|| {
+                kernel_sys::secret::JwtUrl::from(format!(
+                    "https://live.kernel-mock.invalid/browser/{id}?jwt={jwt}"
+                ))
+            }))
             .base_url(Some(format!("https://{id}.kernel-mock.invalid")))
             .headless(self.headless)
             .stealth(self.stealth)

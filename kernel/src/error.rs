@@ -1,5 +1,6 @@
 //! One error type for every call: [`Error`].
 
+use crate::sys::secret::redact_jwts;
 use crate::sys::types;
 use crate::transport::{Idle, TooLarge};
 use reqwest::header::HeaderMap;
@@ -11,6 +12,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong talking to Kernel.
 ///
+/// `Display` and `Debug` never show a browser's token: a URL's `jwt=` value
+/// (and anything shaped like a JWT) quoted by a response body, a serde
+/// message or a connection error is shown as `[redacted]`.
+///
 /// ```
 /// # async fn demo(kernel: kernel::Kernel) {
 /// match kernel.browsers().get("missing").send().await.map_err(kernel::Error::from) {
@@ -21,7 +26,6 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// }
 /// # }
 /// ```
-#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// The server answered with a non-success status.
@@ -152,8 +156,9 @@ pub(crate) fn is_final(e: &reqwest::Error) -> bool {
 }
 
 /// An error and its sources, `: `-separated, each said once (reqwest and
-/// hyper often repeat their source's text). The cause is what a reader
-/// needs: "connection refused", "dns error", "TooLarge".
+/// hyper often repeat their source's text), with jwt tokens redacted: it is
+/// what logs and `Display` show. The cause is what a reader needs:
+/// "connection refused", "dns error", "TooLarge".
 pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut out = e.to_string();
     let mut current = e.source();
@@ -165,7 +170,7 @@ pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
         }
         current = error.source();
     }
-    out
+    redact_jwts(&out).into_owned()
 }
 
 /// Replaces the value of a `jwt` query parameter, which is a bearer token
@@ -188,31 +193,66 @@ pub(crate) fn redact_url(url: &mut reqwest::Url) {
     url.query_pairs_mut().clear().extend_pairs(pairs);
 }
 
-/// `text` with the value of every `jwt=` replaced, for URLs that may not
-/// parse.
-pub(crate) fn redact_jwt(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find("jwt=") {
-        let (before, after) = rest.split_at(at + 4);
-        out.push_str(before);
-        let end = after.find(['&', '#', ' ']).unwrap_or(after.len());
-        out.push_str(REDACTED);
-        rest = &after[end..];
+const REDACTED: &str = "[redacted]";
+
+/// Formats with a closure, so [`write_redacted`] can format to a string.
+struct With<F>(F);
+
+impl<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result> fmt::Display for With<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (self.0)(f)
     }
-    out.push_str(rest);
-    out
 }
 
-const REDACTED: &str = "[redacted]";
+/// Writes what `inner` formats with every jwt token redacted: an error's
+/// text may quote a URL from a response body, a serde message or a request.
+fn write_redacted(
+    f: &mut fmt::Formatter<'_>,
+    inner: impl Fn(&mut fmt::Formatter<'_>) -> fmt::Result,
+) -> fmt::Result {
+    let text = if f.alternate() {
+        format!("{:#}", With(inner))
+    } else {
+        With(inner).to_string()
+    };
+    f.write_str(&redact_jwts(&text))
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_redacted(f, |f| match self {
+            Error::Api(e) => f.debug_tuple("Api").field(e).finish(),
+            Error::Timeout(e) => f.debug_tuple("Timeout").field(e).finish(),
+            Error::Connection(e) => f.debug_tuple("Connection").field(e).finish(),
+            Error::Decode(e) => f.debug_tuple("Decode").field(e).finish(),
+            Error::InvalidRequest(e) => f.debug_tuple("InvalidRequest").field(e).finish(),
+            Error::Config(e) => f.debug_tuple("Config").field(e).finish(),
+            Error::Protocol(e) => f.debug_tuple("Protocol").field(e).finish(),
+            Error::Io(e) => f.debug_tuple("Io").field(e).finish(),
+            Error::Event(e) => f.debug_tuple("Event").field(e).finish(),
+            Error::TooLarge { limit } => f.debug_struct("TooLarge").field("limit", limit).finish(),
+            Error::Redirect { status, location } => f
+                .debug_struct("Redirect")
+                .field("status", status)
+                .field("location", location)
+                .finish(),
+        })
+    }
+}
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_redacted(f, |f| self.fmt_plain(f))
+    }
+}
+
+impl Error {
+    fn fmt_plain(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Api(api) => api.fmt(f),
+            Error::Api(api) => fmt::Display::fmt(api, f),
             Error::Timeout(what) => write!(f, "timed out: {what}"),
             Error::Connection(e) => write!(f, "connection error: {}", chain(e)),
-            Error::Decode(d) => d.fmt(f),
+            Error::Decode(d) => fmt::Display::fmt(d, f),
             Error::InvalidRequest(what) => write!(f, "invalid request: {what}"),
             Error::Config(what) => write!(f, "configuration error: {what}"),
             Error::Protocol(what) => write!(f, "protocol error: {what}"),
@@ -252,6 +292,11 @@ impl From<std::io::Error> for Error {
 }
 
 /// A non-success response, with everything the server sent.
+///
+/// The texts meant to be shown (`code`, `message`, `details`,
+/// `inner_error`) have any jwt token redacted, as [`JwtUrl`](crate::JwtUrl)
+/// shows it, since they are printed and logged; `body` and
+/// [`json`](Self::json) are the server's bytes, unredacted.
 #[derive(Clone)]
 pub struct ApiError {
     /// The HTTP status.
@@ -267,7 +312,7 @@ pub struct ApiError {
     pub inner_error: Option<types::ErrorDetail>,
     /// The response headers.
     pub headers: HeaderMap,
-    /// The raw body, as text (lossy for non-UTF-8 bytes).
+    /// The raw body, as text (lossy for non-UTF-8 bytes). Not redacted.
     pub body: String,
     json: Option<serde_json::Value>,
 }
@@ -289,13 +334,19 @@ impl ApiError {
         let details = field("details")
             .and_then(|d| serde_json::from_value::<Vec<types::ErrorDetail>>(d.clone()).ok())
             .unwrap_or_default();
-        let inner_error = field("inner_error").and_then(|d| serde_json::from_value(d.clone()).ok());
+        let inner_error: Option<types::ErrorDetail> =
+            field("inner_error").and_then(|d| serde_json::from_value(d.clone()).ok());
+        let shown = |text: String| redact_jwts(&text).into_owned();
+        let detail = |d: types::ErrorDetail| types::ErrorDetail {
+            code: d.code.map(shown),
+            message: d.message.map(shown),
+        };
         Self {
             status,
-            code,
-            message,
-            details,
-            inner_error,
+            code: code.map(shown),
+            message: shown(message),
+            details: details.into_iter().map(detail).collect(),
+            inner_error: inner_error.map(detail),
             headers,
             body: text,
             json,
@@ -341,29 +392,36 @@ fn truncate(s: &str, max: usize) -> String {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.status)?;
-        if let Some(code) = &self.code {
-            write!(f, " {code}")?;
-        }
-        write!(f, ": {}", self.message)
+        // The fields are public: redact again what may have been set since.
+        write_redacted(f, |f| {
+            write!(f, "{}", self.status)?;
+            if let Some(code) = &self.code {
+                write!(f, " {code}")?;
+            }
+            write!(f, ": {}", self.message)
+        })
     }
 }
 
 impl fmt::Debug for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ApiError")
-            .field("status", &self.status)
-            .field("code", &self.code)
-            .field("message", &self.message)
-            .field("details", &self.details)
-            .field("inner_error", &self.inner_error)
-            .field("request_id", &self.request_id())
-            .finish_non_exhaustive()
+        // The request id is the server's text too.
+        write_redacted(f, |f| {
+            f.debug_struct("ApiError")
+                .field("status", &self.status)
+                .field("code", &self.code)
+                .field("message", &self.message)
+                .field("details", &self.details)
+                .field("inner_error", &self.inner_error)
+                .field("request_id", &self.request_id())
+                .finish_non_exhaustive()
+        })
     }
 }
 
 /// A body that does not match the expected type. `Debug` shows the body's
-/// length, not its content (it may hold secrets).
+/// length, not its content (it may hold secrets); `Display` and `Debug`
+/// redact any jwt token the serde message quotes from it.
 pub struct DecodeError {
     /// The raw body.
     pub body: bytes::Bytes,
@@ -375,11 +433,13 @@ pub struct DecodeError {
 
 impl fmt::Debug for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DecodeError")
-            .field("body", &format_args!("<{} bytes>", self.body.len()))
-            .field("path", &self.path)
-            .field("source", &self.source)
-            .finish()
+        write_redacted(f, |f| {
+            f.debug_struct("DecodeError")
+                .field("body", &format_args!("<{} bytes>", self.body.len()))
+                .field("path", &self.path)
+                .field("source", &self.source)
+                .finish()
+        })
     }
 }
 
@@ -394,11 +454,14 @@ impl DecodeError {
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "cannot decode response at {}: {}",
-            self.path, self.source
-        )
+        // serde quotes the offending value: `invalid type: string "…"`.
+        write_redacted(f, |f| {
+            write!(
+                f,
+                "cannot decode response at {}: {}",
+                self.path, self.source
+            )
+        })
     }
 }
 

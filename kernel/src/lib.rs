@@ -25,6 +25,8 @@
 //! // let kernel = Kernel::from_env()?;
 //! let browser = kernel.browsers().create().stealth(true).timeout_seconds(120).send().await?;
 //! match kernel.browsers().get(&browser.session_id).send().await {
+//!     // Shown as `wss://…/browser/cdp?jwt=[redacted]`; a CDP client gets
+//!     // the whole URL from `found.cdp_ws_url.expose()`.
 //!     Ok(found) => println!("CDP: {}", found.cdp_ws_url),
 //!     Err(e) if e.is_not_found() => println!("already gone"),
 //!     Err(e) => return Err(e.into()),
@@ -64,6 +66,11 @@ pub use config::{KernelBuilder, Secret};
 pub use download::{Download, Readiness};
 pub use error::{ApiError, Error, Result};
 pub use kernel_sys as sys;
+/// A URL carrying a browser's token (`cdp_ws_url`, `webdriver_ws_url`,
+/// `browser_live_view_url`, `replay_view_url`): `Debug` and `Display` show
+/// it with the token redacted; [`JwtUrl::expose`] gives the full URL to a
+/// CDP or WebDriver client.
+pub use kernel_sys::secret::JwtUrl;
 pub use pagination::{Page, Paginate};
 pub use retry::RetryPolicy;
 pub use upload::Upload;

@@ -314,7 +314,7 @@ impl Transport {
                 let location = String::from_utf8_lossy(location.as_bytes());
                 return Err(Failed::Redirect {
                     status,
-                    location: crate::error::redact_jwt(&location),
+                    location: kernel_sys::secret::redact_jwts(&location).into_owned(),
                 });
             }
         }

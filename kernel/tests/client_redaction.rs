@@ -1,13 +1,16 @@
 //! Secrets never show up in `Debug` output or in traces: the API key, a
-//! credential's password and the values submitted to a login flow.
+//! credential's password, the values submitted to a login flow and the
+//! `jwt=` token of a browser's URLs (on the browser, and on every error path
+//! that can quote one).
 
 mod common;
 
 use common::{browser_json, capture_tracing, client, refused_url, API_KEY};
-use kernel::{Error, Kernel, RetryPolicy};
+use futures::TryStreamExt;
+use kernel::{Error, Kernel, Paginate, RetryPolicy};
 use std::collections::HashMap;
 use std::time::Duration;
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const PASSWORD: &str = "hunter2-PASSWORD-xyz";
@@ -221,4 +224,284 @@ fn debug_of_requests_carrying_secrets_hides_them() {
         "POST /auth/connections/{id}/exchange builder Debug",
         &format!("{exchange:?}"),
     );
+}
+
+/// The token of every browser URL below: it must never be shown.
+const JWT: &str = "SECRETJWT";
+
+fn assert_no_jwt(what: &str, text: &str) {
+    assert!(!text.contains(JWT), "{what} leaks the jwt:\n{text}");
+    assert_clean(what, text);
+}
+
+/// A browser as Kernel returns it: every URL carries the token.
+fn browser_with_jwt(id: &str) -> serde_json::Value {
+    let mut browser = browser_json(id);
+    let host = "proxy.yul-upbeat-herschel.onkernel.com:8443";
+    browser["cdp_ws_url"] = format!("wss://{host}/browser/cdp?jwt={JWT}").into();
+    browser["webdriver_ws_url"] =
+        format!("wss://{host}/browser/webdriver/session?jwt={JWT}").into();
+    browser["browser_live_view_url"] =
+        format!("https://{host}/browser/live?jwt={JWT}&tab=1").into();
+    browser
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn browsers_and_replays_show_their_urls_without_the_jwt() {
+    common::init_tracing();
+    let (capture, _guard) = capture_tracing();
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/browsers/b1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(browser_with_jwt("b1")))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/browsers"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([
+            browser_with_jwt("b1"),
+            browser_with_jwt("b2")
+        ])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/browser_pools/pool/acquire"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(browser_with_jwt("b3")))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/browsers/b1/replays"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([{
+            "replay_id": "r1",
+            "replay_view_url": format!("https://api.onkernel.com/browser/replays?jwt={JWT}&replay_id=r1"),
+        }])))
+        .mount(&server)
+        .await;
+    let kernel = client(&server.uri());
+
+    let browser = kernel.browsers().get("b1").send().await.unwrap();
+    let shown = format!("{browser:?} {browser:#?}");
+    assert_no_jwt("Browser Debug", &shown);
+    // The rest of each URL stays visible.
+    for kept in [
+        "wss://proxy.yul-upbeat-herschel.onkernel.com:8443/browser/cdp?jwt=[redacted]",
+        "/browser/webdriver/session?jwt=[redacted]",
+        "/browser/live?jwt=[redacted]&tab=1",
+    ] {
+        assert!(shown.contains(kept), "{kept} not in {shown}");
+    }
+    assert_eq!(
+        browser.cdp_ws_url.to_string(),
+        "wss://proxy.yul-upbeat-herschel.onkernel.com:8443/browser/cdp?jwt=[redacted]"
+    );
+    // What a CDP client is handed: the whole URL.
+    assert_eq!(
+        browser.cdp_ws_url.expose(),
+        format!("wss://proxy.yul-upbeat-herschel.onkernel.com:8443/browser/cdp?jwt={JWT}")
+    );
+    let url: &kernel::JwtUrl = &browser.webdriver_ws_url;
+    assert!(url.expose().ends_with(JWT));
+    // Serialized (to store or forward it), the URL is whole again.
+    assert!(serde_json::to_string(&browser).unwrap().contains(JWT));
+
+    let listed: Vec<_> = kernel
+        .browsers()
+        .list()
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_no_jwt("listed browsers Debug", &format!("{listed:?}"));
+    let acquired = kernel.browser_pools().acquire("pool").send().await.unwrap();
+    assert!(acquired.is_some());
+    assert_no_jwt("acquired browser Debug", &format!("{acquired:?}"));
+    let replays = kernel.browsers().replays("b1").list().send().await.unwrap();
+    let shown = format!("{replays:?}");
+    assert_no_jwt("replays Debug", &shown);
+    assert!(
+        shown.contains("replays?jwt=[redacted]&replay_id=r1"),
+        "{shown}"
+    );
+    assert!(replays[0]
+        .replay_view_url
+        .as_ref()
+        .unwrap()
+        .expose()
+        .contains(JWT));
+
+    let text = capture.text();
+    assert!(text.contains("kernel.request"), "nothing captured: {text}");
+    assert_no_jwt("traces", &text);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn error_paths_never_show_the_jwt() {
+    common::init_tracing();
+    let (capture, _guard) = capture_tracing();
+    let url = format!("wss://proxy.example/browser/cdp?jwt={JWT}");
+    let server = MockServer::start().await;
+    // A 404 whose error message quotes the URL.
+    Mock::given(method("GET"))
+        .and(path("/browsers/gone"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(serde_json::json!({
+            "code": "not_found",
+            "message": format!("no browser behind {url}"),
+            "details": [{"code": "stale", "message": format!("{url} expired")}],
+            "inner_error": {"message": url},
+        })))
+        .mount(&server)
+        .await;
+    // A 404 that is not the `Error` shape: the message is the raw body.
+    Mock::given(method("GET"))
+        .and(path("/browsers/html"))
+        .respond_with(
+            ResponseTemplate::new(404).set_body_string(format!("<a href=\"{url}\">gone</a>")),
+        )
+        .mount(&server)
+        .await;
+    // A 503 after retries: the retry warnings are traced too.
+    Mock::given(method("GET"))
+        .and(path("/browsers/busy"))
+        .respond_with(ResponseTemplate::new(503).set_body_json(browser_with_jwt("busy")))
+        .mount(&server)
+        .await;
+    // A browser that does not decode, at a field serde quotes the value of.
+    let mut bad = browser_with_jwt("bad");
+    bad["timeout_seconds"] = url.clone().into();
+    Mock::given(method("GET"))
+        .and(path("/browsers/bad"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(bad))
+        .mount(&server)
+        .await;
+    // A browser that comes too late.
+    Mock::given(method("GET"))
+        .and(path_regex("^/browsers/slow"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(browser_with_jwt("slow"))
+                .set_delay(Duration::from_secs(5)),
+        )
+        .mount(&server)
+        .await;
+    let kernel = client(&server.uri());
+    let mut shown = Vec::new();
+
+    let err = kernel.browsers().get("gone").send().await.unwrap_err();
+    assert!(err.is_not_found());
+    let api = err.api().unwrap();
+    assert_eq!(
+        api.message,
+        "no browser behind wss://proxy.example/browser/cdp?jwt=[redacted]"
+    );
+    // The raw body is kept as the server sent it: the checks are not vacuous.
+    assert!(api.body.contains(JWT));
+    shown.push((
+        "404 JSON",
+        format!("{err} {err:?} {err:#?} {api} {api:?} {:?}", api.details),
+    ));
+
+    let err = kernel.browsers().get("html").send().await.unwrap_err();
+    assert!(err.is_not_found());
+    assert!(err.api().unwrap().body.contains(JWT));
+    shown.push((
+        "404 text",
+        format!("{err} {err:?} {:?}", err.api().unwrap().message),
+    ));
+
+    let err = kernel.browsers().get("busy").send().await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+    shown.push(("503", format!("{err} {err:?}")));
+
+    let err = kernel.browsers().get("bad").send().await.unwrap_err();
+    let Error::Decode(decode) = &err else {
+        panic!("not a decode error: {err:?}")
+    };
+    assert!(!decode.body.is_empty());
+    let text = format!("{err} {err:?} {err:#?} {decode} {decode:?}");
+    assert!(
+        text.contains("jwt=[redacted]"),
+        "serde no longer quotes the value: {text}"
+    );
+    shown.push(("decode", text));
+
+    // The same through `Kernel::request`, whose URL carries a token too.
+    let err = kernel
+        .request(reqwest::Method::GET, "/browsers/bad")
+        .query("jwt", JWT)
+        .send::<kernel::types::Browser>()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Decode(_)), "{err:?}");
+    shown.push(("decode via request", format!("{err} {err:?}")));
+
+    let quick = Kernel::builder()
+        .api_key(API_KEY)
+        .base_url(server.uri())
+        .retry_policy(RetryPolicy::none())
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let err = quick
+        .request(reqwest::Method::GET, "/browsers/slow")
+        .query("jwt", JWT)
+        .send::<kernel::types::Browser>()
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    let text = format!("{err} {err:?}");
+    assert!(
+        text.contains("jwt=[redacted]"),
+        "the URL is no longer shown: {text}"
+    );
+    shown.push(("timeout", text));
+    // An id is percent-encoded into the path (`slow%3Fjwt=…`).
+    let err = quick
+        .browsers()
+        .get(format!("slow?jwt={JWT}"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    let text = format!("{err} {err:?}");
+    assert!(
+        text.contains("slow%3Fjwt=[redacted]"),
+        "the URL is no longer shown: {text}"
+    );
+    shown.push(("timeout, encoded id", text));
+
+    let refused = Kernel::builder()
+        .api_key(API_KEY)
+        .base_url(refused_url())
+        .retry_policy(common::fast_policy())
+        .build()
+        .unwrap();
+    let err = refused
+        .request(reqwest::Method::GET, "/browsers/b1")
+        .query("jwt", JWT)
+        .send::<serde_json::Value>()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Connection(_)), "{err:?}");
+    let text = format!("{err} {err:?} {err:#?}");
+    assert!(
+        text.contains("jwt=[redacted]"),
+        "the URL is no longer shown: {text}"
+    );
+    shown.push(("connection", text));
+
+    for (what, text) in &shown {
+        assert_no_jwt(what, text);
+    }
+    let text = capture.text();
+    for traced in [
+        "kernel error response",
+        "retrying kernel request",
+        "kernel request failed",
+        // A transport error's URL, traced with its token hidden.
+        "jwt=[redacted]",
+    ] {
+        assert!(text.contains(traced), "{traced:?} not traced: {text}");
+    }
+    assert_no_jwt("traces", &text);
 }
