@@ -899,3 +899,86 @@ pub(crate) fn process_output(engine: Engine) -> EventStream<ProcessOutput> {
         }),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{missed, Numbering, Place, REPLAY_WINDOW};
+
+    fn next(missed: Option<(u64, u64)>) -> Place {
+        Place::Next { missed }
+    }
+
+    #[test]
+    fn new_seqs_are_next_with_their_gaps() {
+        let mut n = Numbering::new();
+        // The first event is never a gap, whatever its seq.
+        assert_eq!(n.place(7, "a"), next(None));
+        assert_eq!(n.place(8, "b"), next(None));
+        assert_eq!(n.place(11, "c"), next(Some((9, 10))));
+    }
+
+    #[test]
+    fn same_seq_and_data_is_a_replay_anything_else_lower_a_reset() {
+        let mut n = Numbering::new();
+        for seq in 1..=5 {
+            assert_eq!(n.place(seq, &format!("old {seq}")), next(None));
+        }
+        assert_eq!(n.place(2, "old 2"), Place::Replay);
+        assert_eq!(n.place(5, "old 5"), Place::Replay);
+        assert_eq!(n.last, Some(5), "a replay does not move the numbering");
+        // Same seq, other data: a new numbering.
+        assert_eq!(
+            n.place(3, "new 3"),
+            Place::Reset {
+                previous: 5,
+                missed: Some((1, 2))
+            }
+        );
+        // The old events are forgotten: their seqs now belong to the new run.
+        assert_eq!(n.place(4, "old 4"), next(None));
+        assert_eq!(n.place(4, "old 4"), Place::Replay);
+        assert_eq!(
+            n.place(1, "newer 1"),
+            Place::Reset {
+                previous: 4,
+                missed: None
+            }
+        );
+    }
+
+    #[test]
+    fn a_replay_older_than_the_window_is_a_reset() {
+        let mut n = Numbering::new();
+        let total = REPLAY_WINDOW as u64 + 10;
+        for seq in 1..=total {
+            n.place(seq, &seq.to_string());
+        }
+        assert_eq!(n.recent.len(), REPLAY_WINDOW);
+        assert_eq!(n.place(11, "11"), Place::Replay, "the oldest remembered");
+        assert!(matches!(n.place(10, "10"), Place::Reset { .. }));
+    }
+
+    #[test]
+    fn an_unreadable_event_moves_the_numbering_only_forward() {
+        let mut n = Numbering::new();
+        assert_eq!(n.skip(3), Some(None));
+        assert_eq!(n.skip(6), Some(Some((4, 5))));
+        assert_eq!(n.skip(6), None);
+        assert_eq!(n.skip(2), None);
+        assert_eq!(n.last, Some(6));
+        assert_eq!(n.place(7, "a"), next(None));
+    }
+
+    #[test]
+    fn missed_is_empty_for_consecutive_and_safe_at_the_ends() {
+        assert_eq!(missed(4, 5), None);
+        assert_eq!(missed(4, 4), None);
+        assert_eq!(missed(0, 1), None);
+        assert_eq!(missed(0, 3), Some((1, 2)));
+        assert_eq!(missed(u64::MAX, 0), None);
+        assert_eq!(
+            missed(u64::MAX - 2, u64::MAX),
+            Some((u64::MAX - 1, u64::MAX - 1))
+        );
+    }
+}
