@@ -66,6 +66,9 @@ async fn main() -> ExitCode {
             Some(Ok(Telemetry::Gap { from, to })) => {
                 eprintln!("gap: the server skipped seq {from}..={to}")
             }
+            Some(Ok(Telemetry::Reset { previous, seq })) => {
+                eprintln!("reset: the numbering started again at seq {seq} after {previous}")
+            }
             Some(Ok(_)) => {}
             Some(Err(e)) => {
                 eprintln!("error: {e}");

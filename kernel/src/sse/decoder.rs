@@ -325,6 +325,23 @@ impl Decoder {
         self.parser.retry
     }
 
+    /// From now on, remember the event ID in effect for the block of each
+    /// error, for [`take_error_id`](Self::take_error_id). Crate-internal:
+    /// the telemetry stream needs the `seq` (sent as the SSE `id`) of an
+    /// event it could not read, and errors may be decoded ahead of the
+    /// consumer, so the decoder's current state would be too late.
+    pub(crate) fn record_error_ids(&mut self) {
+        self.parser.error_ids.get_or_insert_with(VecDeque::new);
+    }
+
+    /// The event ID of the block of the oldest error not taken yet (empty
+    /// if none was set), when recording; call once per error taken from
+    /// the decoder, in order. The ID is the one in effect when the error
+    /// occurred: an `id` field after the error in its block is skipped.
+    pub(crate) fn take_error_id(&mut self) -> Option<String> {
+        self.parser.error_ids.as_mut()?.pop_front()
+    }
+
     /// Decodes from the fed input only (not the queue).
     // `always`: the whole decode loop then lands in the caller, and the event
     // is built where it is used instead of being copied out (measured: the
@@ -377,6 +394,9 @@ struct Parser {
     last_id: String,
     /// The reconnection time.
     retry: Option<Duration>,
+    /// `id_buf` at each error not yet taken, when recorded (see
+    /// `Decoder::record_error_ids`).
+    error_ids: Option<VecDeque<String>>,
 }
 
 impl Parser {
@@ -395,6 +415,7 @@ impl Parser {
             id_dirty: false,
             last_id: String::new(),
             retry: None,
+            error_ids: None,
         }
     }
 
@@ -532,6 +553,9 @@ impl Parser {
     /// line ended (its rest must not be taken for a blank line).
     #[cold]
     fn fail(&mut self, err: DecodeError, mid_line: bool) -> DecodeError {
+        if let Some(ids) = &mut self.error_ids {
+            ids.push_back(self.id_buf.clone());
+        }
         self.skipping = true;
         self.discard_line = mid_line;
         self.data = String::new();
@@ -932,6 +956,28 @@ mod tests {
         d.feed(b"abc\ndata: z\n\ndata: ok\n\n");
         let results = collect(&mut d);
         assert_eq!(data_of(&results), ["ok"]);
+    }
+
+    #[test]
+    fn error_ids_follow_the_errors_even_when_decoded_ahead() {
+        let mut d = Decoder::with_max_event_size(64);
+        assert_eq!(d.take_error_id(), None, "not recorded unless asked");
+        d.record_error_ids();
+        // `feed` decodes all of these at once, before any is taken.
+        let mut input = b"id: 1\ndata: a\n\nid: 2\ndata: \xff\n\n".to_vec();
+        input.extend_from_slice(format!("id: 3\ndata: {}\n\n", "x".repeat(99)).as_bytes());
+        // An error before its block's `id`: the previous ID is in effect.
+        input.extend_from_slice(b"data: \xfe\nid: 9\n\nid: 4\ndata: b\n\n");
+        d.feed(&input);
+        let mut seen = Vec::new();
+        while let Some(result) = d.next_event() {
+            seen.push(match result {
+                Ok(event) => event.data,
+                Err(_) => format!("error at {}", d.take_error_id().unwrap()),
+            });
+        }
+        assert_eq!(seen, ["a", "error at 2", "error at 3", "error at 3", "b"]);
+        assert_eq!(d.take_error_id(), None);
     }
 
     #[test]

@@ -13,4 +13,5 @@ mod leaks;
 mod redirects;
 mod sizes;
 mod statuses;
+mod streams;
 mod timeouts;
