@@ -289,7 +289,7 @@ impl Quota {
 
 /// A uniform random number in `[0, 1)`, for jitter: no `rand` dependency
 /// needed for this.
-fn random_unit() -> f64 {
+pub(crate) fn random_unit() -> f64 {
     use std::hash::{BuildHasher, Hasher};
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u128(Instant::now().elapsed().as_nanos());

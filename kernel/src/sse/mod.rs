@@ -16,8 +16,15 @@
 //! ```
 
 mod decoder;
+mod engine;
+mod process;
 mod stream;
+mod telemetry;
 
 pub use decoder::*;
-pub(crate) use stream::{connector, or_failed, Connect, Engine, Streamed};
-pub use stream::{EventStream, ProcessOutput, StreamOptions, Telemetry};
+pub use engine::StreamOptions;
+pub(crate) use engine::{Connect, Engine};
+pub use process::ProcessOutput;
+pub use stream::EventStream;
+pub(crate) use stream::{connector, or_failed, Streamed};
+pub use telemetry::Telemetry;

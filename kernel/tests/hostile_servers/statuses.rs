@@ -122,3 +122,33 @@ async fn an_unlisted_2xx_download_is_streamed() {
         .unwrap();
     assert_eq!(&png[..], b"png bytes");
 }
+
+#[tokio::test]
+async fn an_unlisted_2xx_event_stream_is_followed() {
+    let router = axum::Router::new().route(
+        "/invocations/{id}/events",
+        axum::routing::get(|| async {
+            Response::builder()
+                .status(203)
+                .header("content-type", "text/event-stream")
+                .body(Body::from(
+                    "data: {\"event\":\"log\",\"timestamp\":\"2025-01-01T00:00:00Z\",\"message\":\"hi\"}\n\n",
+                ))
+                .unwrap()
+        }),
+    );
+    let base = common::serve(router).await;
+    let kernel = kernel::Kernel::builder()
+        .api_key(common::API_KEY)
+        .base_url(&base)
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let mut events = kernel.invocations().events("inv").send().await.unwrap();
+    use futures::StreamExt;
+    let first = tokio::time::timeout(std::time::Duration::from_secs(5), events.next())
+        .await
+        .expect("an event")
+        .expect("an item");
+    assert!(first.is_ok(), "the 203 stream is read: {first:?}");
+}
