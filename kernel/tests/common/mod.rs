@@ -95,6 +95,31 @@ pub async fn raw_server(response: Vec<u8>) -> (String, Arc<AtomicUsize>) {
     (format!("http://{addr}"), count)
 }
 
+/// A server that accepts every connection, reads what it is sent and never
+/// answers. Returns the base URL.
+pub async fn silent_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 64 * 1024];
+                while matches!(socket.read(&mut buf).await, Ok(n) if n > 0) {}
+            });
+        }
+    });
+    base
+}
+
+/// A JSON response with `status` and `body`, for axum handlers.
+pub fn json_response(status: u16, body: impl Into<String>) -> axum::response::Response {
+    axum::response::Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(body.into()))
+        .expect("a valid response")
+}
+
 /// Reads up to the end of the request head (`\r\n\r\n`).
 pub async fn read_request_head(socket: &mut tokio::net::TcpStream) -> Vec<u8> {
     let mut head = Vec::new();

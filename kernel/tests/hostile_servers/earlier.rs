@@ -148,14 +148,7 @@ async fn a_huge_retry_is_clamped() {
 /// gives up after the idle timeout instead of hanging.
 #[tokio::test]
 async fn no_response_headers_is_a_timeout_not_a_hang() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((socket, _)) = listener.accept().await {
-            held.push(socket);
-        }
-    });
+    let base = common::silent_server().await;
     let kernel = streaming_client(&base, fast_stream_options());
     let mut events = kernel.invocations().events("inv").send().await.unwrap();
     let item = tokio::time::timeout(Duration::from_secs(5), events.next())

@@ -57,39 +57,25 @@ async fn serve(router: axum::Router) -> String {
     common::serve(router).await
 }
 
-fn json(status: u16, body: String) -> Response {
-    Response::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .body(Body::from(body))
-        .unwrap()
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn no_error_path_leaks_a_secret() {
     common::init_tracing();
     check("refused", &common::refused_url()).await;
 
-    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let silent_base = format!("http://{}", silent.local_addr().unwrap());
-    tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((socket, _)) = silent.accept().await {
-            held.push(socket);
-        }
-    });
-    check("timeout", &silent_base).await;
+    check("timeout", &common::silent_server().await).await;
 
     let api_error = serve(axum::Router::new().route(
         "/credentials",
-        post(|| async { json(500, r#"{"code":"internal","message":"boom"}"#.into()) }),
+        post(|| async { common::json_response(500, r#"{"code":"internal","message":"boom"}"#) }),
     ))
     .await;
     check("api error", &api_error).await;
 
     let retried = serve(axum::Router::new().route(
         "/credentials",
-        post(|| async { json(503, r#"{"code":"unavailable","message":"later"}"#.into()) }),
+        post(|| async {
+            common::json_response(503, r#"{"code":"unavailable","message":"later"}"#)
+        }),
     ))
     .await;
     check("retries exhausted", &retried).await;
@@ -113,14 +99,16 @@ async fn no_error_path_leaks_a_secret() {
 
     let too_large = serve(axum::Router::new().route(
         "/credentials",
-        post(|| async { json(200, format!("{{\"pad\":\"{}\"}}", "x".repeat(4096))) }),
+        post(|| async {
+            common::json_response(200, format!("{{\"pad\":\"{}\"}}", "x".repeat(4096)))
+        }),
     ))
     .await;
     check("too large", &too_large).await;
 
     let undecodable = serve(axum::Router::new().route(
         "/credentials",
-        post(|| async { json(201, r#"{"id": 5}"#.into()) }),
+        post(|| async { common::json_response(201, r#"{"id": 5}"#) }),
     ))
     .await;
     check("decode", &undecodable).await;

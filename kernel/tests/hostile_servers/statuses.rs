@@ -10,14 +10,6 @@ use kernel::Error;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-fn answer(status: u16, body: String) -> Response {
-    Response::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .body(Body::from(body))
-        .unwrap()
-}
-
 #[tokio::test]
 async fn an_unlisted_2xx_with_the_success_body_is_ok() {
     let hits = Arc::new(AtomicUsize::new(0));
@@ -26,7 +18,7 @@ async fn an_unlisted_2xx_with_the_success_body_is_ok() {
         "/browsers",
         post(move || {
             counter.fetch_add(1, Ordering::SeqCst);
-            async { answer(201, common::browser_json("created").to_string()) }
+            async { common::json_response(201, common::browser_json("created").to_string()) }
         }),
     );
     let base = common::serve(router).await;
@@ -46,7 +38,9 @@ async fn an_unlisted_2xx_with_the_success_body_is_ok() {
 async fn an_unlisted_2xx_that_does_not_decode_keeps_its_body() {
     let router = axum::Router::new().route(
         "/browsers",
-        post(|| async { answer(201, r#"{"session_id": 7, "note": "not a browser"}"#.into()) }),
+        post(|| async {
+            common::json_response(201, r#"{"session_id": 7, "note": "not a browser"}"#)
+        }),
     );
     let base = common::serve(router).await;
     let err = common::client(&base)
@@ -73,11 +67,13 @@ async fn unlisted_2xx_answers_to_empty_and_optional_calls_are_ok() {
     let router = axum::Router::new()
         .route(
             "/browsers/{id}",
-            delete(|| async { answer(202, r#"{"queued": true}"#.into()) }),
+            delete(|| async { common::json_response(202, r#"{"queued": true}"#) }),
         )
         .route(
             "/browser_pools/{id}/acquire",
-            post(|| async { answer(201, common::browser_json("leased").to_string()) }),
+            post(|| async {
+                common::json_response(201, common::browser_json("leased").to_string())
+            }),
         );
     let base = common::serve(router).await;
     let kernel = common::client(&base);

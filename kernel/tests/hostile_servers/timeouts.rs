@@ -6,24 +6,8 @@ use crate::common;
 use kernel::{Error, Kernel, Upload};
 use std::future::Future;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
-
-/// A server that accepts every connection, reads what it is sent and never
-/// answers.
-async fn silent_server() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 64 * 1024];
-                while matches!(socket.read(&mut buf).await, Ok(n) if n > 0) {}
-            });
-        }
-    });
-    base
-}
 
 fn bounded_client(base: &str) -> Kernel {
     Kernel::builder()
@@ -55,7 +39,7 @@ async fn times_out<T: std::fmt::Debug>(name: &str, call: impl Future<Output = ke
 
 #[tokio::test]
 async fn binary_calls_time_out_against_a_silent_server() {
-    let base = silent_server().await;
+    let base = common::silent_server().await;
     let kernel = bounded_client(&base);
     let browser = kernel.browsers();
     times_out("screenshot", browser.computer("b").screenshot().send()).await;
@@ -76,7 +60,7 @@ async fn binary_calls_time_out_against_a_silent_server() {
 
 #[tokio::test]
 async fn multipart_uploads_time_out_against_a_silent_server() {
-    let base = silent_server().await;
+    let base = common::silent_server().await;
     let kernel = bounded_client(&base);
     let fs = kernel.browsers().fs("b");
     times_out(

@@ -1,11 +1,18 @@
 //! One error type for every call: [`Error`].
 
-use crate::sys::secret::redact_jwts;
+mod api;
+mod decode;
+mod text;
+
+pub use api::ApiError;
+pub use decode::DecodeError;
+pub(crate) use text::{chain, redact_url};
+
 use crate::sys::types;
 use crate::transport::{Idle, TooLarge};
-use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 use std::fmt;
+use text::write_redacted;
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -155,69 +162,6 @@ pub(crate) fn is_final(e: &reqwest::Error) -> bool {
         || e.is_redirect()
 }
 
-/// An error and its sources, `: `-separated, each said once (reqwest and
-/// hyper often repeat their source's text), with jwt tokens redacted: it is
-/// what logs and `Display` show. The cause is what a reader needs:
-/// "connection refused", "dns error", "TooLarge".
-pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut current = e.source();
-    while let Some(error) = current {
-        let text = error.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        current = error.source();
-    }
-    redact_jwts(&out).into_owned()
-}
-
-/// Replaces the value of a `jwt` query parameter, which is a bearer token
-/// for a browser.
-pub(crate) fn redact_url(url: &mut reqwest::Url) {
-    if !url.query_pairs().any(|(name, _)| name == "jwt") {
-        return;
-    }
-    let pairs: Vec<(String, String)> = url
-        .query_pairs()
-        .map(|(name, value)| {
-            let value = if name == "jwt" {
-                REDACTED.into()
-            } else {
-                value.into_owned()
-            };
-            (name.into_owned(), value)
-        })
-        .collect();
-    url.query_pairs_mut().clear().extend_pairs(pairs);
-}
-
-const REDACTED: &str = "[redacted]";
-
-/// Formats with a closure, so [`write_redacted`] can format to a string.
-struct With<F>(F);
-
-impl<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result> fmt::Display for With<F> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        (self.0)(f)
-    }
-}
-
-/// Writes what `inner` formats with every jwt token redacted: an error's
-/// text may quote a URL from a response body, a serde message or a request.
-fn write_redacted(
-    f: &mut fmt::Formatter<'_>,
-    inner: impl Fn(&mut fmt::Formatter<'_>) -> fmt::Result,
-) -> fmt::Result {
-    let text = if f.alternate() {
-        format!("{:#}", With(inner))
-    } else {
-        With(inner).to_string()
-    };
-    f.write_str(&redact_jwts(&text))
-}
-
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write_redacted(f, |f| match self {
@@ -291,259 +235,6 @@ impl From<std::io::Error> for Error {
     }
 }
 
-/// A non-success response, with everything the server sent.
-///
-/// The texts meant to be shown (`code`, `message`, `details`,
-/// `inner_error`) have any jwt token redacted, as [`JwtUrl`](crate::JwtUrl)
-/// shows it, since they are printed and logged; `body` and
-/// [`json`](Self::json) are the server's bytes, unredacted.
-#[derive(Clone)]
-pub struct ApiError {
-    /// The HTTP status.
-    pub status: StatusCode,
-    /// The machine-readable `code`, when the body has one.
-    pub code: Option<String>,
-    /// The `message`, or the raw body (trimmed) when it is not the `Error`
-    /// shape, or the status text when it is empty.
-    pub message: String,
-    /// `details` as the `Error` schema has them.
-    pub details: Vec<types::ErrorDetail>,
-    /// `inner_error`.
-    pub inner_error: Option<types::ErrorDetail>,
-    /// The response headers.
-    pub headers: HeaderMap,
-    /// The raw body, as text (lossy for non-UTF-8 bytes). Not redacted.
-    pub body: String,
-    json: Option<serde_json::Value>,
-}
-
-impl ApiError {
-    /// Builds the error from a status, headers and raw body. Any body is
-    /// accepted: JSON in the `Error` shape is decoded, anything else is kept
-    /// as text.
-    pub fn new(status: StatusCode, headers: HeaderMap, body: &[u8]) -> Self {
-        let text = String::from_utf8_lossy(body).into_owned();
-        let json: Option<serde_json::Value> = serde_json::from_slice(body).ok();
-        let field = |name: &str| json.as_ref().and_then(|j| j.get(name));
-        let code = field("code").and_then(|c| c.as_str()).map(str::to_string);
-        let message = field("message")
-            .and_then(|m| m.as_str())
-            .map(str::to_string)
-            .or_else(|| (!text.trim().is_empty()).then(|| truncate(text.trim(), 500)))
-            .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_string());
-        let details = field("details")
-            .and_then(|d| serde_json::from_value::<Vec<types::ErrorDetail>>(d.clone()).ok())
-            .unwrap_or_default();
-        let inner_error: Option<types::ErrorDetail> =
-            field("inner_error").and_then(|d| serde_json::from_value(d.clone()).ok());
-        let shown = |text: String| redact_jwts(&text).into_owned();
-        let detail = |d: types::ErrorDetail| types::ErrorDetail {
-            code: d.code.map(shown),
-            message: d.message.map(shown),
-        };
-        Self {
-            status,
-            code: code.map(shown),
-            message: shown(message),
-            details: details.into_iter().map(detail).collect(),
-            inner_error: inner_error.map(detail),
-            headers,
-            body: text,
-            json,
-        }
-    }
-
-    /// The body as JSON, if it was JSON.
-    pub fn json(&self) -> Option<&serde_json::Value> {
-        self.json.as_ref()
-    }
-
-    /// The body as the spec's `ManagedAuthError` (with its code enum and
-    /// `recoverable`), if it has that shape.
-    pub fn managed_auth(&self) -> Option<types::ManagedAuthError> {
-        serde_json::from_value(self.json.clone()?).ok()
-    }
-
-    /// For a 409 `already_exists` answer: the id of the existing resource.
-    pub fn existing_id(&self) -> Option<&str> {
-        self.json.as_ref()?.get("existing_id")?.as_str()
-    }
-
-    /// The 409 body of `POST /auth/connections`, typed.
-    pub fn already_exists(&self) -> Option<types::PostAuthConnectionsStatus409> {
-        if self.status != StatusCode::CONFLICT {
-            return None;
-        }
-        serde_json::from_value(self.json.clone()?).ok()
-    }
-
-    /// The `x-request-id` header, for support requests.
-    pub fn request_id(&self) -> Option<&str> {
-        self.headers.get("x-request-id")?.to_str().ok()
-    }
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_string(),
-    }
-}
-
-impl fmt::Display for ApiError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The fields are public: redact again what may have been set since.
-        write_redacted(f, |f| {
-            write!(f, "{}", self.status)?;
-            if let Some(code) = &self.code {
-                write!(f, " {code}")?;
-            }
-            write!(f, ": {}", self.message)
-        })
-    }
-}
-
-impl fmt::Debug for ApiError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The request id is the server's text too.
-        write_redacted(f, |f| {
-            f.debug_struct("ApiError")
-                .field("status", &self.status)
-                .field("code", &self.code)
-                .field("message", &self.message)
-                .field("details", &self.details)
-                .field("inner_error", &self.inner_error)
-                .field("request_id", &self.request_id())
-                .finish_non_exhaustive()
-        })
-    }
-}
-
-/// A body that does not match the expected type. `Debug` shows the body's
-/// length, not its content (it may hold secrets); `Display` and `Debug`
-/// redact any jwt token the serde message quotes from it.
-pub struct DecodeError {
-    /// The raw body.
-    pub body: bytes::Bytes,
-    /// Where in the body decoding failed, e.g. `$.items[3].flow_step`.
-    pub path: String,
-    /// The serde error.
-    pub source: serde_json::Error,
-}
-
-impl fmt::Debug for DecodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_redacted(f, |f| {
-            f.debug_struct("DecodeError")
-                .field("body", &format_args!("<{} bytes>", self.body.len()))
-                .field("path", &self.path)
-                .field("source", &self.source)
-                .finish()
-        })
-    }
-}
-
-impl DecodeError {
-    /// Builds the error, locating the failing JSON path from the serde
-    /// error's line and column.
-    pub fn new(body: bytes::Bytes, source: serde_json::Error) -> Self {
-        let path = json_path_at(&body, source.line(), source.column());
-        Self { body, path, source }
-    }
-}
-
-impl fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // serde quotes the offending value: `invalid type: string "…"`.
-        write_redacted(f, |f| {
-            write!(
-                f,
-                "cannot decode response at {}: {}",
-                self.path, self.source
-            )
-        })
-    }
-}
-
-/// The JSON path (`$.a[2].b`) of the value at `line`:`column` (1-based, as
-/// serde_json reports) in `body`; `$` when it cannot be told.
-pub(crate) fn json_path_at(body: &[u8], line: usize, column: usize) -> String {
-    // Byte offset of line:column.
-    let mut offset = 0;
-    let mut current = 1;
-    while current < line && offset < body.len() {
-        if body[offset] == b'\n' {
-            current += 1;
-        }
-        offset += 1;
-    }
-    let end = (offset + column).min(body.len());
-    // Scan up to `end`, keeping a stack of containers with the current key or
-    // index.
-    enum Frame {
-        Object(Option<String>),
-        Array(usize),
-    }
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut i = 0;
-    let mut expecting_key = false;
-    while i < end {
-        match body[i] {
-            b'{' => {
-                stack.push(Frame::Object(None));
-                expecting_key = true;
-            }
-            b'[' => {
-                stack.push(Frame::Array(0));
-                expecting_key = false;
-            }
-            b'}' | b']' => {
-                stack.pop();
-            }
-            b',' => match stack.last_mut() {
-                Some(Frame::Array(n)) => *n += 1,
-                Some(Frame::Object(key)) => {
-                    *key = None;
-                    expecting_key = true;
-                }
-                None => {}
-            },
-            b'"' => {
-                let start = i + 1;
-                i += 1;
-                while i < body.len() && body[i] != b'"' {
-                    if body[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-                if expecting_key {
-                    if let Some(Frame::Object(key)) = stack.last_mut() {
-                        *key = Some(
-                            String::from_utf8_lossy(&body[start..i.min(body.len())]).into_owned(),
-                        );
-                    }
-                    expecting_key = false;
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    let mut path = String::from("$");
-    for frame in &stack {
-        match frame {
-            Frame::Object(Some(key)) => {
-                path.push('.');
-                path.push_str(key);
-            }
-            Frame::Object(None) => {}
-            Frame::Array(n) => path.push_str(&format!("[{n}]")),
-        }
-    }
-    path
-}
-
 impl From<progenitor_client::Error<()>> for Error {
     fn from(e: progenitor_client::Error<()>) -> Self {
         use progenitor_client::Error as E;
@@ -599,6 +290,7 @@ impl Captured {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reqwest::header::HeaderMap;
 
     #[test]
     fn api_error_accepts_any_body() {
