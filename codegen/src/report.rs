@@ -50,7 +50,7 @@ pub struct DroppedResponse {
     pub schema: Option<String>,
 }
 
-/// What [`normalize`] produced besides the document itself.
+/// What [`normalize`](crate::normalize) produced besides the document itself.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Report {
     /// Enums to generate as open enums (typify replacements).
