@@ -1,6 +1,6 @@
 //! Answers to login pauses, and a handler that answers from credentials.
 
-use super::flow::{FlowState, InputRequest, LoginHandler};
+use super::state::{FlowState, InputRequest, LoginHandler};
 use super::totp::Totp;
 use crate::config::Secret;
 use crate::error::{Error, Result};

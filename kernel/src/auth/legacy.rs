@@ -18,10 +18,8 @@
 //! ```
 #![allow(deprecated)]
 
-use super::flow::{
-    drive, transient, wait_end, Driver, Failure, FlowOptions, FlowState, InputRequest,
-    LoginHandler, Outcome, Tracker,
-};
+use super::driver::{drive, transient, wait_end, Driver, Tracker};
+use super::state::{Failure, FlowOptions, FlowState, InputRequest, LoginHandler, Outcome};
 use super::Answer;
 use crate::error::{Error, Result};
 use crate::types;

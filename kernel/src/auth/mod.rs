@@ -37,14 +37,15 @@
 //! ```
 
 mod answers;
-mod flow;
+mod driver;
 pub mod legacy;
+mod login;
+mod state;
 mod totp;
 
 pub use answers::{Answer, CredentialAnswers};
-pub use flow::{
-    CancelHandle, Failure, FlowOptions, FlowState, InputRequest, LoginFlow, LoginHandler, Outcome,
-};
+pub use login::{CancelHandle, LoginFlow};
+pub use state::{Failure, FlowOptions, FlowState, InputRequest, LoginHandler, Outcome};
 pub use totp::Totp;
 
 use crate::types;
