@@ -1,0 +1,149 @@
+//! The client: built from a [`KernelBuilder`], it holds the connection pool,
+//! the transport and the configuration every call reads.
+
+use crate::call::Request;
+use crate::config::KernelBuilder;
+use crate::error::{Error, Result};
+use crate::retry::{self, RetryPolicy};
+use crate::{sse, transport};
+use std::sync::Arc;
+
+/// The Kernel client. Cheap to clone; clones share connections.
+#[derive(Clone)]
+pub struct Kernel {
+    sys: kernel_sys::Client,
+    http: reqwest::Client,
+    transport: Arc<transport::Transport>,
+    config: Arc<KernelBuilder>,
+}
+
+impl std::fmt::Debug for Kernel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Kernel")
+            .field("base_url", &self.config.base_url)
+            .field("api_key", &self.config.api_key)
+            .field("timeout", &self.config.timeout)
+            .field("retry", &self.config.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Kernel {
+    /// A builder for a client.
+    pub fn builder() -> KernelBuilder {
+        KernelBuilder::default()
+    }
+
+    /// A client configured from `KERNEL_API_KEY` and `KERNEL_BASE_URL`.
+    pub fn from_env() -> Result<Self> {
+        KernelBuilder::default().from_env()?.build()
+    }
+
+    pub(crate) fn from_builder(config: KernelBuilder) -> Result<Self> {
+        use reqwest::header::{HeaderValue, AUTHORIZATION, USER_AGENT};
+        if let Some(bad) = config.invalid_headers.first() {
+            return Err(Error::Config(format!("invalid default header {bad:?}")));
+        }
+        let key = config.api_key.as_ref().ok_or_else(|| {
+            Error::Config("no API key: call .api_key(..) or set KERNEL_API_KEY".into())
+        })?;
+        let mut auth =
+            HeaderValue::from_str(&format!("Bearer {}", key.expose())).map_err(|_| {
+                Error::Config("the API key contains characters not allowed in a header".into())
+            })?;
+        // Marked sensitive so reqwest and hyper never print it.
+        auth.set_sensitive(true);
+        let mut headers = config.headers.clone();
+        headers.insert(AUTHORIZATION, auth);
+        let agent = HeaderValue::from_str(&config.user_agent)
+            .map_err(|_| Error::Config("invalid user agent".into()))?;
+        headers.insert(USER_AGENT, agent);
+        reqwest::Url::parse(&config.base_url)
+            .map_err(|e| Error::Config(format!("invalid base URL {:?}: {e}", config.base_url)))?;
+        let http = match &config.http {
+            Some(http) => http.clone(),
+            // No total timeout here: the transport sets one per JSON request,
+            // and streams must not be cut off.
+            None => reqwest::Client::builder()
+                .connect_timeout(config.connect_timeout)
+                .redirect(transport::redirect_policy())
+                .build()
+                .map_err(|e| Error::Config(e.to_string()))?,
+        };
+        let transport = transport::Transport {
+            policy: config.retry.clone(),
+            limits: transport::Limits {
+                timeout: config.timeout,
+                read_timeout: config.read_timeout,
+                max_response_bytes: config.max_response_bytes,
+            },
+            headers,
+            quota: retry::Quota::new(config.retry.retry_quota),
+        };
+        let transport = Arc::new(transport);
+        let hooks = kernel_sys::Hooks::new(transport.clone());
+        let sys = kernel_sys::Client::new_with_client(&config.base_url, http.clone(), hooks);
+        Ok(Self {
+            sys,
+            http,
+            transport,
+            config: Arc::new(config),
+        })
+    }
+
+    /// The API base URL.
+    pub fn base_url(&self) -> &str {
+        &self.config.base_url
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.config.retry
+    }
+
+    /// The event stream options.
+    pub fn stream_options(&self) -> &sse::StreamOptions {
+        &self.config.stream
+    }
+
+    /// An event stream engine over `connect`.
+    pub(crate) fn engine(
+        &self,
+        connect: sse::Connect,
+        reconnect_default: bool,
+        resumable: bool,
+    ) -> sse::Engine {
+        sse::Engine::new(
+            connect,
+            self.config.stream.clone(),
+            reconnect_default,
+            resumable,
+        )
+    }
+
+    /// The generated client, for any operation by its spec name
+    /// (`kernel.sys().get_browsers()`); the same transport applies, and its
+    /// errors convert with `kernel::Error::from` (which finds the transport's
+    /// own failures, such as timeouts, inside them).
+    pub fn sys(&self) -> &kernel_sys::Client {
+        &self.sys
+    }
+
+    /// A request to `path` (relative to the base URL) for an endpoint the
+    /// vendored spec does not have yet; see [`Request`].
+    pub fn request(&self, method: reqwest::Method, path: impl Into<String>) -> Request<'_> {
+        Request::new(self, method, path)
+    }
+
+    /// Sends `request` through the transport.
+    pub(crate) async fn execute(&self, request: reqwest::Request) -> Result<reqwest::Response> {
+        use kernel_sys::Exec;
+        let info = progenitor_client::OperationInfo {
+            operation_id: "request",
+        };
+        self.transport
+            .exec(&self.http, request, &info)
+            .await
+            .map_err(Error::from_reqwest)
+    }
+}
