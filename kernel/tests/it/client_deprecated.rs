@@ -1,8 +1,6 @@
 //! Deprecated operations stay reachable (behind `#[deprecated]`).
 
-mod common;
-
-use common::client;
+use crate::common::client;
 use futures::TryStreamExt;
 use kernel::Paginate;
 use wiremock::matchers::{method, path, query_param};

@@ -1,12 +1,10 @@
 //! Uploads (multipart, streamed) and downloads (streamed, atomic
 //! `save_to`), `Readiness` on 202 and `acquire` on 204.
 
-mod common;
-
+use crate::common::{browser_json, client, pattern, raw_server, serve, API_KEY};
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use common::{browser_json, client, pattern, raw_server, serve, API_KEY};
 use futures::StreamExt;
 use kernel::{Download, Error, Kernel, Readiness, Upload};
 use std::collections::HashMap;

@@ -1,9 +1,9 @@
 //! Each retry rule of `kernel::retry`, counted on the server, and visible in
 //! tracing.
 
-mod common;
+use crate::common;
 
-use common::{
+use crate::common::{
     browser_json, capture_tracing, client, fast_policy, http_date, raw_server, refused_url, serve,
     API_KEY,
 };

@@ -3,9 +3,9 @@
 //! `jwt=` token of a browser's URLs (on the browser, and on every error path
 //! that can quote one).
 
-mod common;
+use crate::common;
 
-use common::{browser_json, capture_tracing, client, refused_url, API_KEY};
+use crate::common::{browser_json, capture_tracing, client, refused_url, API_KEY};
 use futures::TryStreamExt;
 use kernel::{Error, Kernel, Paginate, RetryPolicy};
 use std::collections::HashMap;

@@ -1,8 +1,6 @@
 //! Every error shape becomes a typed `kernel::Error`, never a panic.
 
-mod common;
-
-use common::{browser_json, client, raw_server, API_KEY};
+use crate::common::{browser_json, client, raw_server, API_KEY};
 use kernel::{Error, Kernel, RetryPolicy};
 use reqwest::StatusCode;
 use std::collections::HashMap;

@@ -2,12 +2,10 @@
 //! in the query, `X-Has-More`/`X-Next-Offset` (and `X-Limit`/`X-Offset`) in
 //! the response headers.
 
-mod common;
-
+use crate::common::{browser_json, client, serve};
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::IntoResponse;
-use common::{browser_json, client, serve};
 use futures::{StreamExt, TryStreamExt};
 use kernel::{Error, Paginate};
 use std::collections::HashMap;

@@ -3,9 +3,7 @@
 //! `from_env` is tested in `client_env.rs`, alone in its binary, so no other
 //! test reads the environment while it is changed.
 
-mod common;
-
-use common::{browser_json, serve, API_KEY};
+use crate::common::{browser_json, serve, API_KEY};
 use kernel::{Error, Kernel, RetryPolicy};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

@@ -2,9 +2,6 @@
 //! bounded in time, nothing the server sent is lost, nothing unsafe is
 //! resent and no secret leaks. One module per kind of misbehaviour.
 
-#[path = "../common/mod.rs"]
-mod common;
-
 mod earlier;
 mod error_text;
 mod herd;
