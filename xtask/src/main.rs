@@ -8,7 +8,7 @@ use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
-use xtask::drift;
+use xtask::{drift, mirror};
 use xtask::{load_spec, parse_spec, surface, validate, workspace_root, SpecError, SPEC_PATH};
 
 const USAGE: &str = "\
@@ -20,7 +20,9 @@ commands:
   drift <OLD> <NEW> [--json]   classify what changed between two specs
                                exit 0: nothing breaking, 1: breaking changes, 2: an input is unreadable or invalid
   surface [PATH]               print the API surface (default: the vendored spec)
-  check                        CI gate: the vendored spec is valid, snapshots are current, kernel-sys builds
+  sync                         copy the vendored spec and the license files into the crates that publish them
+  check                        CI gate: the vendored spec is valid, its copies are current, snapshots are
+                               current, kernel-sys builds
   test                         set up Prism and schemathesis, run check, then every test";
 
 /// Exit code for success / nothing breaking.
@@ -81,6 +83,7 @@ fn main() -> ExitCode {
             [path] => print_surface(Path::new(path)),
             _ => Err(usage("surface takes at most one path")),
         },
+        Some("sync") if args.len() == 1 => sync(),
         Some("check") if args.len() == 1 => check(),
         Some("test") if args.len() == 1 => test(),
         Some("-h" | "--help" | "help") => {
@@ -246,6 +249,7 @@ fn update_spec(path: &Path) -> Result<u8, Failure> {
     std::fs::write(&staging, &bytes)
         .and_then(|()| std::fs::rename(&staging, &target))
         .map_err(|e| Failure::step(format!("cannot write {}: {e}", target.display())))?;
+    sync()?;
 
     let print_report = || {
         if let Some(report) = &report {
@@ -293,10 +297,33 @@ fn update_spec(path: &Path) -> Result<u8, Failure> {
     Ok(OK)
 }
 
-// ----- check / test -----
+// ----- sync / check / test -----
+
+fn sync() -> Result<u8, Failure> {
+    let written = mirror::sync(&workspace_root(), &mirror::pairs())
+        .map_err(|e| Failure::step(format!("cannot write the crates' copies: {e}")))?;
+    for copy in &written {
+        println!("==> wrote {}", copy.display());
+    }
+    if written.is_empty() {
+        println!("==> the crates' copies of the spec and licenses are current");
+    }
+    Ok(OK)
+}
 
 fn check() -> Result<u8, Failure> {
     let spec_path = workspace_root().join(SPEC_PATH);
+    println!("==> the crates' copies of the spec and licenses");
+    let stale = mirror::stale(&workspace_root(), &mirror::pairs());
+    if !stale.is_empty() {
+        let lines: Vec<String> = stale.iter().map(|s| format!("  - {s}")).collect();
+        return Err(Failure::step(format!(
+            "a published crate carries a copy that differs from the workspace's file:
+{}
+             Edit the workspace's file (the spec only through `cargo xtask update-spec`), then run `cargo xtask sync`.",
+            lines.join("\n")
+        )));
+    }
     println!("==> validate {SPEC_PATH}");
     let spec = load_spec(&spec_path).map_err(|e| Failure::step(e.to_string()))?;
     validate::check_generator(&spec).map_err(|e| Failure::step(format!("{SPEC_PATH}: {e}")))?;
