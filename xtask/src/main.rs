@@ -268,8 +268,9 @@ fn update_spec(path: &Path) -> Result<u8, Failure> {
         print_report();
         return Err(Failure::step(format!(
             "{}\nThe new spec is vendored but kernel-sys does not build from it: fix the codegen transforms, \
-             or restore the previous spec with `git checkout -- {SPEC_PATH}`.",
-            e.message
+             or restore the previous spec with `git checkout -- {SPEC_PATH} {}`.",
+            e.message,
+            mirror::SYS_SPEC_PATH
         )));
     }
     for stale in pending_snapshots() {
@@ -322,8 +323,7 @@ fn check() -> Result<u8, Failure> {
     if !stale.is_empty() {
         let lines: Vec<String> = stale.iter().map(|s| format!("  - {s}")).collect();
         return Err(Failure::step(format!(
-            "a published crate carries a copy that differs from the workspace's file:
-{}
+            "a published crate carries a copy that differs from the workspace's file:\n{}\n\
              Edit the workspace's file (the spec only through `cargo xtask update-spec`), then run `cargo xtask sync`.",
             lines.join("\n")
         )));
