@@ -1,12 +1,19 @@
 //! Reads the operation list (method, path, operationId) from the vendored
 //! OpenAPI spec, so every spec operation is routed (implemented or 501).
+//!
+//! The spec is the one kernel-sys generated its types from, handed over as
+//! `DEP_KERNEL_SYS_SPEC`: routes and types cannot disagree, and the published
+//! package needs no copy of its own.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
 fn main() {
-    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
-    let spec_path = manifest.join("../openapi/kernel-openapi.yaml");
+    println!("cargo:rerun-if-env-changed=DEP_KERNEL_SYS_SPEC");
+    let spec_path = PathBuf::from(
+        std::env::var("DEP_KERNEL_SYS_SPEC")
+            .expect("DEP_KERNEL_SYS_SPEC is not set: kernel-sys's build script sets it"),
+    );
     println!("cargo:rerun-if-changed={}", spec_path.display());
     println!("cargo:rerun-if-changed=build.rs");
     let text = std::fs::read_to_string(&spec_path)

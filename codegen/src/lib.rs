@@ -26,3 +26,8 @@ pub use transforms::*;
 pub mod calls;
 pub mod idempotency;
 pub mod sys;
+
+/// The README's examples, compiled as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

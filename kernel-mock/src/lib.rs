@@ -428,3 +428,8 @@ impl KernelMockBuilder {
         })
     }
 }
+
+/// The README's examples, compiled as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -6,6 +6,8 @@
 //!   additive or cosmetic for client users.
 //! - [`surface`]: the API surface as sorted lines, snapshotted by
 //!   `tests/api_surface.rs` so every spec change is a reviewable diff.
+//! - [`mirror`]: the copies of the spec and license files the published
+//!   crates carry, kept identical to the workspace's.
 //!
 //! The `xtask` binary (`cargo xtask ...`) wires these into the `update-spec`,
 //! `drift`, `surface`, `check` and `test` commands; see `docs/MAINTAINING.md`.
@@ -13,6 +15,7 @@
 #![warn(missing_docs)]
 
 pub mod drift;
+pub mod mirror;
 mod schema;
 pub mod surface;
 pub mod validate;

@@ -8,7 +8,7 @@ use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
-use xtask::drift;
+use xtask::{drift, mirror};
 use xtask::{load_spec, parse_spec, surface, validate, workspace_root, SpecError, SPEC_PATH};
 
 const USAGE: &str = "\
@@ -20,8 +20,13 @@ commands:
   drift <OLD> <NEW> [--json]   classify what changed between two specs
                                exit 0: nothing breaking, 1: breaking changes, 2: an input is unreadable or invalid
   surface [PATH]               print the API surface (default: the vendored spec)
-  check                        CI gate: the vendored spec is valid, snapshots are current, kernel-sys builds
-  test                         set up Prism and schemathesis, run check, then every test";
+  sync                         copy the vendored spec and the license files into the crates that publish them
+  check                        CI gate: the vendored spec is valid, its copies are current, snapshots are
+                               current, kernel-sys builds
+  package-check                package the published crates (each verified from its own files), then build
+                               and run tests/consumer against the packages, as a user depending on
+                               `kernel = \"0.1\"` would
+  test                         set up Prism and schemathesis, run check, then every test and package-check";
 
 /// Exit code for success / nothing breaking.
 const OK: u8 = 0;
@@ -81,7 +86,9 @@ fn main() -> ExitCode {
             [path] => print_surface(Path::new(path)),
             _ => Err(usage("surface takes at most one path")),
         },
+        Some("sync") if args.len() == 1 => sync(),
         Some("check") if args.len() == 1 => check(),
+        Some("package-check") if args.len() == 1 => package_check(),
         Some("test") if args.len() == 1 => test(),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
@@ -246,6 +253,7 @@ fn update_spec(path: &Path) -> Result<u8, Failure> {
     std::fs::write(&staging, &bytes)
         .and_then(|()| std::fs::rename(&staging, &target))
         .map_err(|e| Failure::step(format!("cannot write {}: {e}", target.display())))?;
+    sync()?;
 
     let print_report = || {
         if let Some(report) = &report {
@@ -260,8 +268,9 @@ fn update_spec(path: &Path) -> Result<u8, Failure> {
         print_report();
         return Err(Failure::step(format!(
             "{}\nThe new spec is vendored but kernel-sys does not build from it: fix the codegen transforms, \
-             or restore the previous spec with `git checkout -- {SPEC_PATH}`.",
-            e.message
+             or restore the previous spec with `git checkout -- {SPEC_PATH} {}`.",
+            e.message,
+            mirror::SYS_SPEC_PATH
         )));
     }
     for stale in pending_snapshots() {
@@ -293,10 +302,32 @@ fn update_spec(path: &Path) -> Result<u8, Failure> {
     Ok(OK)
 }
 
-// ----- check / test -----
+// ----- sync / check / test -----
+
+fn sync() -> Result<u8, Failure> {
+    let written = mirror::sync(&workspace_root(), &mirror::pairs())
+        .map_err(|e| Failure::step(format!("cannot write the crates' copies: {e}")))?;
+    for copy in &written {
+        println!("==> wrote {}", copy.display());
+    }
+    if written.is_empty() {
+        println!("==> the crates' copies of the spec and licenses are current");
+    }
+    Ok(OK)
+}
 
 fn check() -> Result<u8, Failure> {
     let spec_path = workspace_root().join(SPEC_PATH);
+    println!("==> the crates' copies of the spec and licenses");
+    let stale = mirror::stale(&workspace_root(), &mirror::pairs());
+    if !stale.is_empty() {
+        let lines: Vec<String> = stale.iter().map(|s| format!("  - {s}")).collect();
+        return Err(Failure::step(format!(
+            "a published crate carries a copy that differs from the workspace's file:\n{}\n\
+             Edit the workspace's file (the spec only through `cargo xtask update-spec`), then run `cargo xtask sync`.",
+            lines.join("\n")
+        )));
+    }
     println!("==> validate {SPEC_PATH}");
     let spec = load_spec(&spec_path).map_err(|e| Failure::step(e.to_string()))?;
     validate::check_generator(&spec).map_err(|e| Failure::step(format!("{SPEC_PATH}: {e}")))?;
@@ -394,6 +425,96 @@ fn test() -> Result<u8, Failure> {
         &mut tests(&["test", "--workspace", "--all-targets"]),
     )?;
     run("doc tests", &mut tests(&["test", "--workspace", "--doc"]))?;
+    package_check()?;
     println!("all tests passed");
+    Ok(OK)
+}
+
+// ----- package-check -----
+
+/// The packages `cargo package --workspace` must skip: they are not
+/// published, and cargo packages `publish = false` members too.
+const UNPUBLISHED: [&str; 2] = ["xtask", "kernel-workspace-tests"];
+
+/// The published crates by package name, in dependency order.
+const PUBLISHED_PACKAGES: [&str; 4] = ["kernel-codegen", "kernel-sys", "kernel-mock", "kernel"];
+
+fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => workspace_root().join(dir),
+        None => workspace_root().join("target"),
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}
+
+fn package_check() -> Result<u8, Failure> {
+    let started = std::time::Instant::now();
+    let mut package = Command::new(cargo());
+    // `--allow-dirty`: what is checked is the tree as it is, committed or not.
+    package.args(["package", "--workspace", "--allow-dirty"]);
+    for name in UNPUBLISHED {
+        package.args(["--exclude", name]);
+    }
+    // Verifying builds each package from its unpacked `.crate` alone, with
+    // the workspace's unpublished crates served from a temporary registry.
+    run("package and verify the published crates", &mut package)?;
+    let packaged = started.elapsed();
+
+    let version = env!("CARGO_PKG_VERSION");
+    let unpacked = target_dir().join("package");
+    let mut patch = Vec::new();
+    for name in PUBLISHED_PACKAGES {
+        let dir = unpacked.join(format!("{name}-{version}"));
+        if !dir.join("Cargo.toml").is_file() {
+            return Err(Failure::step(format!(
+                "cargo package left no unpacked {name} at {}",
+                dir.display()
+            )));
+        }
+        // A TOML string: JSON's escaping is valid TOML for a path.
+        let path = serde_json::to_string(&dir.display().to_string())
+            .map_err(|e| Failure::step(format!("cannot quote {}: {e}", dir.display())))?;
+        patch.push(format!("patch.crates-io.{name}.path={path}"));
+    }
+
+    // Built outside the source tree, with a lockfile resolved afresh each
+    // run, as a new user's first build is.
+    let work = target_dir().join("package-check");
+    let consumer = work.join("consumer");
+    let _ = std::fs::remove_dir_all(&consumer);
+    copy_dir(&workspace_root().join("tests/consumer"), &consumer)
+        .map_err(|e| Failure::step(format!("cannot copy tests/consumer: {e}")))?;
+    let mut build = Command::new(cargo());
+    build
+        .arg("run")
+        .arg("--manifest-path")
+        .arg(consumer.join("Cargo.toml"))
+        // Its own target dir: nothing reused from the workspace's builds.
+        .env("CARGO_TARGET_DIR", work.join("target"));
+    for entry in &patch {
+        build.args(["--config", entry]);
+    }
+    run(
+        "build and run a consumer of the packaged crates",
+        &mut build,
+    )?;
+    println!(
+        "package-check passed: packaging {:.0?}, consumer {:.0?}",
+        packaged,
+        started.elapsed() - packaged
+    );
     Ok(OK)
 }

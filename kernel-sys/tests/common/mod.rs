@@ -12,12 +12,13 @@
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
-/// The vendored spec as written (OpenAPI 3.1, not normalized).
+/// The vendored spec as written (OpenAPI 3.1, not normalized): the crate's
+/// own copy, the one the build script generated from.
 pub fn spec() -> &'static Value {
     static SPEC: OnceLock<Value> = OnceLock::new();
     SPEC.get_or_init(|| {
         let path =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi/kernel-openapi.yaml");
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/kernel-openapi.yaml");
         codegen::load(&path).unwrap_or_else(|e| panic!("{e}"))
     })
 }
