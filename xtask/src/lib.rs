@@ -97,3 +97,56 @@ pub fn load_spec(path: &Path) -> Result<Value, SpecError> {
         .map_err(|e| SpecError::Unreadable(format!("cannot read {}: {e}", path.display())))?;
     parse_spec(&text, &path.display().to_string())
 }
+
+/// The version a release needs after `current` (`MAJOR.MINOR.PATCH`) for a
+/// `bump`, the way Cargo reads semver: while the major number is 0, the
+/// minor number is the breaking one, so `Major` on `0.1.0` is `0.2.0` and
+/// `Minor` is `0.1.1`. `None` when `current` is not three numbers.
+pub fn next_version(current: &str, bump: drift::Bump) -> Option<String> {
+    let parts: Vec<u64> = current
+        .split('.')
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .ok()?;
+    let [major, minor, patch] = parts[..] else {
+        return None;
+    };
+    use drift::Bump;
+    let (major, minor, patch) = match (major, bump) {
+        (_, Bump::None) => (major, minor, patch),
+        (0, Bump::Major) => (0, minor + 1, 0),
+        (0, Bump::Minor | Bump::Patch) => (0, minor, patch + 1),
+        (_, Bump::Major) => (major + 1, 0, 0),
+        (_, Bump::Minor) => (major, minor + 1, 0),
+        (_, Bump::Patch) => (major, minor, patch + 1),
+    };
+    Some(format!("{major}.{minor}.{patch}"))
+}
+
+#[cfg(test)]
+mod version_tests {
+    use super::next_version;
+    use crate::drift::Bump;
+
+    #[test]
+    fn zero_major_versions_bump_minor_for_breaking_changes() {
+        assert_eq!(next_version("0.1.0", Bump::Major).unwrap(), "0.2.0");
+        assert_eq!(next_version("0.1.3", Bump::Major).unwrap(), "0.2.0");
+        assert_eq!(next_version("0.1.0", Bump::Minor).unwrap(), "0.1.1");
+        assert_eq!(next_version("0.1.0", Bump::Patch).unwrap(), "0.1.1");
+        assert_eq!(next_version("0.1.0", Bump::None).unwrap(), "0.1.0");
+    }
+
+    #[test]
+    fn stable_versions_follow_semver() {
+        assert_eq!(next_version("1.2.3", Bump::Major).unwrap(), "2.0.0");
+        assert_eq!(next_version("1.2.3", Bump::Minor).unwrap(), "1.3.0");
+        assert_eq!(next_version("1.2.3", Bump::Patch).unwrap(), "1.2.4");
+    }
+
+    #[test]
+    fn a_version_that_is_not_three_numbers_has_no_successor() {
+        assert_eq!(next_version("1.2", Bump::Patch), None);
+        assert_eq!(next_version("1.2.3-rc.1", Bump::Patch), None);
+    }
+}

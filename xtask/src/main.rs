@@ -26,6 +26,8 @@ commands:
   package-check                package the published crates (each verified from its own files), then build
                                and run tests/consumer against the packages, as a user depending on
                                `kernel = \"0.1\"` would
+  release-check [REF]          the drift of the vendored spec since REF (default: the last git tag) and the
+                               version the release needs; exit 0, or 2 when REF or its spec is unreadable
   test                         set up Prism and schemathesis, run check, then every test and package-check";
 
 /// Exit code for success / nothing breaking.
@@ -89,6 +91,11 @@ fn main() -> ExitCode {
         Some("sync") if args.len() == 1 => sync(),
         Some("check") if args.len() == 1 => check(),
         Some("package-check") if args.len() == 1 => package_check(),
+        Some("release-check") => match &args[1..] {
+            [] => release_check(None),
+            [reference] => release_check(Some(reference)),
+            _ => Err(usage("release-check takes at most one git ref")),
+        },
         Some("test") if args.len() == 1 => test(),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
@@ -516,5 +523,54 @@ fn package_check() -> Result<u8, Failure> {
         packaged,
         started.elapsed() - packaged
     );
+    Ok(OK)
+}
+
+// ----- release-check -----
+
+fn git(args: &[&str]) -> Result<Vec<u8>, String> {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(workspace_root())
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if out.status.success() {
+        Ok(out.stdout)
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+    }
+}
+
+/// Not a drift exit code: drift's 1 means "breaking" and this command
+/// reports the bump instead, so it exits 0 whatever the drift.
+fn release_check(reference: Option<&String>) -> Result<u8, Failure> {
+    let reference = match reference {
+        Some(reference) => reference.clone(),
+        None => {
+            let tag = git(&["describe", "--tags", "--abbrev=0"]).map_err(|e| {
+                Failure::input(format!(
+                    "no git tag to compare against ({e}); pass a ref: cargo xtask release-check <REF>"
+                ))
+            })?;
+            String::from_utf8_lossy(&tag).trim().to_string()
+        }
+    };
+    let old = git(&["show", &format!("{reference}:{SPEC_PATH}")])
+        .map_err(|e| Failure::input(format!("cannot read {SPEC_PATH} at {reference}: {e}")))?;
+    let old = String::from_utf8(old)
+        .map_err(|_| Failure::input(format!("{SPEC_PATH} at {reference} is not UTF-8")))?;
+    let old = parse_spec(&old, &format!("{reference}:{SPEC_PATH}"))?;
+    let new = load_spec(&workspace_root().join(SPEC_PATH))?;
+    let report = drift::diff(&old, &new)?;
+    println!("# API drift: {reference} -> working tree\n");
+    print!("{}", report.to_text());
+    let current = env!("CARGO_PKG_VERSION");
+    match xtask::next_version(current, report.bump()) {
+        Some(next) if next == current => {
+            println!("\nThe spec is unchanged since {reference}: the version can stay {current}.")
+        }
+        Some(next) => println!("\nRelease as {next} (now {current})."),
+        None => println!("\nThe workspace version {current} is not MAJOR.MINOR.PATCH."),
+    }
     Ok(OK)
 }
