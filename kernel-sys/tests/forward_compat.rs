@@ -641,7 +641,7 @@ fn a_known_tag_with_a_broken_body_is_an_error() {
             }
         }
     }
-    // The concrete case from the issue.
+    // A state event whose `flow_status` is not a string at all.
     let broken = json!({ "event": "managed_auth_state", "timestamp": "2025-01-02T03:04:05Z", "flow_status": 7 });
     assert!(serde_json::from_value::<open::ManagedAuthEvent>(broken).is_err());
 }
