@@ -111,6 +111,12 @@ fn main() {
     }).collect();
     let table = quote!(&[#(#rows),*]);
     std::fs::write(out.join("operations.rs"), table.to_string()).unwrap();
+    let methods = codegen::idempotency::IDEMPOTENT_METHODS;
+    std::fs::write(
+        out.join("idempotent_methods.rs"),
+        quote!(&[#(#methods),*]).to_string(),
+    )
+    .unwrap();
     // Every name an operation is looked up by, sorted: the transport looks
     // one up per request, so a binary search rather than a scan of the table.
     names.sort();

@@ -57,14 +57,23 @@ pub const OVERRIDES: &[(&str, bool, &str)] = &[
     ),
 ];
 
+/// The HTTP methods that promise idempotency (RFC 9110 §9.2.2), upper
+/// case. `kernel-sys` re-exports them for requests built by hand, which have
+/// no operation to look up.
+pub const IDEMPOTENT_METHODS: &[&str] = &["GET", "HEAD", "PUT", "DELETE", "OPTIONS"];
+
+/// Whether `method` (any case) promises idempotency.
+pub fn method_is_idempotent(method: &str) -> bool {
+    IDEMPOTENT_METHODS
+        .iter()
+        .any(|m| m.eq_ignore_ascii_case(method))
+}
+
 /// Whether `method` (any case) on operation `id` may be resent.
 pub fn idempotent(id: &str, method: &str) -> bool {
     match OVERRIDES.iter().find(|(op, _, _)| *op == id) {
         Some((_, idempotent, _)) => *idempotent,
-        None => matches!(
-            method.to_ascii_uppercase().as_str(),
-            "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS"
-        ),
+        None => method_is_idempotent(method),
     }
 }
 
@@ -95,10 +104,7 @@ mod tests {
                 .iter()
                 .find(|op| op.id == *id)
                 .unwrap_or_else(|| panic!("{id} is not in the spec"));
-            let by_method = matches!(
-                op.method.as_str(),
-                "get" | "head" | "put" | "delete" | "options"
-            );
+            let by_method = method_is_idempotent(&op.method);
             assert_ne!(
                 by_method, *idempotent,
                 "{id}: the row changes nothing ({why})"

@@ -136,6 +136,12 @@ pub struct Operation {
 /// Every operation of the vendored spec, in spec order.
 pub const OPERATIONS: &[Operation] = include!(concat!(env!("OUT_DIR"), "/operations.rs"));
 
+/// The HTTP methods that promise idempotency, upper case: the rule
+/// [`Operation::idempotent`] starts from, for requests that have no
+/// operation to look up.
+pub const IDEMPOTENT_METHODS: &[&str] =
+    include!(concat!(env!("OUT_DIR"), "/idempotent_methods.rs"));
+
 /// The operation with this `operationId` or method name (what
 /// `OperationInfo::operation_id` carries).
 pub fn operation(id: &str) -> Option<&'static Operation> {

@@ -203,14 +203,10 @@ pub(crate) fn status_verdict(idempotent: bool, status: StatusCode, headers: &Hea
 }
 
 /// Whether a request built by hand (`Kernel::request`), which has no
-/// operation to ask, may be resent: by its method, the rule
-/// `kernel-codegen`'s `idempotency` module starts from.
+/// operation to ask, may be resent: by its method
+/// ([`kernel_sys::IDEMPOTENT_METHODS`]).
 pub(crate) fn method_is_idempotent(method: &reqwest::Method) -> bool {
-    use reqwest::Method;
-    matches!(
-        *method,
-        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
-    )
+    kernel_sys::IDEMPOTENT_METHODS.contains(&method.as_str())
 }
 
 /// How an attempt failed without a response.
