@@ -42,13 +42,13 @@ impl SecretString {
 
 impl fmt::Debug for SecretString {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
+        f.write_str(REDACTED)
     }
 }
 
 impl fmt::Display for SecretString {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
+        f.write_str(REDACTED)
     }
 }
 
@@ -116,7 +116,7 @@ impl fmt::Debug for SecretMap {
         let mut names: Vec<&str> = self.names().collect();
         names.sort_unstable();
         f.debug_map()
-            .entries(names.into_iter().map(|n| (n, "[redacted]")))
+            .entries(names.into_iter().map(|n| (n, REDACTED)))
             .finish()
     }
 }
@@ -137,8 +137,8 @@ impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for SecretMap {
     }
 }
 
-/// What a redacted token is replaced with.
-const REDACTED: &str = "[redacted]";
+/// What every secret shows instead of its value.
+pub const REDACTED: &str = "[redacted]";
 
 /// A URL carrying a bearer token, such as a browser's `cdp_ws_url`
 /// (`wss://…/browser/cdp?jwt=eyJ…`): whoever holds it controls the browser.

@@ -1,7 +1,7 @@
 //! How errors are shown: the source chain said once, and jwt tokens
 //! redacted wherever an error's text may quote one.
 
-use crate::sys::secret::redact_jwts;
+use crate::sys::secret::{redact_jwts, REDACTED};
 use std::fmt;
 
 /// An error and its sources, `: `-separated, each said once (reqwest and
@@ -41,8 +41,6 @@ pub(crate) fn redact_url(url: &mut reqwest::Url) {
         .collect();
     url.query_pairs_mut().clear().extend_pairs(pairs);
 }
-
-const REDACTED: &str = "[redacted]";
 
 /// Formats with a closure, so [`write_redacted`] can format to a string.
 struct With<F>(F);
