@@ -444,6 +444,29 @@ fn test() -> Result<u8, Failure> {
 const UNPUBLISHED: [&str; 2] = ["xtask", "kernel-workspace-tests"];
 
 /// The published crates by package name, in dependency order.
+/// Removes what an earlier run left of our packages: cargo's unpacked copies
+/// in local registries (`$CARGO_HOME/registry/src/-<hash>/<name>-<version>`)
+/// and the verify builds under `target/package`. Cargo treats a package of
+/// a given name and version as unchanged, so a second run would otherwise
+/// verify against the first run's sources and artifacts.
+fn forget_unpacked_packages() {
+    let _ = std::fs::remove_dir_all(target_dir().join("package"));
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    let Some(src) = home.map(|h| h.join("registry/src")) else {
+        return;
+    };
+    let version = env!("CARGO_PKG_VERSION");
+    let registries = std::fs::read_dir(&src).into_iter().flatten().flatten();
+    // Local registries are the ones whose directory name has no host.
+    for registry in registries.filter(|r| r.file_name().to_string_lossy().starts_with('-')) {
+        for name in PUBLISHED_PACKAGES {
+            let _ = std::fs::remove_dir_all(registry.path().join(format!("{name}-{version}")));
+        }
+    }
+}
+
 const PUBLISHED_PACKAGES: [&str; 4] = ["kernel-codegen", "kernel-sys", "kernel-mock", "kernel"];
 
 fn target_dir() -> PathBuf {
@@ -469,6 +492,7 @@ fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
 
 fn package_check() -> Result<u8, Failure> {
     let started = std::time::Instant::now();
+    forget_unpacked_packages();
     let mut package = Command::new(cargo());
     // `--allow-dirty`: what is checked is the tree as it is, committed or not.
     package.args(["package", "--workspace", "--allow-dirty"]);
