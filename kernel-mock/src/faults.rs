@@ -26,8 +26,8 @@ use std::time::Duration;
 use axum::http::{header, HeaderValue, StatusCode};
 use serde_json::Value;
 
-use crate::error::ApiError;
-use crate::state::lock;
+use crate::http::error::ApiError;
+use crate::store::lock;
 
 /// An injected error status.
 ///

@@ -46,25 +46,17 @@
 
 #![warn(missing_docs)]
 
-mod agents;
-mod auth;
-mod browsers;
-mod connections;
-mod credentials;
-mod error;
-mod extract;
 pub mod faults;
 mod flows;
-mod invocations;
-mod paging;
-mod profiles;
+mod http;
+pub mod overrides;
 mod requests;
+mod routes;
 mod server;
 pub mod sites;
 pub mod spec;
-mod sse;
 mod state;
-mod telemetry;
+mod store;
 pub mod totp;
 
 use std::collections::BTreeMap;
@@ -77,11 +69,15 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use faults::{FaultRule, Faults};
+pub use kernel_sys::types;
+pub use overrides::{MockResponse, UnknownOperation};
 pub use requests::RecordedRequest;
 pub use sites::{
     Field, Form, MfaChoice, OnWrong, SignInChoice, Site, SiteBuilder, SsoChoice, Step,
 };
 
+use overrides::{Overrides, Rule};
+use requests::RecordedRequest as Request;
 use state::{AppState, Config, Shared};
 
 /// The API key a mock accepts unless [`KernelMockBuilder::api_key`] sets one.
@@ -228,14 +224,45 @@ impl KernelMock {
     /// then holds the site's auth state).
     pub fn profile_has_auth_state(&self, id_or_name: &str) -> bool {
         let store = self.shared.store();
-        profiles::find(&store, id_or_name).is_some_and(|p| p.has_auth_state)
+        store::profiles::find(&store, id_or_name).is_some_and(|p| p.has_auth_state)
     }
 
     /// The stored values of credential `id_or_name` (which the API never
     /// returns), e.g. to check what a login saved.
     pub fn credential_values(&self, id_or_name: &str) -> Option<BTreeMap<String, String>> {
         let store = self.shared.store();
-        credentials::find(&store, id_or_name).map(|c| c.values.clone())
+        store::credentials::find(&store, id_or_name).map(|c| c.values.clone())
+    }
+
+    /// Adds an override to the running mock, like [`KernelMockBuilder::on`].
+    pub fn on<F>(&self, operation_id: &str, handler: F) -> Result<(), UnknownOperation>
+    where
+        F: Fn(&Request) -> Option<MockResponse> + Send + Sync + 'static,
+    {
+        let id = overrides::operation_id(operation_id)?;
+        self.shared
+            .overrides
+            .add(id, Rule::Handler(Arc::new(handler)));
+        Ok(())
+    }
+
+    /// Adds a sequence override to the running mock, like
+    /// [`KernelMockBuilder::on_sequence`].
+    pub fn on_sequence(
+        &self,
+        operation_id: &str,
+        responses: impl IntoIterator<Item = MockResponse>,
+    ) -> Result<(), UnknownOperation> {
+        let id = overrides::operation_id(operation_id)?;
+        self.shared
+            .overrides
+            .add(id, Rule::Sequence(responses.into_iter().collect()));
+        Ok(())
+    }
+
+    /// Removes every override: each operation is the mock's own again.
+    pub fn clear_overrides(&self) {
+        self.shared.overrides.clear();
     }
 
     /// The domains of the registered sites.
@@ -285,6 +312,7 @@ pub struct KernelMockBuilder {
     sse_retry: Duration,
     sites: Vec<Site>,
     default_sites: bool,
+    overrides: Vec<(String, Rule)>,
 }
 
 impl Default for KernelMockBuilder {
@@ -300,6 +328,7 @@ impl Default for KernelMockBuilder {
             sse_retry: Duration::from_secs(3),
             sites: Vec::new(),
             default_sites: true,
+            overrides: Vec::new(),
         }
     }
 }
@@ -375,6 +404,60 @@ impl KernelMockBuilder {
         self
     }
 
+    /// Answers operation `operation_id` (the spec's `operationId`, e.g.
+    /// `"getBrowsersById"`) with `handler` where it returns `Some`; `None`
+    /// passes the request to the mock's own handler. [`KernelMockBuilder::start`]
+    /// fails with `InvalidInput` for an id the spec does not have.
+    ///
+    /// ```
+    /// use kernel_mock::{KernelMock, MockResponse};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = KernelMock::builder()
+    ///     .on("getBrowsersById", |request| {
+    ///         request.path.ends_with("/gone").then(|| MockResponse::error(404, "not_found", "gone"))
+    ///     })
+    ///     .start()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn on<F>(mut self, operation_id: &str, handler: F) -> Self
+    where
+        F: Fn(&Request) -> Option<MockResponse> + Send + Sync + 'static,
+    {
+        self.overrides
+            .push((operation_id.to_owned(), Rule::Handler(Arc::new(handler))));
+        self
+    }
+
+    /// Answers the next requests for `operation_id` with `responses`, one
+    /// each, then hands the operation back to the mock's own handler: e.g.
+    /// two `503`s, then the real answer.
+    ///
+    /// ```
+    /// use kernel_mock::{KernelMock, MockResponse};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = KernelMock::builder()
+    ///     .on_sequence("postBrowsers", vec![MockResponse::error(503, "unavailable", "busy"); 2])
+    ///     .start()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn on_sequence(
+        mut self,
+        operation_id: &str,
+        responses: impl IntoIterator<Item = MockResponse>,
+    ) -> Self {
+        self.overrides.push((
+            operation_id.to_owned(),
+            Rule::Sequence(responses.into_iter().collect()),
+        ));
+        self
+    }
+
     /// Binds the listener and starts serving.
     pub async fn start(self) -> std::io::Result<KernelMock> {
         let listener = TcpListener::bind((self.host, self.port)).await?;
@@ -396,6 +479,12 @@ impl KernelMockBuilder {
             sse_retry: self.sse_retry,
             sites,
         };
+        let overrides = Arc::new(Overrides::default());
+        for (id, rule) in self.overrides {
+            let id = overrides::operation_id(&id)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+            overrides.add(id, rule);
+        }
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let faults = Faults {
             state: Arc::default(),
@@ -404,6 +493,7 @@ impl KernelMockBuilder {
             config,
             faults.state.clone(),
             Arc::default(),
+            overrides,
             shutdown_rx,
         ));
         let app = server::router(shared.clone());

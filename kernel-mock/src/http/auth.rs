@@ -2,7 +2,7 @@
 
 use axum::http::{header, HeaderMap};
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 
 /// Accepts `Authorization: Bearer <api_key>` (scheme case-insensitive);
 /// anything else is a `401` with the spec's `Error` body.

@@ -13,13 +13,26 @@ use kernel_sys::types;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::connections::{self, Connection, CredentialRef};
-use crate::error::{build_error, ApiError, ApiResult};
-use crate::extract::{JsonBody, QueryMap};
-use crate::flows::{self, SubmitInput};
-use crate::paging::{paged_response, Page};
-use crate::state::{AppState, Store};
-use crate::{credentials, profiles};
+use crate::flows;
+use crate::http::error::{build_error, ApiError, ApiResult};
+use crate::http::extract::{JsonBody, QueryMap};
+use crate::http::paging::{paged_response, Page};
+use crate::routes::connections;
+use crate::state::AppState;
+use crate::store::connections::{Connection, CredentialRef};
+use crate::store::flows::SubmitInput;
+use crate::store::Store;
+use crate::store::{credentials, profiles};
+
+serves! {
+    "postAgentsAuth" => create,
+    "getAgentsAuth" => list,
+    "getAgentsAuthById" => get,
+    "deleteAgentsAuthById" => delete,
+    "postAgentsAuthInvocations" => create_invocation,
+    "getAgentsAuthInvocationsInvocationId" => get_invocation,
+    "postAgentsAuthInvocationsSubmit" => submit,
+}
 
 /// The spec's `AuthAgent` for `connection`.
 fn to_json(store: &Store, connection: &Connection) -> ApiResult<Value> {

@@ -5,8 +5,8 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use crate::error::{ApiError, ApiResult};
-use crate::extract::QueryMap;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::QueryMap;
 
 /// Default page size of every list endpoint.
 pub(crate) const DEFAULT_LIMIT: usize = 20;

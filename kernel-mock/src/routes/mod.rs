@@ -1,0 +1,101 @@
+//! The handlers, one module per API area. Each area declares the operations
+//! it serves with [`serves!`]; the router (`crate::server`) asks [`route`]
+//! for the handler of every spec operation.
+
+/// Declares an area's operations, `"operationId" => handler`, as the area's
+/// `SERVED` list and `route` function.
+macro_rules! serves {
+    ($($id:literal => $handler:expr),* $(,)?) => {
+        /// The `operationId`s this area serves.
+        #[allow(dead_code)]
+        pub(crate) const SERVED: &[&str] = &[$($id),*];
+
+        /// The handler of operation `id`, for requests of `filter`'s method.
+        pub(crate) fn route(
+            id: &str,
+            filter: axum::routing::MethodFilter,
+        ) -> Option<axum::routing::MethodRouter<crate::state::AppState>> {
+            match id {
+                $($id => Some(axum::routing::on(filter, $handler)),)*
+                _ => None,
+            }
+        }
+    };
+}
+
+pub(crate) mod agents;
+pub(crate) mod browsers;
+pub(crate) mod connections;
+pub(crate) mod credentials;
+pub(crate) mod invocations;
+pub(crate) mod profiles;
+pub(crate) mod telemetry;
+
+use axum::routing::{MethodFilter, MethodRouter};
+
+use crate::state::AppState;
+
+/// One area's table.
+struct Area {
+    served: &'static [&'static str],
+    route: fn(&str, MethodFilter) -> Option<MethodRouter<AppState>>,
+}
+
+/// Every area.
+const AREAS: &[Area] = &[
+    Area {
+        served: agents::SERVED,
+        route: agents::route,
+    },
+    Area {
+        served: browsers::SERVED,
+        route: browsers::route,
+    },
+    Area {
+        served: connections::SERVED,
+        route: connections::route,
+    },
+    Area {
+        served: credentials::SERVED,
+        route: credentials::route,
+    },
+    Area {
+        served: invocations::SERVED,
+        route: invocations::route,
+    },
+    Area {
+        served: profiles::SERVED,
+        route: profiles::route,
+    },
+    Area {
+        served: telemetry::SERVED,
+        route: telemetry::route,
+    },
+];
+
+/// The handler of operation `id`, or `None` when no area serves it.
+pub(crate) fn route(id: &str, filter: MethodFilter) -> Option<MethodRouter<AppState>> {
+    AREAS.iter().find_map(|area| (area.route)(id, filter))
+}
+
+/// Every `operationId` some area serves.
+pub(crate) fn served() -> impl Iterator<Item = &'static str> {
+    AREAS.iter().flat_map(|area| area.served.iter().copied())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn every_served_operation_is_a_spec_operation_served_once() {
+        let mut seen = BTreeSet::new();
+        for id in super::served() {
+            assert!(
+                kernel_sys::OPERATIONS.iter().any(|op| op.id == id),
+                "{id} is served but is not a spec operation"
+            );
+            assert!(seen.insert(id), "{id} is served by two areas");
+        }
+    }
+}

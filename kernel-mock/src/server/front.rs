@@ -1,0 +1,100 @@
+//! The middleware in front of every handler: the request log, faults, the API
+//! key, per-operation overrides, and the JSON drills on the response.
+
+use std::time::SystemTime;
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::faults;
+use crate::http::auth;
+use crate::http::error::ApiError;
+use crate::requests::RecordedRequest;
+use crate::state::AppState;
+
+/// Largest request body the mock reads (a zip or extension upload fits).
+const MAX_BODY: usize = 64 * 1024 * 1024;
+
+/// Logs the request, applies faults, checks the API key, answers from an
+/// override or runs the handler, and applies the JSON drills to the response.
+pub(super) async fn front(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let bytes = match to_bytes(body, MAX_BODY).await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            return ApiError::bad_request(format!("cannot read the request body: {e}"))
+                .into_response()
+        }
+    };
+    // The router matched a spec path template; with the method it names the
+    // operation.
+    let operation = parts.extensions.get::<MatchedPath>().and_then(|matched| {
+        kernel_sys::OPERATIONS
+            .iter()
+            .find(|op| op.path == matched.as_str() && op.method == parts.method.as_str())
+            .map(|op| op.id)
+    });
+    let recorded = RecordedRequest {
+        method: parts.method.as_str().to_owned(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        operation_id: operation.map(str::to_owned),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body: bytes.to_vec(),
+        received_at: SystemTime::now(),
+    };
+    // Only a request an override may answer is copied.
+    let for_override = operation
+        .filter(|id| state.overrides.has(id))
+        .map(|id| (id, recorded.clone()));
+    state.requests.record(recorded);
+    let injected = state.faults.on_request(operation);
+    if !injected.delay.is_zero() {
+        tokio::time::sleep(injected.delay).await;
+    }
+    if let Some(error) = injected.error {
+        return error.into_response();
+    }
+    if let Err(error) = auth::check(&parts.headers, &state.config.api_key) {
+        return error.into_response();
+    }
+    if let Some((id, request)) = for_override {
+        if let Some(response) = state.overrides.respond(id, &request) {
+            return response.into_response();
+        }
+    }
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    let drills = state.faults.drills();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !drills.mutates_json() || !is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
+        return ApiError::internal("cannot buffer the response").into_response();
+    };
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    faults::mutate(&mut value, drills);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(value.to_string()))
+}

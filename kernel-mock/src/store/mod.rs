@@ -1,0 +1,86 @@
+//! The in-memory records of every API area, the one lock helper and ids. Records live here and nowhere else; handlers
+//! (`crate::routes`) and engines (`crate::flows`) read and change them through
+//! `Shared::store`, the one lock.
+
+pub(crate) mod browsers;
+pub(crate) mod connections;
+pub(crate) mod credentials;
+pub(crate) mod flows;
+pub(crate) mod invocations;
+pub(crate) mod profiles;
+pub(crate) mod telemetry;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use browsers::BrowserRecord;
+use connections::Connection;
+use credentials::CredentialRecord;
+use flows::Flow;
+use invocations::InvocationRecord;
+use profiles::ProfileRecord;
+
+/// The in-memory database.
+#[derive(Default)]
+pub(crate) struct Store {
+    pub connections: Vec<Connection>,
+    pub flows: HashMap<String, Flow>,
+    pub credentials: Vec<CredentialRecord>,
+    pub profiles: Vec<ProfileRecord>,
+    pub browsers: Vec<BrowserRecord>,
+    pub invocations: Vec<InvocationRecord>,
+}
+
+/// Locks `mutex`, recovering from poisoning.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A new random-looking id such as `ma_k3j4...` (20 base-36 characters after
+/// the prefix).
+pub(crate) fn new_id(prefix: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    let mut x = nanos ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mut out = String::with_capacity(prefix.len() + 21);
+    out.push_str(prefix);
+    if !prefix.is_empty() {
+        out.push('_');
+    }
+    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    for _ in 0..20 {
+        x = splitmix64(x);
+        out.push(ALPHABET[(x % 36) as usize] as char);
+    }
+    out
+}
+
+fn splitmix64(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = x;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::new_id;
+
+    #[test]
+    fn ids_are_unique_and_prefixed() {
+        let a = new_id("ma");
+        let b = new_id("ma");
+        assert_ne!(a, b);
+        assert!(a.starts_with("ma_"));
+        assert_eq!(a.len(), 23);
+    }
+}
