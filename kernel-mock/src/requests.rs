@@ -43,6 +43,12 @@ impl RecordedRequest {
         serde_json::from_slice(&self.body).ok()
     }
 
+    /// The body decoded as `T`, the `kernel_sys` type the spec gives the
+    /// operation's request (e.g. `kernel_mock::types::ProfileRequest`).
+    pub fn body_as<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_slice(&self.body)
+    }
+
     /// The route key used by [`KernelMock::request_count`](crate::KernelMock::request_count):
     /// the `operationId`, or `METHOD path` for requests matching no operation.
     pub fn route(&self) -> String {
