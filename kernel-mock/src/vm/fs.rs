@@ -1,10 +1,16 @@
 //! In-memory POSIX-like filesystem for one fake browser VM.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+
+mod path;
+mod types;
+
+use self::path::child_prefix;
+pub(crate) use self::path::{base_name, normalize, parent_of, resolve, watch_matches};
+pub(crate) use self::types::{mode_string, parse_mode, Entry, FsError, FsEvent, FsEventKind};
 
 /// Default owner and group of every node.
 const DEFAULT_USER: &str = "kernel";
@@ -14,236 +20,6 @@ const FILE_MODE: u32 = 0o644;
 const DIR_MODE: u32 = 0o755;
 /// Permission, setuid, setgid and sticky bits.
 const MODE_MASK: u32 = 0o7777;
-
-/// Why a filesystem operation failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum FsError {
-    /// The path (or mode string) is malformed: relative, escapes `/`, etc.
-    InvalidPath(String),
-    /// Nothing exists at the path.
-    NotFound(String),
-    /// Something already exists where a new node was wanted.
-    AlreadyExists(String),
-    /// A file was found where a directory was needed.
-    NotADirectory(String),
-    /// A directory was found where a file was needed.
-    IsADirectory(String),
-    /// An uploaded archive is unreadable or unsafe.
-    BadArchive(String),
-}
-
-impl FsError {
-    /// HTTP status the handlers should answer with: 400 for InvalidPath, 404 for NotFound, 400 otherwise.
-    pub(crate) fn status_hint(&self) -> u16 {
-        match self {
-            FsError::NotFound(_) => 404,
-            FsError::InvalidPath(_)
-            | FsError::AlreadyExists(_)
-            | FsError::NotADirectory(_)
-            | FsError::IsADirectory(_)
-            | FsError::BadArchive(_) => 400,
-        }
-    }
-}
-
-impl fmt::Display for FsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FsError::InvalidPath(d) => write!(f, "invalid argument: {d}"),
-            FsError::NotFound(p) => write!(f, "{p}: no such file or directory"),
-            FsError::AlreadyExists(p) => write!(f, "{p}: file exists"),
-            FsError::NotADirectory(p) => write!(f, "{p}: not a directory"),
-            FsError::IsADirectory(p) => write!(f, "{p}: is a directory"),
-            FsError::BadArchive(d) => write!(f, "bad archive: {d}"),
-        }
-    }
-}
-
-impl std::error::Error for FsError {}
-
-/// Kind of a filesystem change, as in the spec's FileSystemEvent `type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FsEventKind {
-    /// A node appeared.
-    Create,
-    /// A file's contents changed.
-    Write,
-    /// A node disappeared.
-    Delete,
-    /// A node was moved away from `path`.
-    Rename,
-}
-
-impl FsEventKind {
-    /// The spec's upper-case name.
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            FsEventKind::Create => "CREATE",
-            FsEventKind::Write => "WRITE",
-            FsEventKind::Delete => "DELETE",
-            FsEventKind::Rename => "RENAME",
-        }
-    }
-}
-
-/// One change caused by a mutation, for watchers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct FsEvent {
-    /// What happened.
-    pub(crate) kind: FsEventKind,
-    /// Absolute path affected.
-    pub(crate) path: String,
-    /// Base name of `path`.
-    pub(crate) name: String,
-    /// Whether the node is a directory.
-    pub(crate) is_dir: bool,
-}
-
-impl FsEvent {
-    /// Builds an event, deriving `name` from `path`.
-    fn new(kind: FsEventKind, path: &str, is_dir: bool) -> Self {
-        FsEvent {
-            kind,
-            path: path.to_string(),
-            name: base_name(path).to_string(),
-            is_dir,
-        }
-    }
-}
-
-/// Metadata of one node, shaped like the spec's FileInfo.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Entry {
-    /// Base name (`/` for the root).
-    pub(crate) name: String,
-    /// Absolute normalised path.
-    pub(crate) path: String,
-    /// File length; 0 for directories.
-    pub(crate) size_bytes: u64,
-    /// Whether this is a directory.
-    pub(crate) is_dir: bool,
-    /// Last modification time.
-    pub(crate) mod_time: DateTime<Utc>,
-    /// Permission bits (0o7777 range).
-    pub(crate) mode: u32,
-    /// Owning user.
-    pub(crate) owner: String,
-    /// Owning group.
-    pub(crate) group: String,
-}
-
-impl Entry {
-    /// `ls -l` style mode, e.g. `drwxr-xr-x` or `-rw-r--r--`.
-    pub(crate) fn mode_string(&self) -> String {
-        mode_string(self.is_dir, self.mode)
-    }
-}
-
-/// Renders type and permission bits like `ls -l`, including setuid/setgid/sticky.
-pub(crate) fn mode_string(is_dir: bool, mode: u32) -> String {
-    let mut s = String::with_capacity(10);
-    s.push(if is_dir { 'd' } else { '-' });
-    // (read bit, write bit, exec bit, special bit, special char when exec set)
-    let triads = [
-        (0o400, 0o200, 0o100, 0o4000, 's'),
-        (0o040, 0o020, 0o010, 0o2000, 's'),
-        (0o004, 0o002, 0o001, 0o1000, 't'),
-    ];
-    for (r, w, x, special, c) in triads {
-        s.push(if mode & r != 0 { 'r' } else { '-' });
-        s.push(if mode & w != 0 { 'w' } else { '-' });
-        s.push(match (mode & x != 0, mode & special != 0) {
-            (true, true) => c,
-            (false, true) => c.to_ascii_uppercase(),
-            (true, false) => 'x',
-            (false, false) => '-',
-        });
-    }
-    s
-}
-
-/// Parses an octal mode string matching `^[0-7]{3,4}$`.
-pub(crate) fn parse_mode(s: &str) -> Result<u32, FsError> {
-    let ok = (3..=4).contains(&s.len()) && s.bytes().all(|b| (b'0'..=b'7').contains(&b));
-    if !ok {
-        return Err(FsError::InvalidPath(format!(
-            "mode {s:?} must be 3 or 4 octal digits"
-        )));
-    }
-    u32::from_str_radix(s, 8).map_err(|_| FsError::InvalidPath(format!("mode {s:?}")))
-}
-
-/// Normalises an absolute path (`.`, `..`, repeated slashes); rejects relative or escaping paths.
-pub(crate) fn normalize(path: &str) -> Result<String, FsError> {
-    if !path.starts_with('/') {
-        return Err(FsError::InvalidPath(format!("{path:?} is not absolute")));
-    }
-    if path.contains('\0') {
-        return Err(FsError::InvalidPath(format!("{path:?} contains NUL")));
-    }
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if parts.pop().is_none() {
-                    return Err(FsError::InvalidPath(format!("{path:?} escapes /")));
-                }
-            }
-            p => parts.push(p),
-        }
-    }
-    Ok(format!("/{}", parts.join("/")))
-}
-
-/// Resolves `path` against `cwd` when relative, then normalises.
-pub(crate) fn resolve(cwd: &str, path: &str) -> Result<String, FsError> {
-    if path.starts_with('/') {
-        normalize(path)
-    } else {
-        normalize(&format!("{cwd}/{path}"))
-    }
-}
-
-/// Parent of a normalised path; `None` for the root.
-pub(crate) fn parent_of(path: &str) -> Option<&str> {
-    if path == "/" {
-        return None;
-    }
-    match path.rfind('/') {
-        Some(0) => Some("/"),
-        Some(i) => Some(&path[..i]),
-        None => None,
-    }
-}
-
-/// Last component of a normalised path (`/` for the root).
-pub(crate) fn base_name(path: &str) -> &str {
-    match path.rfind('/') {
-        Some(i) if path.len() > 1 => &path[i + 1..],
-        _ => path,
-    }
-}
-
-/// Whether an event at `event_path` concerns a watch on `watch_dir`: direct children only unless `recursive`.
-pub(crate) fn watch_matches(watch_dir: &str, recursive: bool, event_path: &str) -> bool {
-    let (Ok(dir), Ok(path)) = (normalize(watch_dir), normalize(event_path)) else {
-        return false;
-    };
-    match path.strip_prefix(&child_prefix(&dir)) {
-        Some(rest) if !rest.is_empty() => recursive || !rest.contains('/'),
-        _ => false,
-    }
-}
-
-/// Key prefix shared by everything below `dir`.
-fn child_prefix(dir: &str) -> String {
-    if dir == "/" {
-        "/".to_string()
-    } else {
-        format!("{dir}/")
-    }
-}
 
 /// Contents of a node.
 #[derive(Debug, Clone)]
@@ -316,7 +92,13 @@ impl FsTree {
     /// A tree with `/`, `/tmp`, `/home/kernel` and `/home/kernel/Downloads`.
     pub(crate) fn new() -> Self {
         let mut nodes = BTreeMap::new();
-        for dir in ["/", "/home", "/home/kernel", "/home/kernel/Downloads", "/tmp"] {
+        for dir in [
+            "/",
+            "/home",
+            "/home/kernel",
+            "/home/kernel/Downloads",
+            "/tmp",
+        ] {
             nodes.insert(dir.to_string(), Node::new(Content::Dir, DIR_MODE));
         }
         if let Some(tmp) = nodes.get_mut("/tmp") {
@@ -348,7 +130,10 @@ impl FsTree {
     /// Metadata of one node.
     pub(crate) fn info(&self, path: &str) -> Result<Entry, FsError> {
         let p = normalize(path)?;
-        let node = self.nodes.get(&p).ok_or_else(|| FsError::NotFound(p.clone()))?;
+        let node = self
+            .nodes
+            .get(&p)
+            .ok_or_else(|| FsError::NotFound(p.clone()))?;
         Ok(entry_of(&p, node))
     }
 
@@ -451,7 +236,8 @@ impl FsTree {
         Ok(events)
     }
 
-    /// `mkdir -p`: creates `path` and missing ancestors; `mode` (default 0o755) applies to `path` itself.
+    /// `mkdir -p`: creates `path` and missing ancestors; `mode` (default 0o755) applies to `path`
+    /// itself.
     pub(crate) fn create_dir(
         &mut self,
         path: &str,
@@ -470,7 +256,11 @@ impl FsTree {
                 Some(_) if last => return Err(FsError::AlreadyExists(cur)),
                 Some(_) => return Err(FsError::NotADirectory(cur)),
                 None => {
-                    let m = if last { mode.unwrap_or(DIR_MODE) } else { DIR_MODE };
+                    let m = if last {
+                        mode.unwrap_or(DIR_MODE)
+                    } else {
+                        DIR_MODE
+                    };
                     self.nodes.insert(cur.clone(), Node::new(Content::Dir, m));
                     self.touch_parent(&cur);
                     events.push(FsEvent::new(FsEventKind::Create, &cur, true));
@@ -515,7 +305,8 @@ impl FsTree {
         Ok(events)
     }
 
-    /// Sets mode and optionally owner/group; emits no event since the spec has no attribute-change type.
+    /// Sets mode and optionally owner/group; emits no event since the spec has no attribute-change
+    /// type.
     pub(crate) fn set_permissions(
         &mut self,
         path: &str,
@@ -535,7 +326,8 @@ impl FsTree {
         Ok(Vec::new())
     }
 
-    /// Moves a file or directory with POSIX `rename` rules; emits RENAME at `src` and CREATE at `dst`.
+    /// Moves a file or directory with POSIX `rename` rules; emits RENAME at `src` and CREATE at
+    /// `dst`.
     pub(crate) fn rename(&mut self, src: &str, dst: &str) -> Result<Vec<FsEvent>, FsError> {
         let s = normalize(src)?;
         let d = normalize(dst)?;

@@ -3,7 +3,7 @@
 //! Pure and synchronous; the HTTP handlers own locking, timing and streaming.
 
 mod fs;
-// mod shell;
+mod shell;
 mod zip;
 
 // A facade: each handler imports only the items it needs.
@@ -13,6 +13,6 @@ pub(crate) use self::fs::{
     FsError, FsEvent, FsEventKind, FsTree,
 };
 #[allow(unused_imports)]
-// pub(crate) use self::shell::{run, Outcome, ShellContext};
+pub(crate) use self::shell::{run, Outcome, ShellContext};
 #[allow(unused_imports)]
 pub(crate) use self::zip::{unzip_into, zip_dir, MAX_UNZIPPED_BYTES};

@@ -41,7 +41,8 @@ pub(crate) fn zip_dir(fs: &FsTree, dir: &str) -> Result<Vec<u8>, FsError> {
     Ok(writer.finish().map_err(archive_err)?.into_inner())
 }
 
-/// Extracts a zip into `dest_dir` (created if missing); all-or-nothing, so a bad archive leaves `fs` untouched.
+/// Extracts a zip into `dest_dir` (created if missing); all-or-nothing, so a bad archive leaves
+/// `fs` untouched.
 pub(crate) fn unzip_into(
     fs: &mut FsTree,
     dest_dir: &str,
@@ -109,12 +110,16 @@ fn unzip_limited(
     Ok(events)
 }
 
-/// Checks an entry name stays inside the destination; returns it with `/` separators and no trailing slash.
+/// Checks an entry name stays inside the destination; returns it with `/` separators and no
+/// trailing slash.
 fn safe_relative_name(raw: &str) -> Result<String, FsError> {
     let unsafe_name = || FsError::BadArchive(format!("unsafe entry name {raw:?}"));
     let name = raw.replace('\\', "/");
     let b = name.as_bytes();
-    let drive = b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' && b.get(2).is_none_or(|&c| c == b'/');
+    let drive = b.len() >= 2
+        && b[0].is_ascii_alphabetic()
+        && b[1] == b':'
+        && b.get(2).is_none_or(|&c| c == b'/');
     if name.starts_with('/') || drive || name.contains('\0') {
         return Err(unsafe_name());
     }
@@ -173,10 +178,12 @@ mod tests {
         let mut fs = FsTree::new();
         fs.create_dir("/src/sub/deeper", None).unwrap();
         fs.create_dir("/src/empty", Some(0o700)).unwrap();
-        fs.write_file("/src/a.txt", b"alpha alpha alpha", None).unwrap();
+        fs.write_file("/src/a.txt", b"alpha alpha alpha", None)
+            .unwrap();
         fs.write_file("/src/sub/b.bin", &[0u8, 1, 2, 255], Some(0o600))
             .unwrap();
-        fs.write_file("/src/sub/deeper/c", b"", Some(0o755)).unwrap();
+        fs.write_file("/src/sub/deeper/c", b"", Some(0o755))
+            .unwrap();
         fs
     }
 
@@ -235,10 +242,28 @@ mod tests {
     }
 
     #[test]
+    fn zip_of_root_has_relative_names() {
+        let bytes = zip_dir(&FsTree::new(), "/").unwrap();
+        let archive = ZipArchive::new(Cursor::new(bytes)).unwrap();
+        let mut names: Vec<String> = archive
+            .file_names()
+            .map(|n| n.unwrap().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            ["home/", "home/kernel/", "home/kernel/Downloads/", "tmp/"]
+        );
+    }
+
+    #[test]
     fn zip_dir_errors() {
         let fs = sample();
         assert!(matches!(zip_dir(&fs, "/nope"), Err(FsError::NotFound(_))));
-        assert!(matches!(zip_dir(&fs, "/src/a.txt"), Err(FsError::NotADirectory(_))));
+        assert!(matches!(
+            zip_dir(&fs, "/src/a.txt"),
+            Err(FsError::NotADirectory(_))
+        ));
         assert!(matches!(zip_dir(&fs, "src"), Err(FsError::InvalidPath(_))));
     }
 

@@ -26,13 +26,19 @@ fn write_read_round_trip_and_events() {
     let ev = fs.write_file("/tmp/a.txt", b"hello", None).unwrap();
     assert_eq!(
         kinds(&ev),
-        vec![("CREATE", "/tmp/a.txt".into()), ("WRITE", "/tmp/a.txt".into())]
+        vec![
+            ("CREATE", "/tmp/a.txt".into()),
+            ("WRITE", "/tmp/a.txt".into())
+        ]
     );
     assert_eq!(&fs.read_file("/tmp/a.txt").unwrap()[..], b"hello");
     let ev = fs.write_file("/tmp//./a.txt", b"hi", Some(0o600)).unwrap();
     assert_eq!(kinds(&ev), vec![("WRITE", "/tmp/a.txt".into())]);
     let info = fs.info("/tmp/a.txt").unwrap();
-    assert_eq!((info.size_bytes, info.mode, info.name.as_str()), (2, 0o600, "a.txt"));
+    assert_eq!(
+        (info.size_bytes, info.mode, info.name.as_str()),
+        (2, 0o600, "a.txt")
+    );
     assert_eq!(fs.total_bytes(), 2);
     // Overwrite without a mode keeps the old one.
     fs.write_file("/tmp/a.txt", b"xyz", None).unwrap();
@@ -42,12 +48,27 @@ fn write_read_round_trip_and_events() {
 #[test]
 fn write_errors() {
     let mut fs = FsTree::new();
-    assert!(matches!(fs.write_file("/nope/a", b"", None), Err(FsError::NotFound(_))));
-    assert!(matches!(fs.write_file("/tmp", b"", None), Err(FsError::IsADirectory(_))));
-    assert!(matches!(fs.write_file("rel", b"", None), Err(FsError::InvalidPath(_))));
+    assert!(matches!(
+        fs.write_file("/nope/a", b"", None),
+        Err(FsError::NotFound(_))
+    ));
+    assert!(matches!(
+        fs.write_file("/tmp", b"", None),
+        Err(FsError::IsADirectory(_))
+    ));
+    assert!(matches!(
+        fs.write_file("rel", b"", None),
+        Err(FsError::InvalidPath(_))
+    ));
     fs.write_file("/tmp/f", b"", None).unwrap();
-    assert!(matches!(fs.write_file("/tmp/f/g", b"", None), Err(FsError::NotADirectory(_))));
-    assert!(matches!(fs.read_file("/tmp"), Err(FsError::IsADirectory(_))));
+    assert!(matches!(
+        fs.write_file("/tmp/f/g", b"", None),
+        Err(FsError::NotADirectory(_))
+    ));
+    assert!(matches!(
+        fs.read_file("/tmp"),
+        Err(FsError::IsADirectory(_))
+    ));
     assert!(matches!(fs.read_file("/tmp/zz"), Err(FsError::NotFound(_))));
 }
 
@@ -57,7 +78,10 @@ fn normalize_paths() {
     assert_eq!(normalize("/").unwrap(), "/");
     assert_eq!(normalize("/a/..").unwrap(), "/");
     assert!(matches!(normalize("/.."), Err(FsError::InvalidPath(_))));
-    assert!(matches!(normalize("/a/../../b"), Err(FsError::InvalidPath(_))));
+    assert!(matches!(
+        normalize("/a/../../b"),
+        Err(FsError::InvalidPath(_))
+    ));
     assert!(matches!(normalize("a/b"), Err(FsError::InvalidPath(_))));
     assert!(matches!(normalize(""), Err(FsError::InvalidPath(_))));
     assert_eq!(resolve("/home/kernel", "../x").unwrap(), "/home/x");
@@ -80,7 +104,10 @@ fn modes() {
     assert_eq!(parse_mode("0755").unwrap(), 0o755);
     assert_eq!(parse_mode("4755").unwrap(), 0o4755);
     for bad in ["", "64", "12345", "8aa", "-644", "+755", "78 "] {
-        assert!(matches!(parse_mode(bad), Err(FsError::InvalidPath(_))), "{bad}");
+        assert!(
+            matches!(parse_mode(bad), Err(FsError::InvalidPath(_))),
+            "{bad}"
+        );
     }
     let fs = FsTree::new();
     assert_eq!(fs.info("/tmp").unwrap().mode_string(), "drwxrwxrwt");
@@ -123,8 +150,14 @@ fn create_dir_is_mkdir_p() {
     assert_eq!(fs.info("/x/y").unwrap().mode, 0o755);
     assert!(fs.create_dir("/x/y/z", None).unwrap().is_empty());
     fs.write_file("/x/f", b"", None).unwrap();
-    assert!(matches!(fs.create_dir("/x/f", None), Err(FsError::AlreadyExists(_))));
-    assert!(matches!(fs.create_dir("/x/f/g", None), Err(FsError::NotADirectory(_))));
+    assert!(matches!(
+        fs.create_dir("/x/f", None),
+        Err(FsError::AlreadyExists(_))
+    ));
+    assert!(matches!(
+        fs.create_dir("/x/f/g", None),
+        Err(FsError::NotADirectory(_))
+    ));
 }
 
 #[test]
@@ -135,8 +168,14 @@ fn delete_file_and_recursive_dir() {
     fs.write_file("/d/g", b"de", None).unwrap();
     fs.write_file("/dz", b"keep", None).unwrap();
     assert_eq!(fs.total_bytes(), 9);
-    assert!(matches!(fs.delete_file("/d"), Err(FsError::IsADirectory(_))));
-    assert!(matches!(fs.delete_dir("/d/g"), Err(FsError::NotADirectory(_))));
+    assert!(matches!(
+        fs.delete_file("/d"),
+        Err(FsError::IsADirectory(_))
+    ));
+    assert!(matches!(
+        fs.delete_dir("/d/g"),
+        Err(FsError::NotADirectory(_))
+    ));
     assert!(matches!(fs.delete_dir("/"), Err(FsError::InvalidPath(_))));
     let ev = fs.delete_dir("/d").unwrap();
     assert_eq!(
@@ -182,13 +221,28 @@ fn rename_rules() {
     fs.create_dir("/a/b", None).unwrap();
     fs.write_file("/f", b"1", None).unwrap();
     fs.write_file("/g", b"22", None).unwrap();
-    assert!(matches!(fs.rename("/a", "/a/b/c"), Err(FsError::InvalidPath(_))));
+    assert!(matches!(
+        fs.rename("/a", "/a/b/c"),
+        Err(FsError::InvalidPath(_))
+    ));
     assert!(matches!(fs.rename("/zz", "/y"), Err(FsError::NotFound(_))));
-    assert!(matches!(fs.rename("/f", "/no/dir"), Err(FsError::NotFound(_))));
-    assert!(matches!(fs.rename("/f", "/a"), Err(FsError::IsADirectory(_))));
-    assert!(matches!(fs.rename("/a", "/f"), Err(FsError::NotADirectory(_))));
+    assert!(matches!(
+        fs.rename("/f", "/no/dir"),
+        Err(FsError::NotFound(_))
+    ));
+    assert!(matches!(
+        fs.rename("/f", "/a"),
+        Err(FsError::IsADirectory(_))
+    ));
+    assert!(matches!(
+        fs.rename("/a", "/f"),
+        Err(FsError::NotADirectory(_))
+    ));
     fs.create_dir("/full/x", None).unwrap();
-    assert!(matches!(fs.rename("/a", "/full"), Err(FsError::AlreadyExists(_))));
+    assert!(matches!(
+        fs.rename("/a", "/full"),
+        Err(FsError::AlreadyExists(_))
+    ));
     // A file replaces a file, as with rename(2).
     fs.rename("/f", "/g").unwrap();
     assert_eq!(&fs.read_file("/g").unwrap()[..], b"1");
@@ -207,7 +261,10 @@ fn set_permissions_changes_mode_owner_group() {
     fs.set_permissions("/tmp/x", 0o755, Some("root"), None)
         .unwrap();
     let e = fs.info("/tmp/x").unwrap();
-    assert_eq!((e.mode, e.owner.as_str(), e.group.as_str()), (0o755, "root", "kernel"));
+    assert_eq!(
+        (e.mode, e.owner.as_str(), e.group.as_str()),
+        (0o755, "root", "kernel")
+    );
     assert_eq!(e.mode_string(), "-rwxr-xr-x");
     assert!(matches!(
         fs.set_permissions("/tmp/zz", 0o644, None, None),
@@ -225,7 +282,10 @@ fn append_and_touch() {
     fs.append_file("/tmp/t", b"cd").unwrap();
     assert_eq!(&fs.read_file("/tmp/t").unwrap()[..], b"abcd");
     assert_eq!(fs.total_bytes(), 4);
-    assert!(matches!(fs.append_file("/tmp", b"x"), Err(FsError::IsADirectory(_))));
+    assert!(matches!(
+        fs.append_file("/tmp", b"x"),
+        Err(FsError::IsADirectory(_))
+    ));
 }
 
 #[test]
