@@ -91,11 +91,16 @@ async fn every_response_matches_the_spec_schema() {
         let media = schemas.media_types(record.op, record.status);
         if !record.event
             && !media.is_empty()
-            && !media.iter().any(|m| m == "application/json" || m == "text/event-stream")
+            && !media
+                .iter()
+                .any(|m| m == "application/json" || m == "text/event-stream")
         {
             // A binary body (file, image, video, zip): the content type must
             // be one the spec documents.
-            if !media.iter().any(|m| record.content_type.starts_with(m.as_str())) {
+            if !media
+                .iter()
+                .any(|m| record.content_type.starts_with(m.as_str()))
+            {
                 failures.push(format!(
                     "{} {}: content-type {:?}, the spec documents {media:?}",
                     record.op.id, record.status, record.content_type

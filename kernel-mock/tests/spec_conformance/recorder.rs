@@ -133,7 +133,13 @@ impl Recorder {
         self.call(Method::GET, path, None).await
     }
 
-    pub async fn expect(&self, method: Method, path: &str, body: Option<Value>, status: u16) -> Value {
+    pub async fn expect(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        status: u16,
+    ) -> Value {
         let reply = self.call(method.clone(), path, body).await;
         assert_eq!(
             reply.status.as_u16(),
@@ -192,4 +198,3 @@ impl Recorder {
         }
     }
 }
-
