@@ -18,6 +18,13 @@
 //!   scripted fake [`sites`].
 //! - The deprecated `/agents/auth` API (agents and invocations).
 //! - `/credentials` (values are never returned) and `/totp-code` ([`totp`]).
+//! - `/org/credential_providers` (1Password) with seeded vaults and items
+//!   ([`providers`]); connections log in with `{provider, path}` or
+//!   `{provider, auto: true}` credentials.
+//! - `/org/projects` (and the deprecated `/projects`, the same records) with
+//!   limits, and `/org/api_keys` (the key is shown once).
+//! - Handoff-code exchange (`/auth/connections/{id}/exchange` and the legacy
+//!   `/agents/auth/invocations/{id}/exchange`).
 //! - `/profiles`, `/browsers` (with telemetry streams) and `/invocations`
 //!   (with event streams).
 //!
@@ -26,7 +33,8 @@
 //! - `GET /auth/connections/{id}/events`: `event: managed_auth_state` frames
 //!   whose `data:` is a `ManagedAuthStateEvent` (the current state first),
 //!   `event: sse_heartbeat` frames every [`KernelMockBuilder::heartbeat_interval`]
-//!   (default 15 s); the stream ends after a terminal `flow_status`.
+//!   (default 15 s); the stream ends after a terminal `flow_status`. A stream
+//!   opened before any login starts with a heartbeat.
 //! - `GET /invocations/{id}/events`: `event: log` / `event: invocation_state`
 //!   frames, heartbeats, ends after `succeeded`/`failed`.
 //! - `GET /browsers/{id}/telemetry`: a `retry:` field first, then frames with
@@ -46,10 +54,12 @@
 
 #![warn(missing_docs)]
 
+mod builder;
 pub mod faults;
 mod flows;
 mod http;
 pub mod overrides;
+pub mod providers;
 mod requests;
 mod routes;
 mod server;
@@ -60,25 +70,26 @@ mod store;
 pub mod totp;
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use builder::KernelMockBuilder;
 pub use faults::{FaultRule, Faults};
 pub use kernel_sys::types;
 pub use overrides::{MockResponse, UnknownOperation};
+pub use providers::ProviderItem;
 pub use requests::RecordedRequest;
 pub use sites::{
     Field, Form, MfaChoice, OnWrong, SignInChoice, Site, SiteBuilder, SsoChoice, Step,
 };
 
-use overrides::{Overrides, Rule};
+use overrides::Rule;
 use requests::RecordedRequest as Request;
-use state::{AppState, Config, Shared};
+use state::AppState;
 
 /// The API key a mock accepts unless [`KernelMockBuilder::api_key`] sets one.
 pub const DEFAULT_API_KEY: &str = "mock-api-key";
@@ -296,226 +307,6 @@ impl Drop for KernelMock {
     fn drop(&mut self) {
         let _ = self.shutdown_tx.send(true);
         self.shared.abort_tasks();
-    }
-}
-
-/// Configures a [`KernelMock`].
-#[derive(Clone, Debug)]
-pub struct KernelMockBuilder {
-    api_key: String,
-    host: IpAddr,
-    port: u16,
-    step_delay: Duration,
-    flow_ttl: Duration,
-    heartbeat_interval: Duration,
-    telemetry_interval: Duration,
-    sse_retry: Duration,
-    sites: Vec<Site>,
-    default_sites: bool,
-    overrides: Vec<(String, Rule)>,
-}
-
-impl Default for KernelMockBuilder {
-    fn default() -> Self {
-        KernelMockBuilder {
-            api_key: DEFAULT_API_KEY.to_owned(),
-            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
-            port: 0,
-            step_delay: Duration::from_millis(200),
-            flow_ttl: Duration::from_secs(300),
-            heartbeat_interval: Duration::from_secs(15),
-            telemetry_interval: Duration::from_millis(500),
-            sse_retry: Duration::from_secs(3),
-            sites: Vec::new(),
-            default_sites: true,
-            overrides: Vec::new(),
-        }
-    }
-}
-
-impl KernelMockBuilder {
-    /// The accepted API key (default [`DEFAULT_API_KEY`]).
-    pub fn api_key(mut self, api_key: impl Into<String>) -> Self {
-        self.api_key = api_key.into();
-        self
-    }
-
-    /// The port (default 0: an ephemeral port).
-    pub fn port(mut self, port: u16) -> Self {
-        self.port = port;
-        self
-    }
-
-    /// The address to listen on (default `127.0.0.1`).
-    pub fn host(mut self, host: IpAddr) -> Self {
-        self.host = host;
-        self
-    }
-
-    /// Registers a scripted site; it replaces a default site with the same
-    /// domain.
-    pub fn site(mut self, site: Site) -> Self {
-        self.sites.push(site);
-        self
-    }
-
-    /// Registers several sites.
-    pub fn sites(mut self, sites: impl IntoIterator<Item = Site>) -> Self {
-        self.sites.extend(sites);
-        self
-    }
-
-    /// Leaves out the default sites of [`Site::defaults`].
-    pub fn without_default_sites(mut self) -> Self {
-        self.default_sites = false;
-        self
-    }
-
-    /// Time between login-flow and invocation steps (default 200 ms, so a
-    /// login takes about a second). Tests usually set a few milliseconds.
-    pub fn step_delay(mut self, delay: Duration) -> Self {
-        self.step_delay = delay;
-        self
-    }
-
-    /// Lifetime of login flows and legacy invocations (default 5 minutes);
-    /// a flow still in progress then ends `EXPIRED`.
-    pub fn flow_ttl(mut self, ttl: Duration) -> Self {
-        self.flow_ttl = ttl;
-        self
-    }
-
-    /// Period of `sse_heartbeat` events and telemetry keepalive comments
-    /// (default 15 s, like the real API).
-    pub fn heartbeat_interval(mut self, interval: Duration) -> Self {
-        self.heartbeat_interval = interval;
-        self
-    }
-
-    /// Time between generated browser telemetry events (default 500 ms).
-    pub fn telemetry_interval(mut self, interval: Duration) -> Self {
-        self.telemetry_interval = interval;
-        self
-    }
-
-    /// The `retry:` value sent at the start of telemetry streams (default 3 s).
-    pub fn sse_retry(mut self, retry: Duration) -> Self {
-        self.sse_retry = retry;
-        self
-    }
-
-    /// Answers operation `operation_id` (the spec's `operationId`, e.g.
-    /// `"getBrowsersById"`) with `handler` where it returns `Some`; `None`
-    /// passes the request to the mock's own handler. [`KernelMockBuilder::start`]
-    /// fails with `InvalidInput` for an id the spec does not have.
-    ///
-    /// ```
-    /// use kernel_mock::{KernelMock, MockResponse};
-    ///
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> std::io::Result<()> {
-    /// let mock = KernelMock::builder()
-    ///     .on("getBrowsersById", |request| {
-    ///         request.path.ends_with("/gone").then(|| MockResponse::error(404, "not_found", "gone"))
-    ///     })
-    ///     .start()
-    ///     .await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn on<F>(mut self, operation_id: &str, handler: F) -> Self
-    where
-        F: Fn(&Request) -> Option<MockResponse> + Send + Sync + 'static,
-    {
-        self.overrides
-            .push((operation_id.to_owned(), Rule::Handler(Arc::new(handler))));
-        self
-    }
-
-    /// Answers the next requests for `operation_id` with `responses`, one
-    /// each, then hands the operation back to the mock's own handler: e.g.
-    /// two `503`s, then the real answer.
-    ///
-    /// ```
-    /// use kernel_mock::{KernelMock, MockResponse};
-    ///
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> std::io::Result<()> {
-    /// let mock = KernelMock::builder()
-    ///     .on_sequence("postBrowsers", vec![MockResponse::error(503, "unavailable", "busy"); 2])
-    ///     .start()
-    ///     .await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn on_sequence(
-        mut self,
-        operation_id: &str,
-        responses: impl IntoIterator<Item = MockResponse>,
-    ) -> Self {
-        self.overrides.push((
-            operation_id.to_owned(),
-            Rule::Sequence(responses.into_iter().collect()),
-        ));
-        self
-    }
-
-    /// Binds the listener and starts serving.
-    pub async fn start(self) -> std::io::Result<KernelMock> {
-        let listener = TcpListener::bind((self.host, self.port)).await?;
-        let addr = listener.local_addr()?;
-        let base_url = match addr.ip() {
-            IpAddr::V6(ip) => format!("http://[{ip}]:{}", addr.port()),
-            IpAddr::V4(ip) => format!("http://{ip}:{}", addr.port()),
-        };
-        let mut sites: Vec<Arc<Site>> = self.sites.into_iter().map(Arc::new).collect();
-        if self.default_sites {
-            sites.extend(Site::defaults().into_iter().map(Arc::new));
-        }
-        let config = Config {
-            api_key: self.api_key,
-            step_delay: self.step_delay,
-            flow_ttl: self.flow_ttl,
-            heartbeat_interval: self.heartbeat_interval,
-            telemetry_interval: self.telemetry_interval,
-            sse_retry: self.sse_retry,
-            sites,
-        };
-        let overrides = Arc::new(Overrides::default());
-        for (id, rule) in self.overrides {
-            let id = overrides::operation_id(&id)
-                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-            overrides.add(id, rule);
-        }
-        let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        let faults = Faults {
-            state: Arc::default(),
-        };
-        let shared = Arc::new(Shared::new(
-            config,
-            faults.state.clone(),
-            Arc::default(),
-            overrides,
-            shutdown_rx,
-        ));
-        let app = server::router(shared.clone());
-        let signal = shared.shutdown_signal();
-        let server = tokio::spawn(async move {
-            // TCP_NODELAY: an SSE frame must not wait for Nagle's algorithm
-            // (20-40 ms per event otherwise).
-            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-                let _ = tcp.set_nodelay(true);
-            });
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(signal)
-                .await;
-        });
-        Ok(KernelMock {
-            addr,
-            base_url,
-            shared,
-            faults,
-            shutdown_tx,
-            server: Some(server),
-        })
     }
 }
 

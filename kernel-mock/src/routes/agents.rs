@@ -13,11 +13,11 @@ use kernel_sys::types;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::flows;
+use crate::flows::{self, Exchange};
 use crate::http::error::{build_error, ApiError, ApiResult};
 use crate::http::extract::{JsonBody, QueryMap};
 use crate::http::paging::{paged_response, Page};
-use crate::routes::connections;
+use crate::routes::connections::{self, ExchangeRequest};
 use crate::state::AppState;
 use crate::store::connections::{Connection, CredentialRef};
 use crate::store::flows::SubmitInput;
@@ -32,6 +32,7 @@ serves! {
     "postAgentsAuthInvocations" => create_invocation,
     "getAgentsAuthInvocationsInvocationId" => get_invocation,
     "postAgentsAuthInvocationsSubmit" => submit,
+    "postAgentsAuthInvocationsExchange" => exchange,
 }
 
 /// The spec's `AuthAgent` for `connection`.
@@ -118,7 +119,7 @@ pub(crate) async fn create(
     let mut store = state.store();
     let reference = req.credential_name.map(CredentialRef::named);
     if let Some(reference) = &reference {
-        connections::validate_credential_ref(&store, reference)?;
+        reference.validate(&store)?;
     }
     let index = match store
         .connections
@@ -212,11 +213,12 @@ pub(crate) async fn create_invocation(
         flows::cancel(&mut store, &flow_id);
     }
     let view = flows::start(&state, &mut store, index, req.save_credential_as);
+    let flow_type = view.legacy_type();
     let response: types::AuthAgentInvocationCreateResponse =
         types::AuthAgentInvocationCreateResponse::builder()
             .invocation_id(view.id)
             .type_(open::AuthAgentInvocationCreateResponseType::from(
-                view.flow_type.lower(),
+                flow_type.as_str(),
             ))
             .handoff_code(view.handoff_code)
             .hosted_url(view.hosted_url)
@@ -285,4 +287,18 @@ pub(crate) async fn submit(
         Json(serde_json::json!({ "accepted": true })),
     )
         .into_response())
+}
+
+/// `POST /agents/auth/invocations/{invocation_id}/exchange`: the legacy
+/// handoff-code exchange (see `crate::flows::exchange`).
+pub(crate) async fn exchange(
+    State(state): State<AppState>,
+    Path(invocation_id): Path<String>,
+    JsonBody(req): JsonBody<ExchangeRequest>,
+) -> ApiResult<Json<Value>> {
+    let mut store = state.store();
+    let response = flows::exchange(&mut store, Exchange::Invocation(&invocation_id), &req.code)?;
+    Ok(Json(serde_json::to_value(response).map_err(|e| {
+        build_error("ManagedAuthExchangeResponse", e)
+    })?))
 }

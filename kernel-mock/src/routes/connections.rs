@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::broadcast;
 
-use crate::flows::{self, non_empty};
+use crate::flows::{self, non_empty, Exchange};
 use crate::http::error::{build_error, ApiError, ApiResult};
 use crate::http::extract::{JsonBody, OptionalJsonBody, QueryMap};
 use crate::http::paging::{paged_response, Page};
@@ -23,8 +23,8 @@ use crate::http::sse::{self, Frame};
 use crate::state::AppState;
 use crate::store::connections::{Connection, CredentialRef};
 use crate::store::flows::{FlowStatus, FlowView, SubmitInput};
+use crate::store::profiles;
 use crate::store::Store;
-use crate::store::{credentials, profiles};
 
 serves! {
     "postAuthConnections" => create,
@@ -35,27 +35,7 @@ serves! {
     "postAuthConnectionsLogin" => login,
     "postAuthConnectionsSubmit" => submit,
     "getAuthConnectionsEventsById" => events,
-}
-
-/// Checks a credential reference: a Kernel credential must exist.
-pub(crate) fn validate_credential_ref(store: &Store, reference: &CredentialRef) -> ApiResult<()> {
-    match (&reference.name, &reference.provider) {
-        (Some(name), None) => {
-            if credentials::find(store, name).is_none() {
-                return Err(ApiError::bad_request(format!(
-                    "credential {name:?} not found"
-                )));
-            }
-            Ok(())
-        }
-        (None, Some(_)) => Ok(()),
-        (Some(_), Some(_)) => Err(ApiError::bad_request(
-            "credential: give either name or provider, not both",
-        )),
-        (None, None) => Err(ApiError::bad_request(
-            "credential: name or provider is required",
-        )),
-    }
+    "postAuthConnectionsExchange" => exchange,
 }
 
 /// The spec's `ProxyRef`; the mock has no proxies, so any reference is a 400.
@@ -131,12 +111,14 @@ pub(crate) fn to_json(store: &Store, connection: &Connection) -> ApiResult<Value
         let lists = flows::pending_lists(view)?;
         let in_progress = view.status == FlowStatus::InProgress;
         builder = builder
+            // The same spec values as the state event's enums: converted
+            // through the wire value.
             .flow_status(Some(open::ManagedAuthFlowStatus::from(
                 view.status.as_str(),
             )))
-            .flow_step(Some(open::ManagedAuthFlowStep::from(view.step.managed())))
+            .flow_step(Some(open::ManagedAuthFlowStep::from(view.step.as_str())))
             .flow_type(Some(open::ManagedAuthFlowType::from(
-                view.flow_type.upper(),
+                view.flow_type.as_str(),
             )))
             .flow_expires_at(Some(view.expires_at))
             .discovered_fields(non_empty(lists.fields))
@@ -207,7 +189,7 @@ pub(crate) async fn create(
     }
     let mut store = state.store();
     if let Some(reference) = &req.credential {
-        validate_credential_ref(&store, reference)?;
+        reference.validate(&store)?;
     }
     if let Some(existing) = store
         .connections
@@ -302,7 +284,7 @@ pub(crate) async fn update(
         return Err(reject_proxy(proxy));
     }
     if let Some(Some(reference)) = &req.credential {
-        validate_credential_ref(&store, reference)?;
+        reference.validate(&store)?;
     }
     let connection = &mut store.connections[index];
     if let Some(url) = req.login_url {
@@ -383,7 +365,7 @@ pub(crate) async fn login(
     let view = flows::start(&state, &mut store, index, None);
     let response: types::LoginResponse = types::LoginResponse::builder()
         .id(id)
-        .flow_type(open::LoginResponseFlowType::from(view.flow_type.upper()))
+        .flow_type(open::LoginResponseFlowType::from(view.flow_type.as_str()))
         .hosted_url(view.hosted_url)
         .flow_expires_at(view.expires_at)
         .handoff_code(Some(view.handoff_code.into()))
@@ -483,7 +465,7 @@ fn state_value(view: &FlowView) -> (Value, &'static str) {
 /// Sends the current flow state (if a flow exists), then every change, one
 /// `event: managed_auth_state` frame each, with `event: sse_heartbeat`
 /// frames in between; ends after a terminal state. A stream opened before
-/// any login waits for the next flow.
+/// any login starts with a heartbeat, then waits for the next flow.
 pub(crate) async fn events(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -505,6 +487,11 @@ pub(crate) async fn events(
         if shared.faults.drills().unknown_events {
             yield sse::unknown_event_frame(shared.faults.drills());
         }
+        if initial.is_none() {
+            // No state to send yet: a heartbeat starts the body at once, so
+            // a client waiting for the first bytes does not hang.
+            yield sse::heartbeat_frame(shared.faults.drills());
+        }
         let mut current = initial;
         let mut heartbeat = sse::heartbeat(shared.config.heartbeat_interval);
         loop {
@@ -518,7 +505,7 @@ pub(crate) async fn events(
                     last = Some(key);
                     yield Frame::json(None, Some(name), value, shared.faults.drills());
                 }
-                if view.status.is_terminal() {
+                if view.is_terminal() {
                     return;
                 }
             }
@@ -548,4 +535,25 @@ pub(crate) async fn events(
         "getAuthConnectionsEventsById",
         stream.boxed(),
     ))
+}
+
+/// The spec's `ManagedAuthExchangeRequest`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ExchangeRequest {
+    pub(crate) code: String,
+}
+
+/// `POST /auth/connections/{id}/exchange`: the hosted login page trades the
+/// flow's handoff code for a JWT (see `crate::flows::exchange`).
+pub(crate) async fn exchange(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<ExchangeRequest>,
+) -> ApiResult<Json<Value>> {
+    let mut store = state.store();
+    let response = flows::exchange(&mut store, Exchange::Connection(&id), &req.code)?;
+    Ok(Json(serde_json::to_value(response).map_err(|e| {
+        build_error("ManagedAuthExchangeResponse", e)
+    })?))
 }

@@ -24,11 +24,14 @@ macro_rules! serves {
 }
 
 pub(crate) mod agents;
+pub(crate) mod api_keys;
 pub(crate) mod browsers;
 pub(crate) mod connections;
+pub(crate) mod credential_providers;
 pub(crate) mod credentials;
 pub(crate) mod invocations;
 pub(crate) mod profiles;
+pub(crate) mod projects;
 pub(crate) mod telemetry;
 
 use axum::routing::{MethodFilter, MethodRouter};
@@ -48,12 +51,20 @@ const AREAS: &[Area] = &[
         route: agents::route,
     },
     Area {
+        served: api_keys::SERVED,
+        route: api_keys::route,
+    },
+    Area {
         served: browsers::SERVED,
         route: browsers::route,
     },
     Area {
         served: connections::SERVED,
         route: connections::route,
+    },
+    Area {
+        served: credential_providers::SERVED,
+        route: credential_providers::route,
     },
     Area {
         served: credentials::SERVED,
@@ -66,6 +77,10 @@ const AREAS: &[Area] = &[
     Area {
         served: profiles::SERVED,
         route: profiles::route,
+    },
+    Area {
+        served: projects::SERVED,
+        route: projects::route,
     },
     Area {
         served: telemetry::SERVED,

@@ -7,7 +7,8 @@ use serde::Deserialize;
 use tokio::sync::broadcast;
 
 use super::flows::FlowView;
-use super::new_id;
+use super::{credential_providers, credentials, new_id, Store};
+use crate::http::error::{ApiError, ApiResult};
 
 /// Capacity of a connection's event channel; slower subscribers resync from
 /// the store.
@@ -84,6 +85,7 @@ pub(crate) struct CredentialRef {
 }
 
 impl CredentialRef {
+    /// A reference to the Kernel credential `name`.
     pub fn named(name: String) -> Self {
         CredentialRef {
             name: Some(name),
@@ -91,6 +93,62 @@ impl CredentialRef {
         }
     }
 
+    /// Checks the reference against the store; it is one of the spec's three forms: `{name}`
+    /// (the Kernel credential must exist), `{provider, path}` (the provider must
+    /// exist and hold an item at `path`) or `{provider, auto: true}` (the
+    /// provider must exist). Anything else is a 400, as is a missing credential
+    /// or provider (creating a connection documents no 404).
+    pub fn validate(&self, store: &Store) -> ApiResult<()> {
+        let CredentialRef {
+            name,
+            provider,
+            path,
+            auto,
+        } = self;
+        match (name, provider) {
+            (Some(name), None) => {
+                if path.is_some() || auto.is_some() {
+                    return Err(ApiError::bad_request(
+                        "credential: path and auto go with provider, not name",
+                    ));
+                }
+                if credentials::find(store, name).is_none() {
+                    return Err(ApiError::bad_request(format!(
+                        "credential {name:?} not found"
+                    )));
+                }
+                Ok(())
+            }
+            (None, Some(provider)) => {
+                let record = credential_providers::find(store, provider).ok_or_else(|| {
+                    ApiError::bad_request(format!("credential provider {provider:?} not found"))
+                })?;
+                match (path, auto) {
+                    (Some(_), Some(true)) => Err(ApiError::bad_request(
+                        "credential: give either path or auto: true, not both",
+                    )),
+                    (Some(path), _) => match record.item_at(path) {
+                        Some(_) => Ok(()),
+                        None => Err(ApiError::bad_request(format!(
+                            "credential provider {provider:?} has no item at path {path:?}"
+                        ))),
+                    },
+                    (None, Some(true)) => Ok(()),
+                    (None, _) => Err(ApiError::bad_request(
+                        "credential: a provider reference needs path or auto: true",
+                    )),
+                }
+            }
+            (Some(_), Some(_)) => Err(ApiError::bad_request(
+                "credential: give either name or provider, not both",
+            )),
+            (None, None) => Err(ApiError::bad_request(
+                "credential: name or provider is required",
+            )),
+        }
+    }
+
+    /// The spec's `CredentialReference`.
     pub fn to_spec(&self) -> types::CredentialReference {
         types::CredentialReference {
             name: self.name.clone(),

@@ -4,98 +4,20 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use kernel_sys::open;
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
 use crate::sites::{Field, MfaChoice, SignInChoice, SsoChoice};
 
-/// `flow_status`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum FlowStatus {
-    InProgress,
-    Success,
-    Failed,
-    Expired,
-    Canceled,
-}
+/// `flow_status`: the spec's values, so a renamed value fails to compile.
+pub(crate) type FlowStatus = open::ManagedAuthStateEventFlowStatus;
 
-impl FlowStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FlowStatus::InProgress => "IN_PROGRESS",
-            FlowStatus::Success => "SUCCESS",
-            FlowStatus::Failed => "FAILED",
-            FlowStatus::Expired => "EXPIRED",
-            FlowStatus::Canceled => "CANCELED",
-        }
-    }
+/// `flow_step` (the legacy `step` is derived: [`FlowView::legacy_step`]).
+pub(crate) type FlowStep = open::ManagedAuthStateEventFlowStep;
 
-    pub fn is_terminal(self) -> bool {
-        self != FlowStatus::InProgress
-    }
-}
-
-/// `flow_step` (legacy: `step`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum FlowStep {
-    Initialized,
-    Discovering,
-    AwaitingInput,
-    AwaitingExternalAction,
-    Submitting,
-    Completed,
-}
-
-impl FlowStep {
-    /// The Managed Auth value (`initialized` has none: `DISCOVERING`).
-    pub fn managed(self) -> &'static str {
-        match self {
-            FlowStep::Initialized | FlowStep::Discovering => "DISCOVERING",
-            FlowStep::AwaitingInput => "AWAITING_INPUT",
-            FlowStep::AwaitingExternalAction => "AWAITING_EXTERNAL_ACTION",
-            FlowStep::Submitting => "SUBMITTING",
-            FlowStep::Completed => "COMPLETED",
-        }
-    }
-
-    /// The legacy invocation value; an expired flow's step is `expired`.
-    pub fn legacy(self, status: FlowStatus) -> &'static str {
-        if status == FlowStatus::Expired {
-            return "expired";
-        }
-        match self {
-            FlowStep::Initialized => "initialized",
-            FlowStep::Discovering => "discovering",
-            FlowStep::AwaitingInput => "awaiting_input",
-            FlowStep::AwaitingExternalAction => "awaiting_external_action",
-            FlowStep::Submitting => "submitting",
-            FlowStep::Completed => "completed",
-        }
-    }
-}
-
-/// `flow_type`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum FlowType {
-    Login,
-    Reauth,
-}
-
-impl FlowType {
-    pub fn upper(self) -> &'static str {
-        match self {
-            FlowType::Login => "LOGIN",
-            FlowType::Reauth => "REAUTH",
-        }
-    }
-
-    pub fn lower(self) -> &'static str {
-        match self {
-            FlowType::Login => "login",
-            FlowType::Reauth => "reauth",
-        }
-    }
-}
+/// `flow_type` (the legacy `type` is derived: [`FlowView::legacy_type`]).
+pub(crate) type FlowType = open::ManagedAuthStateEventFlowType;
 
 /// What an `AWAITING_INPUT` flow waits for.
 #[derive(Clone, Debug)]
@@ -142,10 +64,47 @@ pub(crate) struct FlowView {
     pub handoff_code: String,
 }
 
+impl FlowView {
+    /// `true` once the flow ended (any status but `IN_PROGRESS`).
+    pub fn is_terminal(&self) -> bool {
+        self.status != FlowStatus::InProgress
+    }
+
+    /// The legacy invocation `step`: the managed step in lower case, and
+    /// `expired` for an expired flow.
+    pub fn legacy_step(&self) -> open::AgentAuthInvocationResponseStep {
+        use open::AgentAuthInvocationResponseStep as Legacy;
+        if self.status == FlowStatus::Expired {
+            return Legacy::Expired;
+        }
+        match &self.step {
+            FlowStep::Discovering => Legacy::Discovering,
+            FlowStep::AwaitingInput => Legacy::AwaitingInput,
+            FlowStep::AwaitingExternalAction => Legacy::AwaitingExternalAction,
+            FlowStep::Submitting => Legacy::Submitting,
+            FlowStep::Completed => Legacy::Completed,
+            // The mock only sets documented steps.
+            other => Legacy::Unknown(other.as_str().to_ascii_lowercase()),
+        }
+    }
+
+    /// The legacy invocation `type`.
+    pub fn legacy_type(&self) -> open::AgentAuthInvocationResponseType {
+        use open::AgentAuthInvocationResponseType as Legacy;
+        match &self.flow_type {
+            FlowType::Login => Legacy::Login,
+            FlowType::Reauth => Legacy::Reauth,
+            other => Legacy::Unknown(other.as_str().to_ascii_lowercase()),
+        }
+    }
+}
+
 /// A flow and its task.
 pub(crate) struct Flow {
     pub view: FlowView,
     pub save_credential_as: Option<String>,
+    /// The handoff code was exchanged (it works once).
+    pub handoff_used: bool,
     pub(crate) submissions: mpsc::UnboundedSender<Submission>,
     pub(crate) task: Option<AbortHandle>,
 }

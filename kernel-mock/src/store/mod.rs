@@ -2,12 +2,15 @@
 //! (`crate::routes`) and engines (`crate::flows`) read and change them through
 //! `Shared::store`, the one lock.
 
+pub(crate) mod api_keys;
 pub(crate) mod browsers;
 pub(crate) mod connections;
+pub(crate) mod credential_providers;
 pub(crate) mod credentials;
 pub(crate) mod flows;
 pub(crate) mod invocations;
 pub(crate) mod profiles;
+pub(crate) mod projects;
 pub(crate) mod telemetry;
 
 use std::collections::HashMap;
@@ -15,12 +18,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use api_keys::ApiKeyRecord;
 use browsers::BrowserRecord;
 use connections::Connection;
+use credential_providers::ProviderRecord;
 use credentials::CredentialRecord;
 use flows::Flow;
 use invocations::InvocationRecord;
 use profiles::ProfileRecord;
+use projects::ProjectRecord;
+
+use crate::providers::ProviderSeeds;
 
 /// The in-memory database.
 #[derive(Default)]
@@ -31,6 +39,12 @@ pub(crate) struct Store {
     pub profiles: Vec<ProfileRecord>,
     pub browsers: Vec<BrowserRecord>,
     pub invocations: Vec<InvocationRecord>,
+    /// Projects, soft-deleted ones included (`deleted_at`).
+    pub projects: Vec<ProjectRecord>,
+    pub api_keys: Vec<ApiKeyRecord>,
+    pub credential_providers: Vec<ProviderRecord>,
+    /// The items new credential providers get (set once at start).
+    pub provider_seeds: ProviderSeeds,
 }
 
 /// Locks `mutex`, recovering from poisoning.
