@@ -4,9 +4,9 @@ use axum::http::{header, HeaderMap};
 
 use crate::http::error::ApiError;
 
-/// Accepts `Authorization: Bearer <api_key>` (scheme case-insensitive);
-/// anything else is a `401` with the spec's `Error` body.
-pub(crate) fn check(headers: &HeaderMap, api_key: &str) -> Result<(), ApiError> {
+/// Accepts `Authorization: Bearer <token>` (scheme case-insensitive) when
+/// `accepts(token)`; anything else is a `401` with the spec's `Error` body.
+pub(crate) fn check(headers: &HeaderMap, accepts: impl Fn(&str) -> bool) -> Result<(), ApiError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Err(ApiError::unauthorized(
             "missing Authorization header (expected `Bearer <api key>`)",
@@ -21,15 +21,22 @@ pub(crate) fn check(headers: &HeaderMap, api_key: &str) -> Result<(), ApiError> 
             ))
         }
     };
-    if token.len() == api_key.len() && constant_time_eq(token.as_bytes(), api_key.as_bytes()) {
+    if accepts(token) {
         Ok(())
     } else {
         Err(ApiError::unauthorized("invalid API key"))
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// `true` when `token` is `key`, comparing in time independent of where they
+/// differ.
+pub(crate) fn same_key(token: &str, key: &str) -> bool {
+    token.len() == key.len()
+        && token
+            .bytes()
+            .zip(key.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 #[cfg(test)]
@@ -47,15 +54,14 @@ mod tests {
 
     #[test]
     fn bearer_check() {
-        assert!(check(&headers(Some("Bearer k1")), "k1").is_ok());
-        assert!(check(&headers(Some("bearer k1")), "k1").is_ok());
-        assert!(check(&headers(Some("Bearer k2")), "k1").is_err());
-        assert!(check(&headers(Some("Basic k1")), "k1").is_err());
-        assert!(check(&headers(Some("k1")), "k1").is_err());
-        assert!(check(&headers(None), "k1").is_err());
-        assert_eq!(
-            check(&headers(None), "k1").unwrap_err().code,
-            "unauthorized"
-        );
+        let k1 = |token: &str| same_key(token, "k1");
+        assert!(check(&headers(Some("Bearer k1")), k1).is_ok());
+        assert!(check(&headers(Some("bearer k1")), k1).is_ok());
+        assert!(check(&headers(Some("Bearer k2")), k1).is_err());
+        assert!(check(&headers(Some("Bearer k10")), k1).is_err());
+        assert!(check(&headers(Some("Basic k1")), k1).is_err());
+        assert!(check(&headers(Some("k1")), k1).is_err());
+        assert!(check(&headers(None), k1).is_err());
+        assert_eq!(check(&headers(None), k1).unwrap_err().code, "unauthorized");
     }
 }

@@ -67,7 +67,16 @@ pub(super) async fn front(State(state): State<AppState>, request: Request, next:
     if let Some(error) = injected.error {
         return error.into_response();
     }
-    if let Err(error) = auth::check(&parts.headers, &state.config.api_key) {
+    // The configured key, or an unexpired key created with `postApiKeys`
+    // (a deleted one is gone from the store).
+    let accepts = |token: &str| {
+        auth::same_key(token, &state.config.api_key)
+            || state.store().api_keys.iter().any(|key| {
+                auth::same_key(token, &key.key)
+                    && key.expires_at.is_none_or(|at| at > chrono::Utc::now())
+            })
+    };
+    if let Err(error) = auth::check(&parts.headers, accepts) {
         return error.into_response();
     }
     if let Some((id, request)) = for_override {
