@@ -24,11 +24,17 @@ macro_rules! serves {
 }
 
 pub(crate) mod agents;
+pub(crate) mod apps;
+mod archive;
 pub(crate) mod browsers;
 pub(crate) mod connections;
 pub(crate) mod credentials;
+pub(crate) mod deployments;
+pub(crate) mod extensions;
+mod form;
 pub(crate) mod invocations;
 pub(crate) mod profiles;
+pub(crate) mod proxies;
 pub(crate) mod telemetry;
 
 use axum::routing::{MethodFilter, MethodRouter};
@@ -48,6 +54,10 @@ const AREAS: &[Area] = &[
         route: agents::route,
     },
     Area {
+        served: apps::SERVED,
+        route: apps::route,
+    },
+    Area {
         served: browsers::SERVED,
         route: browsers::route,
     },
@@ -60,12 +70,24 @@ const AREAS: &[Area] = &[
         route: credentials::route,
     },
     Area {
+        served: deployments::SERVED,
+        route: deployments::route,
+    },
+    Area {
+        served: extensions::SERVED,
+        route: extensions::route,
+    },
+    Area {
         served: invocations::SERVED,
         route: invocations::route,
     },
     Area {
         served: profiles::SERVED,
         route: profiles::route,
+    },
+    Area {
+        served: proxies::SERVED,
+        route: proxies::route,
     },
     Area {
         served: telemetry::SERVED,

@@ -5,9 +5,12 @@
 pub(crate) mod browsers;
 pub(crate) mod connections;
 pub(crate) mod credentials;
+pub(crate) mod deployments;
+pub(crate) mod extensions;
 pub(crate) mod flows;
 pub(crate) mod invocations;
 pub(crate) mod profiles;
+pub(crate) mod proxies;
 pub(crate) mod telemetry;
 
 use std::collections::HashMap;
@@ -18,9 +21,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use browsers::BrowserRecord;
 use connections::Connection;
 use credentials::CredentialRecord;
+use deployments::DeploymentRecord;
+use extensions::ExtensionRecord;
 use flows::Flow;
 use invocations::InvocationRecord;
 use profiles::ProfileRecord;
+use proxies::ProxyRecord;
 
 /// The in-memory database.
 #[derive(Default)]
@@ -31,6 +37,11 @@ pub(crate) struct Store {
     pub profiles: Vec<ProfileRecord>,
     pub browsers: Vec<BrowserRecord>,
     pub invocations: Vec<InvocationRecord>,
+    pub proxies: Vec<ProxyRecord>,
+    pub extensions: Vec<ExtensionRecord>,
+    /// The extensions each browser session loaded ad hoc, by session id.
+    pub browser_extensions: HashMap<String, Vec<String>>,
+    pub deployments: Vec<DeploymentRecord>,
 }
 
 /// Locks `mutex`, recovering from poisoning.

@@ -1,6 +1,7 @@
 //! One scenario per API area; each drives its operations through the
 //! recorder, successes and documented errors.
 
+mod catalog;
 mod core;
 
 use crate::recorder::Recorder;
@@ -8,4 +9,5 @@ use crate::recorder::Recorder;
 /// Every area's scenario, in turn.
 pub async fn all(r: &Recorder) {
     core::scenario(r).await;
+    catalog::scenario(r).await;
 }
