@@ -1,6 +1,12 @@
 //! `/invocations`: action invocations that go `queued` → `running` →
 //! `succeeded` (or `failed` when the payload has `"mock_fail": true`) on a
 //! timer, with log events, and their event stream.
+//!
+//! An app that has deployments (`routes::deployments`) is checked: the
+//! version must be served by a running deployment (`latest` is its newest)
+//! and have the action, otherwise the invocation is a `404`. An app the
+//! mock never saw deployed is accepted with any version and action, so
+//! invocations work without deploying first.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -17,6 +23,7 @@ use crate::http::extract::{JsonBody, QueryMap};
 use crate::http::paging::{paged_response, Page};
 use crate::http::sse::{self, Frame};
 use crate::state::AppState;
+use crate::store::deployments;
 use crate::store::invocations::InvocationRecord;
 use crate::store::{new_id, Store};
 
@@ -137,6 +144,12 @@ pub(crate) async fn create(
             "async_timeout_seconds must be between 10 and 3600",
         ));
     }
+    deployments::check_action(
+        &state.store(),
+        &req.app_name,
+        &req.version,
+        &req.action_name,
+    )?;
     let id = new_id("inv");
     let (sender, mut rx) = broadcast::channel(256);
     let mut record = InvocationRecord {

@@ -25,18 +25,31 @@ macro_rules! serves {
 
 pub(crate) mod agents;
 pub(crate) mod api_keys;
+pub(crate) mod apps;
+mod archive;
 pub(crate) mod browsers;
 pub(crate) mod connections;
 pub(crate) mod credential_providers;
 pub(crate) mod credentials;
+pub(crate) mod deployments;
+pub(crate) mod extensions;
+mod form;
 pub(crate) mod invocations;
 pub(crate) mod profiles;
 pub(crate) mod projects;
+pub(crate) mod proxies;
 pub(crate) mod telemetry;
 
 use axum::routing::{MethodFilter, MethodRouter};
 
 use crate::state::AppState;
+
+/// The `Area` of each module named.
+macro_rules! areas {
+    ($($area:ident),* $(,)?) => {
+        &[$(Area { served: $area::SERVED, route: $area::route }),*]
+    };
+}
 
 /// One area's table.
 struct Area {
@@ -45,47 +58,21 @@ struct Area {
 }
 
 /// Every area.
-const AREAS: &[Area] = &[
-    Area {
-        served: agents::SERVED,
-        route: agents::route,
-    },
-    Area {
-        served: api_keys::SERVED,
-        route: api_keys::route,
-    },
-    Area {
-        served: browsers::SERVED,
-        route: browsers::route,
-    },
-    Area {
-        served: connections::SERVED,
-        route: connections::route,
-    },
-    Area {
-        served: credential_providers::SERVED,
-        route: credential_providers::route,
-    },
-    Area {
-        served: credentials::SERVED,
-        route: credentials::route,
-    },
-    Area {
-        served: invocations::SERVED,
-        route: invocations::route,
-    },
-    Area {
-        served: profiles::SERVED,
-        route: profiles::route,
-    },
-    Area {
-        served: projects::SERVED,
-        route: projects::route,
-    },
-    Area {
-        served: telemetry::SERVED,
-        route: telemetry::route,
-    },
+const AREAS: &[Area] = areas![
+    agents,
+    api_keys,
+    apps,
+    browsers,
+    connections,
+    credential_providers,
+    credentials,
+    deployments,
+    extensions,
+    invocations,
+    profiles,
+    projects,
+    proxies,
+    telemetry,
 ];
 
 /// The handler of operation `id`, or `None` when no area serves it.

@@ -7,10 +7,13 @@ pub(crate) mod browsers;
 pub(crate) mod connections;
 pub(crate) mod credential_providers;
 pub(crate) mod credentials;
+pub(crate) mod deployments;
+pub(crate) mod extensions;
 pub(crate) mod flows;
 pub(crate) mod invocations;
 pub(crate) mod profiles;
 pub(crate) mod projects;
+pub(crate) mod proxies;
 pub(crate) mod telemetry;
 
 use std::collections::HashMap;
@@ -23,12 +26,15 @@ use browsers::BrowserRecord;
 use connections::Connection;
 use credential_providers::ProviderRecord;
 use credentials::CredentialRecord;
+use deployments::DeploymentRecord;
+use extensions::ExtensionRecord;
 use flows::Flow;
 use invocations::InvocationRecord;
 use profiles::ProfileRecord;
 use projects::ProjectRecord;
 
 use crate::providers::ProviderSeeds;
+use proxies::ProxyRecord;
 
 /// The in-memory database.
 #[derive(Default)]
@@ -45,6 +51,11 @@ pub(crate) struct Store {
     pub credential_providers: Vec<ProviderRecord>,
     /// The items new credential providers get (set once at start).
     pub provider_seeds: ProviderSeeds,
+    pub proxies: Vec<ProxyRecord>,
+    pub extensions: Vec<ExtensionRecord>,
+    /// The extensions each browser session loaded ad hoc, by session id.
+    pub browser_extensions: HashMap<String, Vec<String>>,
+    pub deployments: Vec<DeploymentRecord>,
 }
 
 /// Locks `mutex`, recovering from poisoning.

@@ -1,6 +1,7 @@
 //! One scenario per API area; each drives its operations through the
 //! recorder, successes and documented errors.
 
+mod catalog;
 mod core;
 mod org;
 
@@ -10,4 +11,5 @@ use crate::recorder::Recorder;
 pub async fn all(r: &Recorder) {
     core::scenario(r).await;
     org::scenario(r).await;
+    catalog::scenario(r).await;
 }
