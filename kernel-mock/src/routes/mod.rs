@@ -28,6 +28,7 @@ pub(crate) mod browsers;
 pub(crate) mod connections;
 pub(crate) mod credentials;
 pub(crate) mod invocations;
+pub(crate) mod pools;
 pub(crate) mod profiles;
 pub(crate) mod telemetry;
 
@@ -62,6 +63,10 @@ const AREAS: &[Area] = &[
     Area {
         served: invocations::SERVED,
         route: invocations::route,
+    },
+    Area {
+        served: pools::SERVED,
+        route: pools::route,
     },
     Area {
         served: profiles::SERVED,

@@ -7,6 +7,7 @@ pub(crate) mod connections;
 pub(crate) mod credentials;
 pub(crate) mod flows;
 pub(crate) mod invocations;
+pub(crate) mod pools;
 pub(crate) mod profiles;
 pub(crate) mod telemetry;
 
@@ -15,11 +16,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use chrono::{DateTime, Utc};
+
 use browsers::BrowserRecord;
 use connections::Connection;
 use credentials::CredentialRecord;
 use flows::Flow;
 use invocations::InvocationRecord;
+use pools::PoolRecord;
 use profiles::ProfileRecord;
 
 /// The in-memory database.
@@ -31,6 +35,10 @@ pub(crate) struct Store {
     pub profiles: Vec<ProfileRecord>,
     pub browsers: Vec<BrowserRecord>,
     pub invocations: Vec<InvocationRecord>,
+    pub pools: Vec<PoolRecord>,
+    /// When a `save_changes` session last saved each profile's state, by
+    /// profile id (a profile with none has nothing to download).
+    pub profile_states: HashMap<String, DateTime<Utc>>,
 }
 
 /// Locks `mutex`, recovering from poisoning.
