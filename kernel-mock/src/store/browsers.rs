@@ -66,10 +66,13 @@ impl BrowserRecord {
         self.deleted_at.is_none()
     }
 
+    /// The spec's `Browser` body.
     pub(crate) fn to_json(&self, store: &Store) -> ApiResult<Value> {
         serde_json::to_value(self.to_spec(store)?).map_err(|e| build_error("Browser", e))
     }
 
+    /// The session as the spec's `Browser` (its profile and pool looked up
+    /// in `store`).
     pub(crate) fn to_spec(&self, store: &Store) -> ApiResult<types::Browser> {
         let profile = self
             .profile_id

@@ -87,6 +87,7 @@ impl PoolRecord {
         (per_step > 0).then(|| self.size().div_ceil(per_step))
     }
 
+    /// The spec's `BrowserPool` body.
     pub(crate) fn to_json(&self) -> ApiResult<Value> {
         let pool: types::BrowserPool = types::BrowserPool::builder()
             .id(self.id.clone())
@@ -101,6 +102,7 @@ impl PoolRecord {
     }
 }
 
+/// A count as the spec's integer.
 fn count(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
