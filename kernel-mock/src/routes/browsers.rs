@@ -1,5 +1,6 @@
-//! `/browsers`: browser sessions (create, list, get, delete). Deleting a
-//! session ends its telemetry streams.
+//! `/browsers`: browser sessions (create, list, get, update, delete).
+//! Deleting a session ends its telemetry streams. The checks of a browser
+//! configuration are shared with browser pools.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -11,19 +12,20 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{OptionalJsonBody, QueryMap};
+use crate::http::extract::{JsonBody, OptionalJsonBody, QueryMap};
 use crate::http::paging::{paged_response, Page};
 use crate::routes::telemetry;
 use crate::state::AppState;
-use crate::store::browsers::BrowserRecord;
-use crate::store::new_id;
+use crate::store::browsers::{self, BrowserRecord};
 use crate::store::profiles;
 use crate::store::telemetry::{Categories, TelemetryLog};
+use crate::store::Store;
 
 serves! {
     "postBrowsers" => create,
     "getBrowsers" => list,
     "getBrowsersById" => get,
+    "patchBrowsersById" => update,
     "deleteBrowsersById" => delete,
 }
 
@@ -31,13 +33,11 @@ serves! {
 pub(crate) struct ProfileSelection {
     id: Option<String>,
     name: Option<String>,
-    #[allow(dead_code)]
     save_changes: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
 pub(crate) struct BrowserRequest {
-    #[allow(dead_code)]
     invocation_id: Option<String>,
     stealth: Option<bool>,
     headless: Option<bool>,
@@ -72,6 +72,79 @@ fn valid_profile_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
 }
 
+/// Checks a requested viewport against the spec's bounds.
+pub(crate) fn check_viewport(viewport: &types::BrowserViewport) -> ApiResult<()> {
+    if !(320..=7680).contains(&viewport.width) || !(240..=4320).contains(&viewport.height) {
+        return Err(ApiError::bad_request(
+            "viewport: width must be 320-7680 and height 240-4320",
+        ));
+    }
+    if viewport.refresh_rate.is_some_and(|r| r <= 0) {
+        return Err(ApiError::bad_request(
+            "viewport: refresh_rate must be positive",
+        ));
+    }
+    Ok(())
+}
+
+/// Rejects the proxy and extensions the mock does not have.
+pub(crate) fn check_unsupported(proxy_id: Option<&str>, extensions: usize) -> ApiResult<()> {
+    if let Some(proxy_id) = proxy_id {
+        return Err(ApiError::bad_request(format!(
+            "proxy {proxy_id:?} not found (kernel-mock does not implement proxies)"
+        )));
+    }
+    if extensions > 0 {
+        return Err(ApiError::bad_request(
+            "extension not found (kernel-mock does not implement extensions)",
+        ));
+    }
+    Ok(())
+}
+
+/// The index of the profile a `BrowserProfile` selection (exactly one of
+/// `id` or `name`) names; an unknown profile is a 400.
+pub(crate) fn resolve_profile(
+    store: &Store,
+    id: Option<&str>,
+    name: Option<&str>,
+) -> ApiResult<usize> {
+    let key = match (id, name) {
+        (Some(id), None) => id,
+        (None, Some(name)) if valid_profile_name(name) => name,
+        (None, Some(name)) => {
+            return Err(ApiError::bad_request(format!(
+                "profile.name {name:?} must be 1-255 letters, digits, '.', '_' or '-'"
+            )))
+        }
+        _ => {
+            return Err(ApiError::bad_request(
+                "profile: give exactly one of id or name",
+            ))
+        }
+    };
+    profiles::find_index(store, key)
+        .ok_or_else(|| ApiError::bad_request(format!("profile {key:?} not found")))
+}
+
+/// Marks profile `index` used now and returns its id.
+fn use_profile(store: &mut Store, index: usize) -> String {
+    let profile = &mut store.profiles[index];
+    profile.last_used_at = Some(Utc::now());
+    profile.id.clone()
+}
+
+/// Starts the telemetry generator of live session `session_id` unless it runs.
+fn start_telemetry(state: &AppState, store: &mut Store, session_id: &str) {
+    let Some(browser) = browsers::find_live_mut(store, session_id) else {
+        return;
+    };
+    if browser.generator.is_none() {
+        let handle = state.spawn(telemetry::run(state.clone(), session_id.to_owned()));
+        browser.generator = Some(handle);
+    }
+}
+
 /// `POST /browsers` (answers `200`, as the spec says).
 pub(crate) async fn create(
     State(state): State<AppState>,
@@ -89,87 +162,56 @@ pub(crate) async fn create(
             "timeout_seconds must be between 10 and 259200",
         ));
     }
-    if let Some(viewport) = &req.viewport {
-        if !(320..=7680).contains(&viewport.width) || !(240..=4320).contains(&viewport.height) {
-            return Err(ApiError::bad_request(
-                "viewport: width must be 320-7680 and height 240-4320",
-            ));
-        }
-        if viewport.refresh_rate.is_some_and(|r| r <= 0) {
-            return Err(ApiError::bad_request(
-                "viewport: refresh_rate must be positive",
-            ));
-        }
+    let viewport = req.viewport.map(|v| types::BrowserViewport {
+        width: v.width,
+        height: v.height,
+        refresh_rate: v.refresh_rate,
+    });
+    if let Some(viewport) = &viewport {
+        check_viewport(viewport)?;
     }
-    if let Some(proxy_id) = &req.proxy_id {
-        return Err(ApiError::bad_request(format!(
-            "proxy {proxy_id:?} not found (kernel-mock does not implement proxies)"
-        )));
-    }
-    if req.extensions.as_ref().is_some_and(|e| !e.is_empty()) {
-        return Err(ApiError::bad_request(
-            "extension not found (kernel-mock does not implement extensions)",
-        ));
-    }
+    check_unsupported(
+        req.proxy_id.as_deref(),
+        req.extensions.as_ref().map_or(0, Vec::len),
+    )?;
     let mut store = state.store();
-    let profile_id = match &req.profile {
+    if let Some(id) = &req.invocation_id {
+        if !store.invocations.iter().any(|i| &i.id == id) {
+            return Err(ApiError::bad_request(format!(
+                "invocation {id:?} not found"
+            )));
+        }
+    }
+    let profile = match &req.profile {
         None => None,
         Some(selection) => {
-            let key = match (&selection.id, &selection.name) {
-                (Some(id), None) => id.clone(),
-                (None, Some(name)) if valid_profile_name(name) => name.clone(),
-                (None, Some(name)) => {
-                    return Err(ApiError::bad_request(format!(
-                        "profile.name {name:?} must be 1-255 letters, digits, '.', '_' or '-'"
-                    )))
-                }
-                _ => {
-                    return Err(ApiError::bad_request(
-                        "profile: give exactly one of id or name",
-                    ))
-                }
-            };
-            let index = profiles::find_index(&store, &key)
-                .ok_or_else(|| ApiError::bad_request(format!("profile {key:?} not found")))?;
-            let profile = &mut store.profiles[index];
-            profile.last_used_at = Some(Utc::now());
-            Some(profile.id.clone())
+            let index =
+                resolve_profile(&store, selection.id.as_deref(), selection.name.as_deref())?;
+            Some((
+                use_profile(&mut store, index),
+                selection.save_changes.unwrap_or(false),
+            ))
         }
     };
-    let session_id = new_id("");
     let categories = req.telemetry.as_ref().map(Categories::from_config);
-    let record = BrowserRecord {
-        session_id: session_id.clone(),
-        created_at: Utc::now(),
-        deleted_at: None,
-        headless,
-        stealth: req.stealth.unwrap_or(false),
-        gpu,
-        timeout_seconds,
-        profile_id,
-        viewport: req.viewport.map(|v| types::BrowserViewport {
-            width: v.width,
-            height: v.height,
-            refresh_rate: v.refresh_rate,
-        }),
-        kiosk_mode: req.kiosk_mode.unwrap_or(false),
-        start_url: req.start_url,
-        chrome_policy: req.chrome_policy.unwrap_or_default(),
-        telemetry_config: req.telemetry,
-        telemetry: TelemetryLog::new(categories),
-        generator: None,
-    };
+    let mut record = BrowserRecord::new(headless, req.stealth.unwrap_or(false), timeout_seconds);
+    record.gpu = gpu;
+    if let Some((profile_id, save)) = profile {
+        record.profile_id = Some(profile_id);
+        record.save_profile = save;
+    }
+    record.viewport = viewport;
+    record.kiosk_mode = req.kiosk_mode.unwrap_or(false);
+    record.start_url = req.start_url;
+    record.chrome_policy = req.chrome_policy.unwrap_or_default();
+    record.telemetry_config = req.telemetry;
+    record.telemetry = TelemetryLog::new(categories);
+    record.invocation_id = req.invocation_id;
+    let session_id = record.session_id.clone();
     let body = record.to_json(&store)?;
     store.browsers.push(record);
     if categories.is_some() {
-        let handle = state.spawn(telemetry::run(state.clone(), session_id.clone()));
-        if let Some(browser) = store
-            .browsers
-            .iter_mut()
-            .find(|b| b.session_id == session_id)
-        {
-            browser.generator = Some(handle);
-        }
+        start_telemetry(&state, &mut store, &session_id);
     }
     Ok(Json(body))
 }
@@ -227,21 +269,98 @@ pub(crate) async fn get(
     Ok(Json(browser.to_json(&store)?))
 }
 
+/// Applies a `telemetry` update to `browser`: `{}` keeps the configuration,
+/// a `browser` object replaces it, and every category disabled stops
+/// capture. `true` when capture is (still) on and the generator must run.
+fn update_telemetry(browser: &mut BrowserRecord, config: types::BrowserTelemetryConfig) -> bool {
+    if config.browser.is_none() {
+        return false;
+    }
+    let categories = Categories::from_config(&config);
+    let capturing =
+        categories.console || categories.page || categories.interaction || categories.network;
+    if capturing {
+        browser.telemetry.categories = Some(categories);
+        browser.telemetry_config = Some(config);
+    } else {
+        browser.telemetry.categories = None;
+        browser.telemetry_config = None;
+        if let Some(generator) = browser.generator.take() {
+            generator.abort();
+        }
+    }
+    capturing
+}
+
+/// `PATCH /browsers/{id}`: loads a profile into a session without one,
+/// resizes the viewport, changes telemetry. The mock has no proxies, so
+/// only removing one (`proxy_id: ""`) is accepted; `disable_default_proxy`
+/// has nothing to show.
+pub(crate) async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<types::BrowserUpdateRequest>,
+) -> ApiResult<Json<Value>> {
+    let mut store = state.store();
+    let browser = browsers::find_live_mut(&mut store, &id)
+        .ok_or_else(|| ApiError::not_found("browser session", &id))?;
+    let has_profile = browser.profile_id.is_some();
+    let viewport = req.viewport.map(|v| types::BrowserViewport {
+        width: v.width,
+        height: v.height,
+        refresh_rate: v.refresh_rate,
+    });
+    if let Some(viewport) = &viewport {
+        check_viewport(viewport)?;
+    }
+    check_unsupported(req.proxy_id.as_deref().filter(|p| !p.is_empty()), 0)?;
+    let profile = match &req.profile {
+        None => None,
+        Some(_) if has_profile => {
+            return Err(ApiError::bad_request(
+                "the session already has a profile loaded",
+            ))
+        }
+        Some(selection) => {
+            let name = selection.name.as_ref().map(|n| n.as_str());
+            let index = resolve_profile(&store, selection.id.as_deref(), name)?;
+            Some((
+                use_profile(&mut store, index),
+                selection.save_changes.unwrap_or(false),
+            ))
+        }
+    };
+    let browser = browsers::find_live_mut(&mut store, &id)
+        .ok_or_else(|| ApiError::not_found("browser session", &id))?;
+    if let Some((profile_id, save)) = profile {
+        browser.profile_id = Some(profile_id);
+        browser.save_profile = save;
+    }
+    if viewport.is_some() {
+        browser.viewport = viewport;
+    }
+    let capture = req
+        .telemetry
+        .is_some_and(|config| update_telemetry(browser, config));
+    if capture {
+        start_telemetry(&state, &mut store, &id);
+    }
+    let browser = store
+        .browsers
+        .iter()
+        .find(|b| b.session_id == id)
+        .ok_or_else(|| ApiError::not_found("browser session", &id))?;
+    Ok(Json(browser.to_json(&store)?))
+}
+
 /// `DELETE /browsers/{id}`: soft-deletes the session and ends its telemetry.
 pub(crate) async fn delete(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let mut store = state.store();
-    let browser = store
-        .browsers
-        .iter_mut()
-        .find(|b| b.session_id == id && b.deleted_at.is_none())
-        .ok_or_else(|| ApiError::not_found("browser session", &id))?;
-    browser.deleted_at = Some(Utc::now());
-    if let Some(generator) = browser.generator.take() {
-        generator.abort();
+    if browsers::end(&mut state.store(), &id) {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found("browser session", &id))
     }
-    browser.telemetry.close();
-    Ok(StatusCode::NO_CONTENT)
 }

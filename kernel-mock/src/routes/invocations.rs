@@ -1,6 +1,7 @@
 //! `/invocations`: action invocations that go `queued` → `running` →
 //! `succeeded` (or `failed` when the payload has `"mock_fail": true`) on a
-//! timer, with log events, and their event stream.
+//! timer, with log events, and their event stream; the browsers created
+//! within an invocation are listed and deleted by it.
 //!
 //! An app that has deployments (`routes::deployments`) is checked: the
 //! version must be served by a running deployment (`latest` is its newest)
@@ -14,18 +15,19 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
+use kernel_sys::types;
 use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::broadcast;
 
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{build_error, ApiError, ApiResult};
 use crate::http::extract::{JsonBody, QueryMap};
 use crate::http::paging::{paged_response, Page};
 use crate::http::sse::{self, Frame};
 use crate::state::AppState;
 use crate::store::deployments;
 use crate::store::invocations::InvocationRecord;
-use crate::store::{new_id, Store};
+use crate::store::{browsers, new_id, Store};
 
 serves! {
     "postInvocations" => create,
@@ -33,6 +35,8 @@ serves! {
     "getInvocationsById" => get,
     "patchInvocationsById" => update,
     "getInvocationsEventsById" => events,
+    "getInvocationsBrowsersById" => list_browsers,
+    "deleteInvocationsBrowsersById" => delete_browsers,
 }
 
 fn find_index(store: &Store, id: &str) -> ApiResult<usize> {
@@ -322,6 +326,45 @@ pub(crate) async fn update(
         record.emit_state();
     }
     Ok(Json(record.to_json()?))
+}
+
+/// `GET /invocations/{id}/browsers`: the invocation's active sessions.
+pub(crate) async fn list_browsers(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let store = state.store();
+    find_index(&store, &id)?;
+    let browsers = store
+        .browsers
+        .iter()
+        .filter(|b| b.is_live() && b.invocation_id.as_deref() == Some(id.as_str()))
+        .map(|b| b.to_spec(&store))
+        .collect::<ApiResult<Vec<_>>>()?;
+    let body = types::GetInvocationsBrowsersByIdResponse { browsers };
+    Ok(Json(
+        serde_json::to_value(body).map_err(|e| build_error("browser list", e))?,
+    ))
+}
+
+/// `DELETE /invocations/{id}/browsers`: ends every session of the
+/// invocation.
+pub(crate) async fn delete_browsers(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let mut store = state.store();
+    find_index(&store, &id)?;
+    let sessions: Vec<String> = store
+        .browsers
+        .iter()
+        .filter(|b| b.is_live() && b.invocation_id.as_deref() == Some(id.as_str()))
+        .map(|b| b.session_id.clone())
+        .collect();
+    for session_id in sessions {
+        browsers::end(&mut store, &session_id);
+    }
+    Ok(StatusCode::NO_CONTENT)
 }
 
 fn is_terminal_event(value: &Value) -> bool {

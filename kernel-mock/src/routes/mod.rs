@@ -35,6 +35,7 @@ pub(crate) mod deployments;
 pub(crate) mod extensions;
 mod form;
 pub(crate) mod invocations;
+pub(crate) mod pools;
 pub(crate) mod profiles;
 pub(crate) mod projects;
 pub(crate) mod proxies;
@@ -69,6 +70,7 @@ const AREAS: &[Area] = areas![
     deployments,
     extensions,
     invocations,
+    pools,
     profiles,
     projects,
     proxies,

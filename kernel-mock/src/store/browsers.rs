@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use tokio::task::AbortHandle;
 
 use super::telemetry::TelemetryLog;
-use super::{profiles, Store};
+use super::{pools, profiles, Store};
 use crate::http::error::{build_error, ApiResult};
 
 /// A browser session.
@@ -19,6 +19,9 @@ pub(crate) struct BrowserRecord {
     pub gpu: bool,
     pub timeout_seconds: i64,
     pub profile_id: Option<String>,
+    /// Whether ending the session saves its state into its profile
+    /// (`profile.save_changes`).
+    pub save_profile: bool,
     pub viewport: Option<types::BrowserViewport>,
     pub kiosk_mode: bool,
     pub start_url: Option<String>,
@@ -26,23 +29,72 @@ pub(crate) struct BrowserRecord {
     pub telemetry_config: Option<types::BrowserTelemetryConfig>,
     pub telemetry: TelemetryLog,
     pub generator: Option<AbortHandle>,
+    /// The invocation the session was created in, if any.
+    pub invocation_id: Option<String>,
+    /// The pool the session was warmed for, if any.
+    pub pool_id: Option<String>,
 }
 
 impl BrowserRecord {
+    /// A session created now with `POST /browsers`' defaults for everything
+    /// but the three settings every creator decides.
+    pub(crate) fn new(headless: bool, stealth: bool, timeout_seconds: i64) -> Self {
+        BrowserRecord {
+            session_id: super::new_id(""),
+            created_at: Utc::now(),
+            deleted_at: None,
+            headless,
+            stealth,
+            gpu: false,
+            timeout_seconds,
+            profile_id: None,
+            save_profile: false,
+            viewport: None,
+            kiosk_mode: false,
+            start_url: None,
+            chrome_policy: Map::new(),
+            telemetry_config: None,
+            telemetry: TelemetryLog::new(None),
+            generator: None,
+            invocation_id: None,
+            pool_id: None,
+        }
+    }
+
+    /// `true` until the session is deleted.
+    pub(crate) fn is_live(&self) -> bool {
+        self.deleted_at.is_none()
+    }
+
+    /// The spec's `Browser` body.
     pub(crate) fn to_json(&self, store: &Store) -> ApiResult<Value> {
+        serde_json::to_value(self.to_spec(store)?).map_err(|e| build_error("Browser", e))
+    }
+
+    /// The session as the spec's `Browser` (its profile and pool looked up
+    /// in `store`).
+    pub(crate) fn to_spec(&self, store: &Store) -> ApiResult<types::Browser> {
         let profile = self
             .profile_id
             .as_deref()
             .and_then(|id| profiles::find(store, id))
             .map(|p| p.to_spec())
             .transpose()?;
+        let pool = self.pool_id.as_ref().map(|id| types::BrowserPoolRef {
+            id: id.clone(),
+            name: store
+                .pools
+                .iter()
+                .find(|p| &p.id == id)
+                .and_then(|p| p.name.clone()),
+        });
         let end = self.deleted_at.unwrap_or_else(Utc::now);
         let uptime_ms = (end - self.created_at).num_milliseconds().max(0);
         let id = &self.session_id;
         // Like Kernel's, the URLs carry the browser's token as `?jwt=`, so
         // code tested against the fake meets the redacting `JwtUrl`.
         let jwt = format!("mockjwt_{id}");
-        let browser: types::Browser = types::Browser::builder()
+        types::Browser::builder()
             .session_id(id.clone())
             .created_at(self.created_at)
             .cdp_ws_url(format!("wss://{id}.kernel-mock.invalid/cdp?jwt={jwt}"))
@@ -60,6 +112,7 @@ impl BrowserRecord {
             .gpu(Some(self.gpu))
             .timeout_seconds(self.timeout_seconds)
             .profile(profile)
+            .pool(pool)
             .viewport(self.viewport.clone())
             .kiosk_mode(Some(self.kiosk_mode))
             .start_url(self.start_url.clone())
@@ -68,7 +121,44 @@ impl BrowserRecord {
             .usage(Some(types::BrowserUsage { uptime_ms }))
             .telemetry(self.telemetry_config.clone())
             .try_into()
-            .map_err(|e| build_error("Browser", e))?;
-        serde_json::to_value(browser).map_err(|e| build_error("Browser", e))
+            .map_err(|e| build_error("Browser", e))
     }
+}
+
+/// The live session `session_id`.
+pub(crate) fn find_live_mut<'a>(
+    store: &'a mut Store,
+    session_id: &str,
+) -> Option<&'a mut BrowserRecord> {
+    store
+        .browsers
+        .iter_mut()
+        .find(|b| b.session_id == session_id && b.is_live())
+}
+
+/// Ends live session `session_id` (soft delete): its telemetry stops, a
+/// `save_changes` profile records the saved state, and its pool, if any,
+/// lets it go. `false` when there is no such live session.
+pub(crate) fn end(store: &mut Store, session_id: &str) -> bool {
+    let Some(browser) = find_live_mut(store, session_id) else {
+        return false;
+    };
+    let now = Utc::now();
+    browser.deleted_at = Some(now);
+    if let Some(generator) = browser.generator.take() {
+        generator.abort();
+    }
+    browser.telemetry.close();
+    let saved_profile = browser.profile_id.clone().filter(|_| browser.save_profile);
+    let pool_id = browser.pool_id.clone();
+    if let Some(profile_id) = saved_profile {
+        if let Some(profile) = store.profiles.iter_mut().find(|p| p.id == profile_id) {
+            profile.updated_at = now;
+            store.profile_states.insert(profile_id, now);
+        }
+    }
+    if let Some(pool_id) = pool_id {
+        pools::forget(store, &pool_id, session_id);
+    }
+    true
 }

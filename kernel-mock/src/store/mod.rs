@@ -11,6 +11,7 @@ pub(crate) mod deployments;
 pub(crate) mod extensions;
 pub(crate) mod flows;
 pub(crate) mod invocations;
+pub(crate) mod pools;
 pub(crate) mod profiles;
 pub(crate) mod projects;
 pub(crate) mod proxies;
@@ -22,6 +23,8 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use api_keys::ApiKeyRecord;
+use chrono::{DateTime, Utc};
+
 use browsers::BrowserRecord;
 use connections::Connection;
 use credential_providers::ProviderRecord;
@@ -30,6 +33,7 @@ use deployments::DeploymentRecord;
 use extensions::ExtensionRecord;
 use flows::Flow;
 use invocations::InvocationRecord;
+use pools::PoolRecord;
 use profiles::ProfileRecord;
 use projects::ProjectRecord;
 
@@ -56,6 +60,10 @@ pub(crate) struct Store {
     /// The extensions each browser session loaded ad hoc, by session id.
     pub browser_extensions: HashMap<String, Vec<String>>,
     pub deployments: Vec<DeploymentRecord>,
+    pub pools: Vec<PoolRecord>,
+    /// When a `save_changes` session last saved each profile's state, by
+    /// profile id (a profile with none has nothing to download).
+    pub profile_states: HashMap<String, DateTime<Utc>>,
 }
 
 /// Locks `mutex`, recovering from poisoning.

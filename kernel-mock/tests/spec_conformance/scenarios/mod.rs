@@ -4,6 +4,7 @@
 mod catalog;
 mod core;
 mod org;
+mod pools;
 
 use crate::recorder::Recorder;
 
@@ -12,4 +13,5 @@ pub async fn all(r: &Recorder) {
     core::scenario(r).await;
     org::scenario(r).await;
     catalog::scenario(r).await;
+    pools::scenario(r).await;
 }
