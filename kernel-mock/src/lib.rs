@@ -49,6 +49,7 @@
 pub mod faults;
 mod flows;
 mod http;
+mod media;
 pub mod overrides;
 mod requests;
 mod routes;

@@ -5,7 +5,3 @@
 pub(crate) mod computer;
 pub(crate) mod mp4;
 pub(crate) mod png;
-
-pub(crate) use computer::{Action, ActionError, ActionOutput, ComputerState, RecordedAction};
-pub(crate) use mp4::replay_mp4;
-pub(crate) use png::{screenshot_png, screenshot_png_region, RegionError, Scene};

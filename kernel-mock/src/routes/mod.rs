@@ -25,10 +25,15 @@ macro_rules! serves {
 
 pub(crate) mod agents;
 pub(crate) mod browsers;
+pub(crate) mod computer;
 pub(crate) mod connections;
 pub(crate) mod credentials;
+pub(crate) mod curl;
 pub(crate) mod invocations;
+pub(crate) mod logs;
+pub(crate) mod playwright;
 pub(crate) mod profiles;
+pub(crate) mod replays;
 pub(crate) mod telemetry;
 
 use axum::routing::{MethodFilter, MethodRouter};
@@ -52,6 +57,10 @@ const AREAS: &[Area] = &[
         route: browsers::route,
     },
     Area {
+        served: computer::SERVED,
+        route: computer::route,
+    },
+    Area {
         served: connections::SERVED,
         route: connections::route,
     },
@@ -60,12 +69,28 @@ const AREAS: &[Area] = &[
         route: credentials::route,
     },
     Area {
+        served: curl::SERVED,
+        route: curl::route,
+    },
+    Area {
         served: invocations::SERVED,
         route: invocations::route,
     },
     Area {
+        served: logs::SERVED,
+        route: logs::route,
+    },
+    Area {
+        served: playwright::SERVED,
+        route: playwright::route,
+    },
+    Area {
         served: profiles::SERVED,
         route: profiles::route,
+    },
+    Area {
+        served: replays::SERVED,
+        route: replays::route,
     },
     Area {
         served: telemetry::SERVED,

@@ -5,6 +5,7 @@
 pub(crate) mod browsers;
 pub(crate) mod connections;
 pub(crate) mod credentials;
+pub(crate) mod devices;
 pub(crate) mod flows;
 pub(crate) mod invocations;
 pub(crate) mod profiles;
@@ -18,6 +19,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use browsers::BrowserRecord;
 use connections::Connection;
 use credentials::CredentialRecord;
+use devices::Devices;
 use flows::Flow;
 use invocations::InvocationRecord;
 use profiles::ProfileRecord;
@@ -31,6 +33,8 @@ pub(crate) struct Store {
     pub profiles: Vec<ProfileRecord>,
     pub browsers: Vec<BrowserRecord>,
     pub invocations: Vec<InvocationRecord>,
+    /// Device state of browsers by session id (see [`devices::devices`]).
+    pub devices: HashMap<String, Devices>,
 }
 
 /// Locks `mutex`, recovering from poisoning.
