@@ -10,6 +10,8 @@
 //! The spec documents no `404` here, so an unknown or deleted browser is a
 //! `400`. Each execution is logged to the browser's `kernel-images-api` log.
 
+mod eval;
+mod lex;
 mod script;
 
 use axum::extract::{Path, State};
