@@ -13,9 +13,9 @@
 //! ends it there) new lines as they are written, a `: keepalive` comment
 //! after each heartbeat interval without lines (the spec's event schema is
 //! `LogEvent` only, so no heartbeat events), and a last line when the
-//! browser is deleted, then ends. A missing `source`, or a missing or
-//! relative `path`/`supervisor_process` for it, is a `400`; another process
-//! or path is a `404`.
+//! browser is deleted, then ends. A missing or unknown `source`, a missing
+//! or relative `path`, a missing `supervisor_process` or a malformed
+//! `follow` is a `400`; a process or path other than these two is a `404`.
 
 use std::time::Duration;
 
