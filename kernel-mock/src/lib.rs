@@ -58,6 +58,7 @@ mod builder;
 pub mod faults;
 mod flows;
 mod http;
+mod media;
 pub mod overrides;
 pub mod providers;
 mod requests;

@@ -1,11 +1,7 @@
 //! Generated media and computer-control state for fake browsers: PNG
-//! screenshots, MP4 replays, and the mouse, keyboard and clipboard state the
+//! screenshots, MP4 replays, and the mouse, cursor and clipboard state the
 //! computer-control operations read and change. Pure data, no I/O.
 
 pub(crate) mod computer;
 pub(crate) mod mp4;
 pub(crate) mod png;
-
-pub(crate) use computer::{Action, ActionError, ActionOutput, ComputerState, RecordedAction};
-pub(crate) use mp4::replay_mp4;
-pub(crate) use png::{screenshot_png, screenshot_png_region, RegionError, Scene};

@@ -39,48 +39,80 @@ const BAR_HEIGHT: i64 = 40;
 /// Most bytes a stored deflate block can hold.
 const MAX_STORED: usize = 65_535;
 
-/// A `width`x`height` PNG of `scene` (each side clamped to `1..=MAX_SIDE`).
-pub(crate) fn screenshot_png(width: u32, height: u32, scene: &Scene) -> Vec<u8> {
-    let (w, h) = (clamp_side(width), clamp_side(height));
-    encode(w, h, w, h, 0, 0, scene)
+/// The part of a full screenshot one PNG shows: its size and its offset in
+/// the `full_w`x`full_h` picture. Checking a region ([`Window::region`]) is
+/// separate from encoding ([`Window::png`]), so a caller can check under a
+/// lock and encode after releasing it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Window {
+    /// Width of the PNG.
+    pub(crate) width: u32,
+    /// Height of the PNG.
+    pub(crate) height: u32,
+    /// Width of the whole picture.
+    full_w: u32,
+    /// Height of the whole picture.
+    full_h: u32,
+    /// Left edge in the whole picture.
+    x: u32,
+    /// Top edge in the whole picture.
+    y: u32,
 }
 
-/// The part of a `full_w`x`full_h` screenshot at `(x, y)` of size `w`x`h`,
-/// clamped to the viewport; an error for a non-positive size or a region
-/// wholly outside the viewport.
-pub(crate) fn screenshot_png_region(
-    full_w: u32,
-    full_h: u32,
-    x: i64,
-    y: i64,
-    w: i64,
-    h: i64,
-    scene: &Scene,
-) -> Result<Vec<u8>, RegionError> {
-    if w <= 0 || h <= 0 {
-        return Err(RegionError(format!(
-            "region width and height must be positive (got {w}x{h})"
-        )));
+impl Window {
+    /// The whole `width`x`height` picture (each side clamped to `1..=MAX_SIDE`).
+    pub(crate) fn full(width: u32, height: u32) -> Self {
+        let (w, h) = (clamp_side(width), clamp_side(height));
+        Self {
+            width: w,
+            height: h,
+            full_w: w,
+            full_h: h,
+            x: 0,
+            y: 0,
+        }
     }
-    let (fw, fh) = (clamp_side(full_w), clamp_side(full_h));
-    let (x0, x1) = (x.max(0), x.saturating_add(w).min(i64::from(fw)));
-    let (y0, y1) = (y.max(0), y.saturating_add(h).min(i64::from(fh)));
-    if x0 >= x1 || y0 >= y1 {
-        return Err(RegionError(format!(
-            "region {w}x{h} at ({x}, {y}) lies outside the {fw}x{fh} viewport"
-        )));
+
+    /// The part of a `full_w`x`full_h` picture at `(x, y)` of size `w`x`h`,
+    /// clamped to the picture; an error for a non-positive size or a region
+    /// wholly outside it.
+    pub(crate) fn region(
+        full_w: u32,
+        full_h: u32,
+        x: i64,
+        y: i64,
+        w: i64,
+        h: i64,
+    ) -> Result<Self, RegionError> {
+        if w <= 0 || h <= 0 {
+            return Err(RegionError(format!(
+                "region width and height must be positive (got {w}x{h})"
+            )));
+        }
+        let (fw, fh) = (clamp_side(full_w), clamp_side(full_h));
+        let (x0, x1) = (x.max(0), x.saturating_add(w).min(i64::from(fw)));
+        let (y0, y1) = (y.max(0), y.saturating_add(h).min(i64::from(fh)));
+        if x0 >= x1 || y0 >= y1 {
+            return Err(RegionError(format!(
+                "region {w}x{h} at ({x}, {y}) lies outside the {fw}x{fh} viewport"
+            )));
+        }
+        // All four lie in 0..=MAX_SIDE here, so the conversions cannot fail.
+        let to_u32 = |v: i64| u32::try_from(v).unwrap_or(0);
+        Ok(Self {
+            width: to_u32(x1 - x0),
+            height: to_u32(y1 - y0),
+            full_w: fw,
+            full_h: fh,
+            x: to_u32(x0),
+            y: to_u32(y0),
+        })
     }
-    // All four lie in 0..=MAX_SIDE here, so the conversions cannot fail.
-    let to_u32 = |v: i64| u32::try_from(v).unwrap_or(0);
-    Ok(encode(
-        to_u32(x1 - x0),
-        to_u32(y1 - y0),
-        fw,
-        fh,
-        to_u32(x0),
-        to_u32(y0),
-        scene,
-    ))
+
+    /// This window of `scene` as a PNG.
+    pub(crate) fn png(&self, scene: &Scene) -> Vec<u8> {
+        encode(self, scene)
+    }
 }
 
 /// Clamps a requested side to what a PNG may have and memory allows.
@@ -88,8 +120,11 @@ fn clamp_side(side: u32) -> u32 {
     side.clamp(1, MAX_SIDE)
 }
 
-/// Encodes the `w`x`h` window at `(ox, oy)` of a `full_w`x`full_h` picture.
-fn encode(w: u32, h: u32, full_w: u32, full_h: u32, ox: u32, oy: u32, scene: &Scene) -> Vec<u8> {
+/// Encodes `window` of `scene`.
+fn encode(window: &Window, scene: &Scene) -> Vec<u8> {
+    let (w, h) = (window.width, window.height);
+    let (full_w, full_h) = (window.full_w, window.full_h);
+    let (ox, oy) = (window.x, window.y);
     let row_len = 1 + 3 * w as usize;
     let raw_len = row_len * h as usize;
     let blocks = raw_len / MAX_STORED + 1;
@@ -406,6 +441,24 @@ pub(crate) mod tests {
         assert_eq!(raw.len(), height as usize * row);
         assert!(raw.chunks(row).all(|r| r[0] == 0), "filter bytes");
         Decoded { width, height, raw }
+    }
+
+    /// A whole `width`x`height` screenshot.
+    fn screenshot_png(width: u32, height: u32, scene: &Scene) -> Vec<u8> {
+        Window::full(width, height).png(scene)
+    }
+
+    /// A region of a `full_w`x`full_h` screenshot.
+    fn screenshot_png_region(
+        full_w: u32,
+        full_h: u32,
+        x: i64,
+        y: i64,
+        w: i64,
+        h: i64,
+        scene: &Scene,
+    ) -> Result<Vec<u8>, RegionError> {
+        Window::region(full_w, full_h, x, y, w, h).map(|window| window.png(scene))
     }
 
     #[test]

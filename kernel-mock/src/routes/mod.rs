@@ -28,17 +28,22 @@ pub(crate) mod api_keys;
 pub(crate) mod apps;
 mod archive;
 pub(crate) mod browsers;
+pub(crate) mod computer;
 pub(crate) mod connections;
 pub(crate) mod credential_providers;
 pub(crate) mod credentials;
+pub(crate) mod curl;
 pub(crate) mod deployments;
 pub(crate) mod extensions;
 mod form;
 pub(crate) mod invocations;
+pub(crate) mod logs;
+pub(crate) mod playwright;
 pub(crate) mod pools;
 pub(crate) mod profiles;
 pub(crate) mod projects;
 pub(crate) mod proxies;
+pub(crate) mod replays;
 pub(crate) mod telemetry;
 
 use axum::routing::{MethodFilter, MethodRouter};
@@ -64,16 +69,21 @@ const AREAS: &[Area] = areas![
     api_keys,
     apps,
     browsers,
+    computer,
     connections,
     credential_providers,
     credentials,
+    curl,
     deployments,
     extensions,
     invocations,
+    logs,
+    playwright,
     pools,
     profiles,
     projects,
     proxies,
+    replays,
     telemetry,
 ];
 

@@ -1,6 +1,7 @@
-//! The in-memory records of every API area, the one lock helper and ids. Records live here and nowhere else; handlers
-//! (`crate::routes`) and engines (`crate::flows`) read and change them through
-//! `Shared::store`, the one lock.
+//! The in-memory records of every API area, the lock helper and ids.
+//! Records live here and nowhere else; handlers (`crate::routes`) and engines
+//! (`crate::flows`) read and change them through `Shared::store`, the one
+//! lock.
 
 pub(crate) mod api_keys;
 pub(crate) mod browsers;
@@ -8,6 +9,7 @@ pub(crate) mod connections;
 pub(crate) mod credential_providers;
 pub(crate) mod credentials;
 pub(crate) mod deployments;
+pub(crate) mod devices;
 pub(crate) mod extensions;
 pub(crate) mod flows;
 pub(crate) mod invocations;
@@ -22,22 +24,22 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use api_keys::ApiKeyRecord;
 use chrono::{DateTime, Utc};
 
+use crate::providers::ProviderSeeds;
+use api_keys::ApiKeyRecord;
 use browsers::BrowserRecord;
 use connections::Connection;
 use credential_providers::ProviderRecord;
 use credentials::CredentialRecord;
 use deployments::DeploymentRecord;
+use devices::Devices;
 use extensions::ExtensionRecord;
 use flows::Flow;
 use invocations::InvocationRecord;
 use pools::PoolRecord;
 use profiles::ProfileRecord;
 use projects::ProjectRecord;
-
-use crate::providers::ProviderSeeds;
 use proxies::ProxyRecord;
 
 /// The in-memory database.
@@ -64,6 +66,8 @@ pub(crate) struct Store {
     /// When a `save_changes` session last saved each profile's state, by
     /// profile id (a profile with none has nothing to download).
     pub profile_states: HashMap<String, DateTime<Utc>>,
+    /// Device state of browsers by session id (see [`devices::devices`]).
+    pub devices: HashMap<String, Devices>,
 }
 
 /// Locks `mutex`, recovering from poisoning.

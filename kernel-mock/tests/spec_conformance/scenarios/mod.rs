@@ -3,6 +3,7 @@
 
 mod catalog;
 mod core;
+mod devices;
 mod org;
 mod pools;
 
@@ -14,4 +15,5 @@ pub async fn all(r: &Recorder) {
     org::scenario(r).await;
     catalog::scenario(r).await;
     pools::scenario(r).await;
+    devices::scenario(r).await;
 }
