@@ -4,29 +4,36 @@
 //!
 //! [`KernelMock::start`] serves the API on `127.0.0.1` with an ephemeral port;
 //! point any Kernel client at [`KernelMock::base_url`] with
-//! [`KernelMock::api_key`]. Responses follow the vendored OpenAPI spec
-//! (`openapi/kernel-openapi.yaml`): bodies are built from the generated
-//! `kernel-sys` types, status codes and pagination headers are the spec's, and
-//! every spec operation the mock does not implement answers `501` with an
-//! `Error` body naming it (`{"code":"not_implemented","message":"kernel-mock
-//! does not implement getProxies (GET /proxies)"}`), never a fake success.
+//! [`KernelMock::api_key`]. Every operation of the vendored OpenAPI spec
+//! (`openapi/kernel-openapi.yaml`) is served, routed from the spec's
+//! operation table: bodies are built from the generated `kernel-sys` types,
+//! status codes and pagination headers are the spec's. An operation a newer
+//! spec adds before the mock serves it answers `501` with an `Error` body
+//! naming it, never a fake success.
 //!
-//! # What is implemented
+//! # What it serves
 //!
 //! - Managed Auth: `/auth/connections` (create, list, get, patch, delete),
-//!   `/login`, `/submit` and the `/events` stream; logins run against
-//!   scripted fake [`sites`].
-//! - The deprecated `/agents/auth` API (agents and invocations).
-//! - `/credentials` (values are never returned) and `/totp-code` ([`totp`]).
-//! - `/org/credential_providers` (1Password) with seeded vaults and items
+//!   `/login`, `/submit`, `/exchange` and the `/events` stream; logins run
+//!   against scripted fake [`sites`]. The deprecated `/agents/auth` API.
+//! - `/credentials` (values are never returned) and `/totp-code` ([`totp`]);
+//!   `/org/credential_providers` (1Password) with seeded vaults and items
 //!   ([`providers`]); connections log in with `{provider, path}` or
 //!   `{provider, auto: true}` credentials.
-//! - `/org/projects` (and the deprecated `/projects`, the same records) with
-//!   limits, and `/org/api_keys` (the key is shown once).
-//! - Handoff-code exchange (`/auth/connections/{id}/exchange` and the legacy
-//!   `/agents/auth/invocations/{id}/exchange`).
-//! - `/profiles`, `/browsers` (with telemetry streams) and `/invocations`
-//!   (with event streams).
+//! - `/browsers` with telemetry, and per browser: an in-memory filesystem
+//!   (zip upload and download, watches), processes run by a small built-in
+//!   shell (never the host's), computer controls (mouse, keyboard,
+//!   clipboard, generated PNG screenshots of the viewport), replays (MP4),
+//!   Playwright, curl (never the internet: scripted sites and an echo host)
+//!   and log streams.
+//! - `/browser_pools`: warm browsers, long-poll acquire, release, flush.
+//! - `/profiles` (with downloads), `/proxies` (with checks), `/extensions`,
+//!   `/deployments` (with event streams), `/apps`, `/invocations` (with
+//!   event streams), `/org/projects` (and the deprecated `/projects`) with
+//!   limits, and `/org/api_keys` (the key is shown once, and authenticates).
+//!
+//! [`KernelMockBuilder::on`] and [`KernelMockBuilder::on_sequence`] replace
+//! one operation's answer for a test ([`MockResponse`]).
 //!
 //! # Event streams
 //!
@@ -155,9 +162,10 @@ pub const DEFAULT_API_KEY: &str = "mock-api-key";
 /// assert_eq!(state["status"], "AUTHENTICATED");
 /// assert!(mock.profile_has_auth_state("demo"));
 ///
-/// // Unimplemented operations say so.
-/// let proxies = http.get(api("/proxies")).bearer_auth(mock.api_key()).send().await?;
-/// assert_eq!(proxies.status(), 501);
+/// // Every operation is served, statefully.
+/// let proxies: Value = http.get(api("/proxies")).bearer_auth(mock.api_key())
+///     .send().await?.error_for_status()?.json().await?;
+/// assert_eq!(proxies, json!([]));
 /// # Ok(())
 /// # }
 /// ```

@@ -1,5 +1,5 @@
-//! Authentication on every route, `501` for every unimplemented spec
-//! operation, `405`/`404` for everything else.
+//! Authentication on every route, every spec operation served, `405`/`404`
+//! for everything else.
 
 mod common;
 
@@ -61,34 +61,35 @@ async fn every_route_requires_the_bearer_token() {
 }
 
 #[tokio::test]
-async fn unimplemented_operations_answer_501_naming_the_operation() {
+async fn every_operation_of_the_spec_is_served() {
     let mock = fast_mock().await;
     let api = Api::new(&mock);
-    let mut count = 0;
-    for op in OPERATIONS.iter().filter(|op| !spec::is_implemented(op.id)) {
+    let unserved: Vec<&str> = OPERATIONS
+        .iter()
+        .filter(|op| !spec::is_implemented(op.id))
+        .map(|op| op.id)
+        .collect();
+    assert!(unserved.is_empty(), "not served: {unserved:?}");
+    for op in OPERATIONS.iter().filter(|op| !op.streaming) {
         let method = Method::from_bytes(op.method.as_bytes()).unwrap();
         let reply = api
             .send(method, &concrete(op.path), Some(serde_json::json!({})))
             .await;
-        assert_eq!(
+        assert_ne!(
             reply.status, 501,
             "{} {} {}: {:?}",
             op.id, op.method, op.path, reply.body
         );
-        assert_eq!(reply.body["code"], "not_implemented");
-        let expected = format!(
-            "kernel-mock does not implement {} ({} {})",
-            op.id, op.method, op.path
+        assert!(
+            reply.status.as_u16() < 500,
+            "{} {} {}: {} {:?}",
+            op.id,
+            op.method,
+            op.path,
+            reply.status,
+            reply.body
         );
-        assert_eq!(reply.body["message"], expected.as_str());
-        count += 1;
     }
-    assert!(count > 50, "only {count} unimplemented operations?");
-    let proxies = api.get("/proxies").await;
-    assert_eq!(
-        proxies.body["message"],
-        "kernel-mock does not implement getProxies (GET /proxies)"
-    );
 }
 
 #[tokio::test]
