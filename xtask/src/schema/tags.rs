@@ -56,29 +56,22 @@ fn single_value(doc: &Value, node: &Node<'_>) -> Option<String> {
     }
 }
 
-/// The tag of a union: the first property of the first variant that every
-/// variant requires with a distinct one-value enum.
+/// The tag of a union, by codegen's rule ([`codegen::union_tag_by`]) read
+/// from this document's spelling: variants may be inline, references or
+/// `allOf` compositions, and a tag may be a `const` or a referenced enum.
 pub(super) fn union_tag(doc: &Value, variants: &[Node<'_>]) -> Option<Tag> {
     let objects: Vec<Object> = variants
         .iter()
         .map(|v| variant_object(doc, v))
         .collect::<Option<_>>()?;
     let first = objects.first()?;
-    first.fields.iter().find_map(|(property, _)| {
-        let values: Vec<String> = objects
-            .iter()
-            .map(|o| {
-                o.required
-                    .contains(property)
-                    .then(|| single_value(doc, o.field(property)?))?
-            })
-            .collect::<Option<_>>()?;
-        let unique: BTreeSet<&String> = values.iter().collect();
-        (unique.len() == values.len()).then(|| Tag {
-            property: property.clone(),
-            values,
-        })
-    })
+    let candidates = first.fields.iter().map(|(name, _)| name.as_str());
+    let (property, values) = codegen::union_tag_by(&objects, candidates, |o, property| {
+        o.required
+            .contains(property)
+            .then(|| single_value(doc, o.field(property)?))?
+    })?;
+    Some(Tag { property, values })
 }
 
 /// The SSE event types a `text/event-stream` body schema carries: the tags of
@@ -117,5 +110,29 @@ fn event_tags_at(doc: &Value, node: Node<'_>, depth: usize) -> BTreeSet<String> 
                 .collect()
         }
         _ => BTreeSet::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::component;
+
+    #[test]
+    fn raw_spec_unions_have_the_tags_codegen_opens_them_by() {
+        let raw = crate::load_spec(&crate::workspace_root().join(crate::SPEC_PATH)).unwrap();
+        let (_, report) = codegen::normalize(&raw);
+        assert!(!report.open_unions.is_empty());
+        for union in &report.open_unions {
+            let node = component(&raw, &union.name).unwrap();
+            let Ty::Union(read) = view_resolved(&raw, node).ty else {
+                panic!("{} is not read as a union", union.name);
+            };
+            let expected = Tag {
+                property: union.tag.clone(),
+                values: union.tags.clone(),
+            };
+            assert_eq!(read.tag, Some(expected), "{}", union.name);
+        }
     }
 }

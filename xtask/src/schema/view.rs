@@ -78,7 +78,7 @@ pub(crate) struct Union<'a> {
     /// `anyOf` rather than `oneOf`.
     pub any_of: bool,
     /// The tag property, when every variant has a distinct one-value enum in
-    /// the same required property (the rule codegen's `open_unions` uses).
+    /// the same required property (codegen's rule, [`codegen::union_tag_by`]).
     pub tag: Option<Tag>,
 }
 
