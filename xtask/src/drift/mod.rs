@@ -12,15 +12,15 @@
 //!   receive, including what the generator leaves to hand-written code.
 //! - **Schemas** are compared on the raw document after codegen's
 //!   *representation* transforms only (`downgrade_version`, `const_to_enum`,
-//!   `ref_siblings`, `drop_content_encoding`, `allow_unknown_fields`, taken by
-//!   name from `codegen::TRANSFORMS`): a `const` tag is read as the
-//!   one-value enum the generator sees and a `$ref`'s `nullable` sibling is
-//!   kept exactly as the generator keeps it, so a 3.1 construct is never
-//!   misread, while component names stay the spec's own.
+//!   `ref_siblings`, `drop_content_encoding`, `allow_unknown_fields`: those
+//!   [`codegen::TRANSFORMS`] marks [`Representation`]): a `const` tag is
+//!   read as the one-value enum the generator sees and a `$ref`'s `nullable`
+//!   sibling is kept exactly as the generator keeps it, so a 3.1 construct is
+//!   never misread, while component names stay the spec's own.
 //! - **Which enums and unions are open** (unknown values kept rather than
-//!   rejected) comes from the *normalized* view: every transform up to
-//!   `open_enums` (the last two only remove things). That decides whether a
-//!   value added to a response enum is safe for old clients.
+//!   rejected) comes from the *normalized* view: every transform but the
+//!   [`Removal`]s (they only remove things). That decides whether a value
+//!   added to a response enum is safe for old clients.
 //!
 //! Cosmetic changes (descriptions, summaries, titles, examples, `x-*`) are
 //! read from the raw document, before `ref_siblings` drops the descriptions
@@ -91,6 +91,9 @@
 //! or `event <tag>`; `schema <Name>` for component schemas; nested fields
 //! append `.field`, array items `[]`, map values `{}`, inline union variants
 //! `.oneOf[i]`; `document servers|security`, `info`.
+//!
+//! [`Representation`]: codegen::TransformKind::Representation
+//! [`Removal`]: codegen::TransformKind::Removal
 
 mod cosmetic;
 mod document;

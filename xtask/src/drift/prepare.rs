@@ -3,21 +3,9 @@
 
 use crate::schema::{child_ptr, component, component_name};
 use crate::SpecError;
+use codegen::TransformKind;
 use serde_json::Value;
 use std::collections::HashSet;
-
-/// Codegen transforms that only re-spell the document (see the module docs).
-const REPRESENTATION: [&str; 5] = [
-    "downgrade_version",
-    "const_to_enum",
-    "ref_siblings",
-    "drop_content_encoding",
-    "allow_unknown_fields",
-];
-
-/// Codegen transforms that only remove things; the openness view skips them
-/// so every operation and response keeps its place.
-const REMOVALS: [&str; 2] = ["hand_written_operations", "single_response_body"];
 
 /// One document, read three ways.
 pub(super) struct Prepared {
@@ -34,13 +22,13 @@ pub(super) struct Prepared {
 impl Prepared {
     /// Reads `raw` the three ways; `label` names it in errors.
     pub(super) fn new(raw: &Value, label: &str) -> Result<Prepared, SpecError> {
-        let run = |keep: &dyn Fn(&str) -> bool| {
+        let run = |keep: &dyn Fn(TransformKind) -> bool| {
             // A transform that panics on an odd document is reported, not propagated.
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 let mut doc = raw.clone();
                 let mut report = codegen::Report::default();
-                for (name, transform) in codegen::TRANSFORMS {
-                    if keep(name) {
+                for (_, kind, transform) in codegen::TRANSFORMS {
+                    if keep(kind) {
                         transform(&mut doc, &mut report);
                     }
                 }
@@ -52,8 +40,9 @@ impl Prepared {
                 ))
             })
         };
-        let (doc, _) = run(&|name| REPRESENTATION.contains(&name))?;
-        let (normalized, report) = run(&|name| !REMOVALS.contains(&name))?;
+        let (doc, _) = run(&|kind| kind == TransformKind::Representation)?;
+        // Removals are skipped so every operation and response keeps its place.
+        let (normalized, report) = run(&|kind| kind != TransformKind::Removal)?;
         let enum_names: HashSet<String> =
             report.open_enums.iter().map(|e| e.name.clone()).collect();
         let mut open_enums = HashSet::new();
@@ -167,21 +156,5 @@ fn open_enum_pointers(
             }
         }
         _ => {}
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn transform_names_exist_in_codegen() {
-        let names: Vec<&str> = codegen::TRANSFORMS.iter().map(|(n, _)| *n).collect();
-        for name in REPRESENTATION.iter().chain(&REMOVALS) {
-            assert!(
-                names.contains(name),
-                "codegen has no transform named {name}"
-            );
-        }
     }
 }
