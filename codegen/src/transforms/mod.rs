@@ -17,11 +17,28 @@ pub use unions::*;
 
 use crate::Report;
 use serde_json::Value;
+use TransformKind::{Generation, Removal, Representation};
 
 /// A named transform over the whole document.
 pub type Transform = fn(&mut Value, &mut Report);
 
-/// The transforms [`normalize`] applies, in order, with their names.
+/// What a transform does to the document, for readers other than the
+/// generator: `xtask`'s drift report picks its views of a document by kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransformKind {
+    /// Re-spells a construct progenitor or typify misread; the contract
+    /// reads the same (`const` as a one-value `enum`, ...).
+    Representation,
+    /// Shapes schemas into the types the SDK generates: secret and URL
+    /// types, hoisted bodies, merged or dropped unions, open enums and unions.
+    Generation,
+    /// Only removes what progenitor must not see (hand-written operations,
+    /// extra responses).
+    Removal,
+}
+
+/// The transforms [`normalize`] applies, in order, with their names and
+/// [`TransformKind`]s.
 ///
 /// 1. `downgrade_version`: `openapi: 3.1.x` → `3.0.3`; progenitor only reads 3.0.
 /// 2. `const_to_enum`: `const: v` → `enum: [v]`; openapiv3 silently drops
@@ -74,29 +91,41 @@ pub type Transform = fn(&mut Value, &mut Report);
 ///     several body types; errors are decoded from the raw response by the
 ///     hooks instead, and alternate 2xx outcomes (202 not-ready, 204
 ///     timed-out) arrive as `Error::UnexpectedResponse` for the caller to map.
-pub const TRANSFORMS: [(&str, Transform); 15] = [
-    ("downgrade_version", downgrade_version),
-    ("const_to_enum", const_to_enum),
-    ("ref_siblings", ref_siblings),
-    ("drop_content_encoding", drop_content_encoding),
-    ("allow_unknown_fields", allow_unknown_fields),
-    ("secret_fields", secret_fields),
-    ("jwt_urls", jwt_urls),
-    ("required_only_one_of", required_only_one_of),
-    ("drop_property_defaults", drop_property_defaults),
-    ("merge_untagged_object_unions", merge_untagged_object_unions),
-    ("hoist_inline_error_bodies", hoist_inline_error_bodies),
-    ("open_unions", open_unions),
-    ("open_enums", open_enums),
-    ("hand_written_operations", hand_written_operations),
-    ("single_response_body", single_response_body),
+pub const TRANSFORMS: [(&str, TransformKind, Transform); 15] = [
+    ("downgrade_version", Representation, downgrade_version),
+    ("const_to_enum", Representation, const_to_enum),
+    ("ref_siblings", Representation, ref_siblings),
+    (
+        "drop_content_encoding",
+        Representation,
+        drop_content_encoding,
+    ),
+    ("allow_unknown_fields", Representation, allow_unknown_fields),
+    ("secret_fields", Generation, secret_fields),
+    ("jwt_urls", Generation, jwt_urls),
+    ("required_only_one_of", Generation, required_only_one_of),
+    ("drop_property_defaults", Generation, drop_property_defaults),
+    (
+        "merge_untagged_object_unions",
+        Generation,
+        merge_untagged_object_unions,
+    ),
+    (
+        "hoist_inline_error_bodies",
+        Generation,
+        hoist_inline_error_bodies,
+    ),
+    ("open_unions", Generation, open_unions),
+    ("open_enums", Generation, open_enums),
+    ("hand_written_operations", Removal, hand_written_operations),
+    ("single_response_body", Removal, single_response_body),
 ];
 
 /// Applies every transform in [`TRANSFORMS`] to a copy of `spec`.
 pub fn normalize(spec: &Value) -> (Value, Report) {
     let mut doc = spec.clone();
     let mut report = Report::default();
-    for (_, transform) in TRANSFORMS {
+    for (_, _, transform) in TRANSFORMS {
         transform(&mut doc, &mut report);
     }
     (doc, report)

@@ -6,35 +6,47 @@ use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
 
 /// The property whose single-value enum tags every variant of a `oneOf` of
-/// `$ref`s, with the tag values in variant order.
+/// `$ref`s, with the tag values in variant order ([`union_tag_by`] reading
+/// each component's own `properties` and `required`).
 pub(crate) fn union_tag(
     schemas: &Map<String, Value>,
     one_of: &[Value],
 ) -> Option<(String, Vec<String>)> {
-    let mut found: Option<(String, Vec<String>)> = None;
     let variants: Vec<&Value> = one_of
         .iter()
         .map(|v| ref_name(v).and_then(|n| schemas.get(n)))
         .collect::<Option<_>>()?;
     let first = variants.first()?.get("properties")?.as_object()?;
-    for (prop, _) in first {
-        let tags: Option<Vec<String>> = variants
+    union_tag_by(&variants, first.keys().map(String::as_str), |v, prop| {
+        let e = v.pointer(&format!("/properties/{prop}/enum"))?.as_array()?;
+        let required = v["required"].as_array()?.iter().any(|r| r == prop);
+        (e.len() == 1 && required).then(|| e[0].as_str().map(str::to_string))?
+    })
+}
+
+/// The rule that decides a union's tag, for any reading of its variants:
+/// the first of `candidates` (the first variant's property names, in order)
+/// for which every variant has a tag value, the values all distinct.
+/// Returns that property and the values in variant order.
+///
+/// `tag_value(variant, property)` is the one value the variant allows in
+/// `property` when it requires it (a one-value enum), else `None`. Codegen
+/// reads normalized components ([`open_unions`]); `xtask` reads raw and
+/// partly transformed documents (`const`, `allOf` variants, inline
+/// variants) with the same rule.
+pub fn union_tag_by<'p, V>(
+    variants: &[V],
+    candidates: impl IntoIterator<Item = &'p str>,
+    tag_value: impl Fn(&V, &str) -> Option<String>,
+) -> Option<(String, Vec<String>)> {
+    candidates.into_iter().find_map(|prop| {
+        let tags: Vec<String> = variants
             .iter()
-            .map(|v| {
-                let e = v.pointer(&format!("/properties/{prop}/enum"))?.as_array()?;
-                let required = v["required"].as_array()?.iter().any(|r| r == prop);
-                (e.len() == 1 && required).then(|| e[0].as_str().map(str::to_string))?
-            })
-            .collect();
-        if let Some(tags) = tags {
-            let unique: BTreeSet<&String> = tags.iter().collect();
-            if unique.len() == tags.len() {
-                found = Some((prop.clone(), tags));
-                break;
-            }
-        }
-    }
-    found
+            .map(|v| tag_value(v, prop))
+            .collect::<Option<_>>()?;
+        let unique: BTreeSet<&String> = tags.iter().collect();
+        (unique.len() == tags.len()).then(|| (prop.to_string(), tags))
+    })
 }
 
 /// Component `oneOf`s of `$ref`s whose variants are tagged by a single-value

@@ -1,121 +1,14 @@
-//! A resolved reading of one schema node, shared by [`crate::drift`] and
-//! [`crate::surface`].
-//!
-//! It reads both the raw 3.1 spelling (`const`, `$ref` with a `nullable`
-//! sibling, `type: [T, "null"]`, `oneOf: [T, {type: null}]`) and the spelling
-//! codegen's representation transforms produce (`enum: [v]`,
-//! `allOf: [{$ref}]` + `nullable`), so the same code reads the raw document
-//! (the surface) and the transformed one (drift) without losing a construct.
+//! Reading a schema node as a [`View`]: its shape, nullability and
+//! deprecation, whichever spelling the document uses.
 
+use super::pointer::{child_ptr, component, component_name, ref_pointer, resolve_ref, Node};
+use super::tags::{union_tag, Tag};
+use super::{is_cosmetic_key, MAX_DEPTH};
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, BTreeSet};
-
-/// Reference chains and `allOf` nesting deeper than this are read as `any`
-/// instead of recursing forever on a cyclic document.
-pub(crate) const MAX_DEPTH: usize = 32;
+use std::collections::BTreeSet;
 
 /// The schema `true`: anything.
 static ANY: Value = Value::Bool(true);
-
-/// Keys whose value is documentation only.
-pub(crate) fn is_cosmetic_key(key: &str) -> bool {
-    matches!(
-        key,
-        "description" | "summary" | "title" | "example" | "examples" | "$comment" | "externalDocs"
-    ) || key.starts_with("x-")
-}
-
-/// Escapes one JSON pointer segment.
-pub(crate) fn escape(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
-}
-
-/// `ptr` extended by one segment.
-pub(crate) fn child_ptr(ptr: &str, segment: &str) -> String {
-    format!("{ptr}/{}", escape(segment))
-}
-
-/// Decodes `%XX` escapes (a `$ref` is a URI, so its fragment may carry them).
-fn percent_decode(s: &str) -> Option<String> {
-    if !s.contains('%') {
-        return Some(s.to_string());
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-/// The JSON pointer a local reference (`#/...`) designates, decoded.
-pub(crate) fn ref_pointer(reference: &str) -> Option<String> {
-    let fragment = percent_decode(reference.strip_prefix('#')?)?;
-    (fragment.is_empty() || fragment.starts_with('/')).then_some(fragment)
-}
-
-/// Resolves a local reference into the document.
-pub(crate) fn resolve_ref<'a>(doc: &'a Value, reference: &str) -> Option<&'a Value> {
-    doc.pointer(&ref_pointer(reference)?)
-}
-
-/// The component a `$ref` names, if it is exactly `#/components/schemas/<name>`.
-pub(crate) fn component_name(reference: &str) -> Option<String> {
-    let pointer = ref_pointer(reference)?;
-    let rest = pointer.strip_prefix("/components/schemas/")?;
-    (!rest.contains('/')).then(|| rest.replace("~1", "/").replace("~0", "~"))
-}
-
-/// The component schema `name`, with its pointer.
-pub(crate) fn component<'a>(doc: &'a Value, name: &str) -> Option<Node<'a>> {
-    let v = doc.get("components")?.get("schemas")?.get(name)?;
-    Some(Node {
-        v,
-        ptr: child_ptr("/components/schemas", name),
-    })
-}
-
-/// Follows `$ref`s of a non-schema object (response, parameter, request
-/// body, header) to the object itself.
-pub(crate) fn deref<'a>(doc: &'a Value, mut v: &'a Value) -> &'a Value {
-    for _ in 0..MAX_DEPTH {
-        match v
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| resolve_ref(doc, r))
-        {
-            Some(target) => v = target,
-            None => break,
-        }
-    }
-    v
-}
-
-/// A schema node and where it is in its document.
-#[derive(Clone, Debug)]
-pub(crate) struct Node<'a> {
-    /// The schema.
-    pub v: &'a Value,
-    /// Its JSON pointer.
-    pub ptr: String,
-}
-
-impl<'a> Node<'a> {
-    fn child(&self, v: &'a Value, segments: &[&str]) -> Node<'a> {
-        let ptr = segments
-            .iter()
-            .fold(self.ptr.clone(), |p, s| child_ptr(&p, s));
-        Node { v, ptr }
-    }
-}
 
 /// What a schema node means, after references to non-components, `allOf`
 /// and nullability idioms are resolved.
@@ -185,17 +78,8 @@ pub(crate) struct Union<'a> {
     /// `anyOf` rather than `oneOf`.
     pub any_of: bool,
     /// The tag property, when every variant has a distinct one-value enum in
-    /// the same required property (the rule codegen's `open_unions` uses).
+    /// the same required property (codegen's rule, [`codegen::union_tag_by`]).
     pub tag: Option<Tag>,
-}
-
-/// The tag of a tagged union.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Tag {
-    /// The property carrying the tag, e.g. `event`.
-    pub property: String,
-    /// The tag of each variant, in variant order.
-    pub values: Vec<String>,
 }
 
 /// An enum value as text: strings bare, anything else as JSON.
@@ -225,6 +109,7 @@ fn types_of(map: &Map<String, Value>) -> (Vec<String>, bool) {
     (types, null)
 }
 
+/// The type of an enum: the declared one, else the kinds of its values.
 fn enum_type(types: &[String], values: &[Value]) -> String {
     if !types.is_empty() {
         return types.join("|");
@@ -262,6 +147,7 @@ fn is_structural(v: &Value) -> bool {
     }
 }
 
+/// `type: null`: a union variant that makes the union nullable.
 fn is_null_schema(v: &Value) -> bool {
     v.get("type").and_then(Value::as_str) == Some("null")
 }
@@ -294,6 +180,7 @@ pub(crate) fn view_resolved<'a>(doc: &'a Value, node: Node<'a>) -> View<'a> {
     v
 }
 
+/// [`view`], `depth` references and `allOf`s down.
 fn view_at<'a>(doc: &'a Value, node: Node<'a>, depth: usize) -> View<'a> {
     let Some(map) = node.v.as_object().filter(|_| depth <= MAX_DEPTH) else {
         return View {
@@ -474,7 +361,7 @@ fn view_at<'a>(doc: &'a Value, node: Node<'a>, depth: usize) -> View<'a> {
 }
 
 /// Merges an `allOf` member (following references) into `object`.
-fn merge<'a>(doc: &'a Value, node: &Node<'a>, object: &mut Object<'a>, depth: usize) {
+pub(super) fn merge<'a>(doc: &'a Value, node: &Node<'a>, object: &mut Object<'a>, depth: usize) {
     let Some(map) = node.v.as_object().filter(|_| depth <= MAX_DEPTH) else {
         return;
     };
@@ -541,254 +428,12 @@ fn merge_own<'a>(map: &'a Map<String, Value>, node: &Node<'a>, object: &mut Obje
     }
 }
 
-/// The object a union variant is, following a component reference.
-fn variant_object<'a>(doc: &'a Value, node: &Node<'a>) -> Option<Object<'a>> {
-    // Read shallowly (no `view`): a union whose variants lead back to it
-    // would otherwise recurse without end.
-    let node = follow_refs(doc, node.clone());
-    let map = node.v.as_object()?;
-    let object_like = map.contains_key("properties") || map.contains_key("allOf");
-    if !object_like || map.contains_key("oneOf") || map.contains_key("anyOf") {
-        return None;
-    }
-    let mut object = Object::default();
-    merge(doc, &node, &mut object, 0);
-    Some(object)
-}
-
-/// Follows a chain of `$ref`s to the schema they lead to.
-fn follow_refs<'a>(doc: &'a Value, mut node: Node<'a>) -> Node<'a> {
-    for _ in 0..MAX_DEPTH {
-        let Some(reference) = node.v.get("$ref").and_then(Value::as_str) else {
-            break;
-        };
-        let (Some(v), Some(ptr)) = (resolve_ref(doc, reference), ref_pointer(reference)) else {
-            break;
-        };
-        node = Node { v, ptr };
-    }
-    node
-}
-
-/// The one value of a one-value enum (or `const`) field, read shallowly.
-fn single_value(doc: &Value, node: &Node<'_>) -> Option<String> {
-    let node = follow_refs(doc, node.clone());
-    if let Some(c) = node.v.get("const") {
-        return Some(value_text(c));
-    }
-    match node.v.get("enum")?.as_array()?.as_slice() {
-        [only] => Some(value_text(only)),
-        _ => None,
-    }
-}
-
-/// The tag of a union: the first property of the first variant that every
-/// variant requires with a distinct one-value enum.
-fn union_tag(doc: &Value, variants: &[Node<'_>]) -> Option<Tag> {
-    let objects: Vec<Object> = variants
-        .iter()
-        .map(|v| variant_object(doc, v))
-        .collect::<Option<_>>()?;
-    let first = objects.first()?;
-    first.fields.iter().find_map(|(property, _)| {
-        let values: Vec<String> = objects
-            .iter()
-            .map(|o| {
-                o.required
-                    .contains(property)
-                    .then(|| single_value(doc, o.field(property)?))?
-            })
-            .collect::<Option<_>>()?;
-        let unique: BTreeSet<&String> = values.iter().collect();
-        (unique.len() == values.len()).then(|| Tag {
-            property: property.clone(),
-            values,
-        })
-    })
-}
-
-/// The SSE event types a `text/event-stream` body schema carries: the tags of
-/// the union it is (or that one of its fields is, for an envelope such as
-/// telemetry's `{seq, event}`), or the one-value tag of a single event type.
-pub(crate) fn event_tags(doc: &Value, node: Node<'_>) -> BTreeSet<String> {
-    event_tags_at(doc, node, 0)
-}
-
-fn event_tags_at(doc: &Value, node: Node<'_>, depth: usize) -> BTreeSet<String> {
-    if depth > 4 {
-        return BTreeSet::new();
-    }
-    match view_resolved(doc, node).ty {
-        Ty::Union(Union { tag: Some(tag), .. }) => tag.values.into_iter().collect(),
-        Ty::Union(union) => union
-            .variants
-            .into_iter()
-            .flat_map(|v| event_tags_at(doc, v, depth + 1))
-            .collect(),
-        Ty::Object(object) => {
-            // An envelope: the union is one of the fields.
-            for (_, field) in &object.fields {
-                if matches!(view_resolved(doc, field.clone()).ty, Ty::Union(_)) {
-                    return event_tags_at(doc, field.clone(), depth + 1);
-                }
-            }
-            // A single event type: its required one-value field is the tag.
-            object
-                .fields
-                .iter()
-                .filter(|(name, _)| object.required.contains(name))
-                .find_map(|(_, field)| single_value(doc, field))
-                .into_iter()
-                .collect()
-        }
-        _ => BTreeSet::new(),
-    }
-}
-
-/// Which side of the wire a schema is on.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Sides {
-    /// Sent by the client (request bodies, parameters).
-    pub request: bool,
-    /// Read by the client (response bodies and headers, SSE events).
-    pub response: bool,
-}
-
-impl Sides {
-    /// Only sent.
-    pub const REQUEST: Sides = Sides {
-        request: true,
-        response: false,
-    };
-    /// Only read.
-    pub const RESPONSE: Sides = Sides {
-        request: false,
-        response: true,
-    };
-    /// Both.
-    pub const BOTH: Sides = Sides {
-        request: true,
-        response: true,
-    };
-
-    /// Both sets of sides.
-    pub fn union(self, other: Sides) -> Sides {
-        Sides {
-            request: self.request || other.request,
-            response: self.response || other.response,
-        }
-    }
-}
-
-/// For every component schema an operation reaches, whether it is reached
-/// from a request (parameters, request bodies) or a response (bodies,
-/// headers), following references transitively.
-pub(crate) fn usage(doc: &Value) -> BTreeMap<String, Sides> {
-    let mut out = BTreeMap::new();
-    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
-        return out;
-    };
-    for item in paths.values() {
-        let shared = item
-            .get("parameters")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten();
-        for param in shared {
-            mark(doc, deref(doc, param), Sides::REQUEST, &mut out, 0);
-        }
-        for method in codegen::METHODS {
-            let Some(op) = item.get(method) else { continue };
-            for param in op
-                .get("parameters")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                mark(doc, deref(doc, param), Sides::REQUEST, &mut out, 0);
-            }
-            if let Some(body) = op.get("requestBody") {
-                mark(doc, deref(doc, body), Sides::REQUEST, &mut out, 0);
-            }
-            for response in op
-                .get("responses")
-                .and_then(Value::as_object)
-                .into_iter()
-                .flat_map(|r| r.values())
-            {
-                let response = deref(doc, response);
-                for header in response
-                    .get("headers")
-                    .and_then(Value::as_object)
-                    .into_iter()
-                    .flat_map(|h| h.values())
-                {
-                    mark(doc, deref(doc, header), Sides::RESPONSE, &mut out, 0);
-                }
-                mark(
-                    doc,
-                    response.get("content").unwrap_or(&Value::Null),
-                    Sides::RESPONSE,
-                    &mut out,
-                    0,
-                );
-            }
-        }
-    }
-    out
-}
-
-/// Marks every component referenced under `v` (transitively) as used on `side`.
-fn mark(doc: &Value, v: &Value, side: Sides, out: &mut BTreeMap<String, Sides>, depth: usize) {
-    if depth > 256 {
-        return;
-    }
-    match v {
-        Value::Object(map) => {
-            if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
-                let owner = ref_pointer(reference)
-                    .and_then(|p| p.strip_prefix("/components/schemas/").map(str::to_string))
-                    .and_then(|rest| {
-                        rest.split('/')
-                            .next()
-                            .map(|s| s.replace("~1", "/").replace("~0", "~"))
-                    });
-                if let Some(name) = owner {
-                    let entry = out.entry(name.clone()).or_default();
-                    let before = *entry;
-                    *entry = entry.union(side);
-                    if *entry != before {
-                        if let Some(target) = component(doc, &name) {
-                            mark(doc, target.v, side, out, depth + 1);
-                        }
-                    }
-                } else if let Some(target) = resolve_ref(doc, reference) {
-                    // A shared parameter / response / body: mark through it.
-                    mark(doc, target, side, out, depth + 1);
-                }
-            }
-            for (key, child) in map {
-                // Data, not schema: an example may quote a `$ref` key.
-                if !matches!(
-                    key.as_str(),
-                    "example" | "examples" | "default" | "enum" | "const"
-                ) {
-                    mark(doc, child, side, out, depth + 1);
-                }
-            }
-        }
-        Value::Array(items) => items
-            .iter()
-            .for_each(|i| mark(doc, i, side, out, depth + 1)),
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
+    /// The shape and nullability of the node at `pointer`, as text.
     fn read(doc: &Value, pointer: &str) -> String {
         let v = view(
             doc,
@@ -851,15 +496,5 @@ mod tests {
         assert!(
             matches!(v.ty, Ty::Scalar { ref ty, ref format } if ty == "string" && format.as_deref() == Some("date-time"))
         );
-    }
-
-    #[test]
-    fn percent_encoded_references_resolve() {
-        assert_eq!(
-            component_name("#/components/schemas/A%20B").as_deref(),
-            Some("A B")
-        );
-        assert_eq!(component_name("#/components/schemas/A/properties/x"), None);
-        assert_eq!(ref_pointer("other.yaml#/x"), None);
     }
 }
