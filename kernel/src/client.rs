@@ -120,7 +120,9 @@ impl Kernel {
     /// # let kernel = kernel::Kernel::builder().api_key(fake.api_key()).base_url(fake.base_url()).build()?;
     /// let created = kernel.browsers().create().send().await?;
     /// let browser = kernel.browser(&created);
-    /// let listing = browser.fs().list_files().path("/").send().await?;
+    /// // `browser.process().exec()`, `browser.fs().list_files()`, ...
+    /// let found = browser.get().send().await?;
+    /// assert_eq!(found.session_id, created.session_id);
     /// browser.delete().send().await?;
     /// # Ok(()) }
     /// ```

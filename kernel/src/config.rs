@@ -97,7 +97,9 @@ impl KernelBuilder {
     /// timeouts, caps and retries still apply per request. Give it
     /// `redirect(reqwest::redirect::Policy::none())` to keep the guarantee
     /// that no body follows a redirect to another host: the transport then
-    /// returns every redirect as [`Error::Redirect`].
+    /// returns every redirect as [`Error::Redirect`]. Keep the API key out
+    /// of its default headers: reqwest would add them to the direct calls
+    /// that go to a browser's VM ([`crate::routing`]) too.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
