@@ -1,5 +1,6 @@
 //! Browser sessions, and everything on one browser: replays, computer controls,
-//! filesystem, processes, Playwright, telemetry and logs.
+//! filesystem, processes, Playwright, telemetry and logs. [`Session`]
+//! (`kernel.browser(&browser)`) holds one browser's id for those calls.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -19,5 +20,8 @@
     rustdoc::broken_intra_doc_links,
     rustdoc::invalid_html_tags
 )]
+
+mod session;
+pub use session::Session;
 
 include!(concat!(env!("OUT_DIR"), "/calls/browsers.rs"));

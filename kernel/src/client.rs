@@ -58,7 +58,7 @@ impl Kernel {
         let agent = HeaderValue::from_str(&config.user_agent)
             .map_err(|_| Error::Config("invalid user agent".into()))?;
         headers.insert(USER_AGENT, agent);
-        reqwest::Url::parse(&config.base_url)
+        let gateway = reqwest::Url::parse(&config.base_url)
             .map_err(|e| Error::Config(format!("invalid base URL {:?}: {e}", config.base_url)))?;
         let http = match &config.http {
             Some(http) => http.clone(),
@@ -79,6 +79,7 @@ impl Kernel {
             },
             headers,
             quota: retry::Quota::new(config.retry.retry_quota),
+            router: transport::route::Router::new(config.routing.resolve(), gateway),
         };
         let transport = Arc::new(transport);
         let hooks = kernel_sys::Hooks::new(transport.clone());
@@ -99,6 +100,52 @@ impl Kernel {
     /// The retry policy.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.config.retry
+    }
+
+    /// The route cache of direct-to-VM routing ([`crate::routing`]), shared
+    /// by every clone of this client: inspect, add or drop a browser's
+    /// route. With routing off it is never filled nor read.
+    pub fn browser_routes(&self) -> &crate::routing::BrowserRoutes {
+        self.transport.router.routes()
+    }
+
+    /// The calls on one browser, from a browser the API returned; its
+    /// route is cached (when routing is on), so its routed calls go to its
+    /// VM even if this client did not create or fetch it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> kernel::Result<()> {
+    /// # let fake = kernel_mock::KernelMock::start().await.unwrap();
+    /// # let kernel = kernel::Kernel::builder().api_key(fake.api_key()).base_url(fake.base_url()).build()?;
+    /// let created = kernel.browsers().create().send().await?;
+    /// let browser = kernel.browser(&created);
+    /// // `browser.process().exec()`, `browser.fs().list_files()`, ...
+    /// let found = browser.get().send().await?;
+    /// assert_eq!(found.session_id, created.session_id);
+    /// browser.delete().send().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn browser(&self, browser: &crate::types::Browser) -> crate::browsers::Session<'_> {
+        if self.transport.router.enabled() {
+            if let Some(route) = crate::routing::BrowserRoute::from_browser(browser) {
+                self.browser_routes().insert(route);
+            }
+        }
+        crate::browsers::Session::new(self, browser.session_id.clone())
+    }
+
+    /// The calls on the browser with this session id (routed through its
+    /// VM once its route is cached: see [`browser`](Self::browser)).
+    ///
+    /// ```no_run
+    /// # async fn demo(kernel: kernel::Kernel) -> kernel::Result<()> {
+    /// let browser = kernel.browser_session("sess-1");
+    /// let out = browser.process().exec().command("uname").send().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn browser_session(&self, id: impl crate::IntoId) -> crate::browsers::Session<'_> {
+        crate::browsers::Session::new(self, id.into_id())
     }
 
     /// The event stream options.

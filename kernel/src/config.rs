@@ -2,6 +2,7 @@
 
 use crate::error::Error;
 use crate::retry::RetryPolicy;
+use crate::routing::BrowserRouting;
 use crate::sse::StreamOptions;
 use std::time::Duration;
 
@@ -54,6 +55,7 @@ pub struct KernelBuilder {
     pub(crate) headers: reqwest::header::HeaderMap,
     pub(crate) invalid_headers: Vec<String>,
     pub(crate) stream: StreamOptions,
+    pub(crate) routing: BrowserRouting,
 }
 
 impl Default for KernelBuilder {
@@ -71,6 +73,7 @@ impl Default for KernelBuilder {
             headers: reqwest::header::HeaderMap::new(),
             invalid_headers: Vec::new(),
             stream: StreamOptions::default(),
+            routing: BrowserRouting::default(),
         }
     }
 }
@@ -94,7 +97,9 @@ impl KernelBuilder {
     /// timeouts, caps and retries still apply per request. Give it
     /// `redirect(reqwest::redirect::Policy::none())` to keep the guarantee
     /// that no body follows a redirect to another host: the transport then
-    /// returns every redirect as [`Error::Redirect`].
+    /// returns every redirect as [`Error::Redirect`]. Keep the API key out
+    /// of its default headers: reqwest would add them to the direct calls
+    /// that go to a browser's VM ([`crate::routing`]) too.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -147,6 +152,30 @@ impl KernelBuilder {
     /// How event streams time out, reconnect and report heartbeats.
     pub fn stream_options(mut self, options: StreamOptions) -> Self {
         self.stream = options;
+        self
+    }
+
+    /// Which calls on a browser go straight to its VM ([`crate::routing`]).
+    /// Default [`BrowserRouting::FromEnv`]: the
+    /// `KERNEL_BROWSER_ROUTING_SUBRESOURCES` variable when the client is
+    /// built, else [`DEFAULT_SUBRESOURCES`](crate::routing::DEFAULT_SUBRESOURCES).
+    /// A setting here wins over the variable.
+    ///
+    /// ```
+    /// # fn main() -> kernel::Result<()> {
+    /// use kernel::routing::BrowserRouting;
+    /// let everything_through_the_api = kernel::Kernel::builder()
+    ///     .api_key("sk_test")
+    ///     .browser_routing(BrowserRouting::Off)
+    ///     .build()?;
+    /// let streams_too = kernel::Kernel::builder()
+    ///     .api_key("sk_test")
+    ///     .browser_routing(BrowserRouting::subresources(["process", "fs", "telemetry"]))
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn browser_routing(mut self, routing: BrowserRouting) -> Self {
+        self.routing = routing;
         self
     }
 

@@ -58,6 +58,7 @@ pub mod profiles;
 pub mod projects;
 pub mod proxies;
 pub mod retry;
+pub mod routing;
 pub mod sse;
 mod transport;
 pub mod upload;

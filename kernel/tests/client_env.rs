@@ -1,5 +1,6 @@
-//! `Kernel::from_env`. Alone in its test binary and in one test (guarded by a
-//! static mutex too), so no other test reads the environment while it changes.
+//! `Kernel::from_env` and the routing variable. Alone in its test binary, each
+//! test holding a static mutex, so no other test reads the environment while it
+//! changes.
 
 mod common;
 
@@ -93,4 +94,87 @@ async fn from_env_reads_the_api_key_and_base_url() {
 
     set("KERNEL_API_KEY", saved_key.as_deref());
     set("KERNEL_BASE_URL", saved_url.as_deref());
+}
+
+/// `KERNEL_BROWSER_ROUTING_SUBRESOURCES`, read when the client is built:
+/// unset is the default list, a list replaces it, blank turns routing off,
+/// and the builder's setting wins over it.
+#[tokio::test]
+async fn the_routing_variable_is_read_at_build_and_the_builder_wins() {
+    use kernel::routing::{BrowserRouting, ENV_VAR};
+    let _guard = ENV.lock().await;
+    let saved = std::env::var(ENV_VAR).ok();
+    let api = MockServer::start().await;
+    let vm = MockServer::start().await;
+    let mut browser = browser_json("b1");
+    browser["base_url"] = serde_json::json!(vm.uri());
+    browser["cdp_ws_url"] = serde_json::json!("wss://cdp.example/b1?jwt=tok");
+    Mock::given(method("GET"))
+        .and(path("/browsers/b1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(browser))
+        .mount(&api)
+        .await;
+    for server in [&api, &vm] {
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({})))
+            .mount(server)
+            .await;
+    }
+    // Where `process/exec` and `computer/batch` go, for a client built now.
+    let sent = |builder: kernel::KernelBuilder| {
+        let (api, vm) = (&api, &vm);
+        async move {
+            let kernel = builder
+                .api_key(API_KEY)
+                .base_url(api.uri())
+                .build()
+                .unwrap();
+            kernel.browsers().get("b1").send().await.unwrap();
+            let on_vm = || async move { vm.received_requests().await.unwrap().len() };
+            let start = on_vm().await;
+            let browser = kernel.browser_session("b1");
+            browser.process().exec().command("ls").send().await.unwrap();
+            let after_process = on_vm().await;
+            kernel
+                .request(reqwest::Method::POST, "/browsers/b1/computer/batch")
+                .send::<serde_json::Value>()
+                .await
+                .unwrap();
+            (after_process > start, on_vm().await > after_process)
+        }
+    };
+    set(ENV_VAR, None);
+    assert_eq!(sent(Kernel::builder()).await, (true, true), "the defaults");
+    set(ENV_VAR, Some("computer"));
+    assert_eq!(
+        sent(Kernel::builder()).await,
+        (false, true),
+        "the variable's list"
+    );
+    set(ENV_VAR, Some("  "));
+    assert_eq!(sent(Kernel::builder()).await, (false, false), "blank: off");
+    let builder = Kernel::builder().browser_routing(BrowserRouting::subresources(["process"]));
+    assert_eq!(sent(builder).await, (true, false), "the builder wins");
+    let off = Kernel::builder().browser_routing(BrowserRouting::Off);
+    set(ENV_VAR, Some("process,computer"));
+    assert_eq!(sent(off).await, (false, false), "off wins too");
+    // Read at build, not per call.
+    let kernel = Kernel::builder()
+        .api_key(API_KEY)
+        .base_url(api.uri())
+        .build()
+        .unwrap();
+    set(ENV_VAR, Some(""));
+    kernel.browsers().get("b1").send().await.unwrap();
+    let before = vm.received_requests().await.unwrap().len();
+    kernel
+        .browser_session("b1")
+        .process()
+        .exec()
+        .command("ls")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(vm.received_requests().await.unwrap().len(), before + 1);
+    set(ENV_VAR, saved.as_deref());
 }

@@ -18,8 +18,14 @@
 //! and streams are not. Redirects are followed only within the origin of
 //! the request (see [`redirect_policy`]); any other is returned as
 //! [`Error::Redirect`], so a body or credentials never go to another host.
+//!
+//! Calls on a browser's routed subresources go to its VM ([`route`],
+//! [`crate::routing`]): the request is rewritten before its first attempt,
+//! and a stale route (401, 403 or 404 from the VM, or no connection) costs
+//! one extra attempt through the API, outside the retry budget.
 
 mod body;
+pub(crate) mod route;
 
 pub(crate) use body::{Idle, TooLarge};
 
@@ -62,6 +68,7 @@ pub(crate) struct Transport {
     pub(crate) limits: Limits,
     pub(crate) headers: HeaderMap,
     pub(crate) quota: Option<Quota>,
+    pub(crate) router: route::Router,
 }
 
 /// How a call is bounded, from what `kernel_sys` knows of its operation.
@@ -94,6 +101,7 @@ impl kernel_sys::Exec for Transport {
             path = op.map(|o| o.path).unwrap_or("?"),
             status = tracing::field::Empty,
             attempts = tracing::field::Empty,
+            route = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
         let kind = match op {
@@ -195,6 +203,15 @@ impl Transport {
         }
         let started = Instant::now();
         let span = tracing::Span::current();
+        let effect = self.router.effect(&request);
+        let mut direct = self.router.divert(&mut request);
+        if direct.is_some() {
+            span.record("route", "direct");
+        }
+        // A 404 from the VM drops its route only if the API does not answer
+        // 404 as well (a missing file is no stale route).
+        let mut unconfirmed: Option<route::Direct> = None;
+        let mut fell_back = false;
         let mut attempt = 0u32;
         let mut spent = 0u32;
         let mut pending = Some(request);
@@ -211,7 +228,29 @@ impl Transport {
             // the retry loop, so a connection lost after the head is retried
             // like one lost before it.
             let read_now = kind == Kind::Json && idempotent && pending.is_some();
-            let result = self.attempt(client, current, kind, read_now).await;
+            let mut result = self.attempt(client, current, kind, read_now).await;
+            if direct.is_some() {
+                result = result.map(hide_token);
+                if let Some(stale) = route::Stale::of(&result) {
+                    let mut used = direct.take().expect("a direct call");
+                    let gateway = used.take_gateway();
+                    if stale == route::Stale::NotFound && gateway.is_some() {
+                        unconfirmed = Some(used);
+                    } else {
+                        self.router.drop_route(&used);
+                    }
+                    // The VM did not act (it refused, or nothing reached
+                    // it): one more attempt, through the API, that is not a
+                    // retry. A streamed body was spent: its error stands.
+                    if let Some(gateway) = gateway {
+                        tracing::info!(reason = %stale, "direct browser call failed; sending it through the API");
+                        span.record("route", "fallback");
+                        fell_back = true;
+                        pending = Some(gateway);
+                        continue;
+                    }
+                }
+            }
             attempt += 1;
             let (wait, failure) = match &result {
                 Ok(response)
@@ -258,14 +297,28 @@ impl Transport {
                 tokio::time::sleep(wait).await;
                 continue;
             }
-            span.record("attempts", attempt);
+            span.record("attempts", attempt + u32::from(fell_back));
             span.record("duration_ms", started.elapsed().as_millis() as u64);
+            if let Some(used) = unconfirmed.take() {
+                if !matches!(&result, Ok(r) if r.status() == StatusCode::NOT_FOUND) {
+                    self.router.drop_route(&used);
+                }
+            }
             return match result {
                 Ok(response) => {
                     span.record("status", response.status().as_u16());
                     if response.status().is_success() {
                         if let Some(quota) = &self.quota {
                             quota.refill(spent);
+                        }
+                        match effect {
+                            route::Effect::Fill if kind == Kind::Json => {
+                                return self.router.fill(response).await;
+                            }
+                            route::Effect::Forget(id) => {
+                                self.router.routes().remove(&id);
+                            }
+                            _ => {}
                         }
                         Ok(response)
                     } else {
@@ -456,6 +509,15 @@ impl Head {
         rebuilt.extensions_mut().extend(self.extensions);
         reqwest::Response::from(rebuilt)
     }
+}
+
+/// A VM's response with the `jwt` of its URL redacted, so nothing that
+/// shows the response's URL shows the token.
+fn hide_token(mut response: reqwest::Response) -> reqwest::Response {
+    let mut head = Head::take(&mut response);
+    crate::error::redact_url(&mut head.url);
+    let body = http::Response::<reqwest::Body>::from(response).into_body();
+    head.with_body(body)
 }
 
 /// Reads a whole success body and returns an equal response holding it.

@@ -20,5 +20,6 @@ mod examples;
 mod hostile_servers;
 mod mock_faults;
 mod mock_pools;
+mod routing;
 mod sse_conformance;
 mod sse_streams;
