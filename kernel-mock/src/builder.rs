@@ -12,6 +12,7 @@ use crate::overrides::{self, Overrides, Rule};
 use crate::providers::{ProviderItem, ProviderSeeds};
 use crate::requests::RecordedRequest as Request;
 use crate::state::{Config, Shared};
+use crate::store::{self, direct::Direct};
 use crate::{server, Faults, KernelMock, MockResponse, Site, DEFAULT_API_KEY};
 
 /// Configures a [`KernelMock`].
@@ -25,6 +26,7 @@ pub struct KernelMockBuilder {
     heartbeat_interval: Duration,
     telemetry_interval: Duration,
     sse_retry: Duration,
+    control_plane_delay: Duration,
     sites: Vec<Site>,
     default_sites: bool,
     overrides: Vec<(String, Rule)>,
@@ -42,6 +44,7 @@ impl Default for KernelMockBuilder {
             heartbeat_interval: Duration::from_secs(15),
             telemetry_interval: Duration::from_millis(500),
             sse_retry: Duration::from_secs(3),
+            control_plane_delay: Duration::ZERO,
             sites: Vec::new(),
             default_sites: true,
             overrides: Vec::new(),
@@ -206,6 +209,15 @@ impl KernelMockBuilder {
         self
     }
 
+    /// Extra latency of every request through the API gateway (default
+    /// none), like the hop to Kernel's control plane; requests a client
+    /// sends straight to a browser's VM (`{base_url}/…?jwt=`) skip it. Makes
+    /// direct-to-VM routing measurable.
+    pub fn control_plane_delay(mut self, delay: Duration) -> Self {
+        self.control_plane_delay = delay;
+        self
+    }
+
     /// Binds the listener and starts serving.
     pub async fn start(self) -> std::io::Result<KernelMock> {
         self.provider_items
@@ -228,6 +240,7 @@ impl KernelMockBuilder {
             heartbeat_interval: self.heartbeat_interval,
             telemetry_interval: self.telemetry_interval,
             sse_retry: self.sse_retry,
+            control_plane_delay: self.control_plane_delay,
             sites,
         };
         let overrides = Arc::new(Overrides::default());
@@ -248,6 +261,7 @@ impl KernelMockBuilder {
             shutdown_rx,
         ));
         shared.store().provider_seeds = self.provider_items;
+        shared.store().direct = Direct::new(base_url.clone(), store::new_id("vm"));
         let app = server::router(shared.clone());
         let signal = shared.shutdown_signal();
         let server = tokio::spawn(async move {

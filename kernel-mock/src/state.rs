@@ -23,6 +23,8 @@ pub(crate) struct Config {
     pub heartbeat_interval: Duration,
     pub telemetry_interval: Duration,
     pub sse_retry: Duration,
+    /// Latency added to every request through the gateway (not `/vm/…`).
+    pub control_plane_delay: Duration,
     pub sites: Vec<Arc<Site>>,
 }
 

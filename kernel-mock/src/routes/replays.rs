@@ -56,6 +56,7 @@ async fn start(
     let body = body.unwrap_or_default();
     let mut store = state.store();
     let gpu = store.browsers.iter().any(|b| b.session_id == id && b.gpu);
+    let jwt = store.direct.jwt(&id);
     let devices = devices(&mut store, &id)?;
     let framerate = body.framerate.unwrap_or(10);
     if !(1..=60).contains(&framerate) {
@@ -100,7 +101,7 @@ async fn start(
         max_duration,
         framerate,
     };
-    let spec = replay.to_spec(&id)?;
+    let spec = replay.to_spec(&jwt)?;
     devices.log.push(
         Process::Api,
         format!("replay {} started at {} fps", replay.id, replay.framerate),
@@ -112,11 +113,12 @@ async fn start(
 /// `GET /browsers/{id}/replays`
 async fn list(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
     let mut store = state.store();
+    let jwt = store.direct.jwt(&id);
     let devices = devices(&mut store, &id)?;
     let replays = devices
         .replays
         .iter()
-        .map(|r| r.to_spec(&id))
+        .map(|r| r.to_spec(&jwt))
         .collect::<ApiResult<Vec<_>>>()?;
     Ok(Json(replays).into_response())
 }

@@ -15,6 +15,8 @@ use crate::http::error::ApiError;
 use crate::requests::RecordedRequest;
 use crate::state::AppState;
 
+use super::{BROWSER_PREFIX, VM_PREFIX};
+
 /// Largest request body the mock reads (a zip or extension upload fits).
 const MAX_BODY: usize = 64 * 1024 * 1024;
 
@@ -31,10 +33,20 @@ pub(super) async fn front(State(state): State<AppState>, request: Request, next:
     };
     // The router matched a spec path template; with the method it names the
     // operation.
-    let operation = parts.extensions.get::<MatchedPath>().and_then(|matched| {
+    let matched = parts
+        .extensions
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
+    // A VM endpoint is the browser subresource of the same path.
+    let vm_tail = matched.as_deref().and_then(|m| m.strip_prefix(VM_PREFIX));
+    let template = match vm_tail {
+        Some(tail) => Some(format!("{BROWSER_PREFIX}{tail}")),
+        None => matched.clone(),
+    };
+    let operation = template.as_deref().and_then(|template| {
         kernel_sys::OPERATIONS
             .iter()
-            .find(|op| op.path == matched.as_str() && op.method == parts.method.as_str())
+            .find(|op| op.path == template && op.method == parts.method.as_str())
             .map(|op| op.id)
     });
     let recorded = RecordedRequest {
@@ -60,6 +72,9 @@ pub(super) async fn front(State(state): State<AppState>, request: Request, next:
         .filter(|id| state.overrides.has(id))
         .map(|id| (id, recorded.clone()));
     state.requests.record(recorded);
+    if vm_tail.is_none() && !state.config.control_plane_delay.is_zero() {
+        tokio::time::sleep(state.config.control_plane_delay).await;
+    }
     let injected = state.faults.on_request(operation);
     if !injected.delay.is_zero() {
         tokio::time::sleep(injected.delay).await;
@@ -76,7 +91,11 @@ pub(super) async fn front(State(state): State<AppState>, request: Request, next:
                     && key.expires_at.is_none_or(|at| at > chrono::Utc::now())
             })
     };
-    if let Err(error) = auth::check(&parts.headers, accepts) {
+    let checked = match vm_tail {
+        Some(_) => vm_token(&state, parts.uri.path(), parts.uri.query()),
+        None => auth::check(&parts.headers, accepts),
+    };
+    if let Err(error) = checked {
         return error.into_response();
     }
     if let Some((id, request)) = for_override {
@@ -106,4 +125,22 @@ pub(super) async fn front(State(state): State<AppState>, request: Request, next:
     faults::mutate(&mut value, drills);
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(value.to_string()))
+}
+
+/// A VM endpoint takes the browser's token as `?jwt=` (Kernel's VMs do not
+/// know API keys): a missing or wrong one is a `401`.
+fn vm_token(state: &AppState, path: &str, query: Option<&str>) -> Result<(), ApiError> {
+    let session_id = path.split('/').nth(2).unwrap_or("");
+    let token = query
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .find_map(|pair| pair.strip_prefix("jwt="))
+        .map(crate::http::extract::percent_decode);
+    match token {
+        Some(token) if state.store().direct.accepts(session_id, &token) => Ok(()),
+        Some(_) => Err(ApiError::unauthorized("invalid browser token (`jwt`)")),
+        None => Err(ApiError::unauthorized(
+            "a browser's VM endpoints need its token as `?jwt=`",
+        )),
+    }
 }

@@ -2,7 +2,9 @@
 //! (`kernel_sys::OPERATIONS`): every operation is routed to its handler in
 //! [`crate::routes`], or to a `501` naming it when no area serves it (an
 //! operation a newer spec added). Requests matching no operation get `404`,
-//! or `405` with `Allow` on a spec path with another method.
+//! or `405` with `Allow` on a spec path with another method. A browser's
+//! subresources are served twice: through the gateway (`/browsers/{id}/…`,
+//! API key) and as its VM's endpoints (`/vm/{id}/…`, the browser's token).
 
 mod front;
 
@@ -22,27 +24,49 @@ use crate::state::AppState;
 
 /// The full application.
 pub(crate) fn router(state: AppState) -> Router {
-    let mut paths: BTreeMap<&'static str, MethodRouter<AppState>> = BTreeMap::new();
+    let mut paths: BTreeMap<String, MethodRouter<AppState>> = BTreeMap::new();
     for op in kernel_sys::OPERATIONS {
         let Some(filter) = method_filter(op.method) else {
             continue;
         };
-        let handler = routes::route(op.id, filter).unwrap_or_else(|| not_implemented(op, filter));
-        let merged = match paths.remove(op.path) {
-            Some(existing) => existing.merge(handler),
-            None => handler,
-        };
-        paths.insert(op.path, merged);
+        let handler =
+            || routes::route(op.id, filter).unwrap_or_else(|| not_implemented(op, filter));
+        add(&mut paths, op.path.to_owned(), handler());
+        // A browser's own subresources are also its VM's endpoints, reached
+        // at `{base_url}/…` with the browser's token.
+        if let Some(tail) = op.path.strip_prefix(BROWSER_PREFIX) {
+            add(&mut paths, format!("{VM_PREFIX}{tail}"), handler());
+        }
     }
     let mut router = Router::new();
     for (path, methods) in paths {
-        router = router.route(path, methods);
+        router = router.route(&path, methods);
     }
     router
         .fallback(fallback)
         .method_not_allowed_fallback(fallback)
         .layer(middleware::from_fn_with_state(state.clone(), front::front))
         .with_state(state)
+}
+
+/// The spec's path prefix of a browser's own subresources.
+pub(crate) const BROWSER_PREFIX: &str = "/browsers/{id}/";
+
+/// Where this server serves a browser VM's endpoints: a browser's
+/// `base_url` is `{origin}/vm/{id}`.
+pub(crate) const VM_PREFIX: &str = "/vm/{id}/";
+
+/// Adds `methods` to the routes of `path`.
+fn add(
+    paths: &mut BTreeMap<String, MethodRouter<AppState>>,
+    path: String,
+    methods: MethodRouter<AppState>,
+) {
+    let merged = match paths.remove(&path) {
+        Some(existing) => existing.merge(methods),
+        None => methods,
+    };
+    paths.insert(path, merged);
 }
 
 /// The axum method filter of an upper-case spec method.

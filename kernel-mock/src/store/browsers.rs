@@ -93,7 +93,7 @@ impl BrowserRecord {
         let id = &self.session_id;
         // Like Kernel's, the URLs carry the browser's token as `?jwt=`, so
         // code tested against the fake meets the redacting `JwtUrl`.
-        let jwt = format!("mockjwt_{id}");
+        let jwt = store.direct.jwt(id);
         types::Browser::builder()
             .session_id(id.clone())
             .created_at(self.created_at)
@@ -106,7 +106,7 @@ impl BrowserRecord {
                     "https://live.kernel-mock.invalid/browser/{id}?jwt={jwt}"
                 ))
             }))
-            .base_url(Some(format!("https://{id}.kernel-mock.invalid")))
+            .base_url(Some(store.direct.base_url(id)))
             .headless(self.headless)
             .stealth(self.stealth)
             .gpu(Some(self.gpu))

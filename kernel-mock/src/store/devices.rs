@@ -134,10 +134,11 @@ impl Replay {
         }
     }
 
-    /// The spec's `BrowserReplay` of this recording of browser `session_id`.
-    pub fn to_spec(&self, session_id: &str) -> ApiResult<types::BrowserReplay> {
+    /// The spec's `BrowserReplay` of this recording; `jwt` is the browser's
+    /// token, which the view URL carries like Kernel's.
+    pub fn to_spec(&self, jwt: &str) -> ApiResult<types::BrowserReplay> {
         let url = format!(
-            "https://live.kernel-mock.invalid/browser/replays?jwt=mockjwt_{session_id}&replay_id={}",
+            "https://live.kernel-mock.invalid/browser/replays?jwt={jwt}&replay_id={}",
             self.id
         );
         types::BrowserReplay::builder()

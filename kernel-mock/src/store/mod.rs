@@ -10,6 +10,7 @@ pub(crate) mod credential_providers;
 pub(crate) mod credentials;
 pub(crate) mod deployments;
 pub(crate) mod devices;
+pub(crate) mod direct;
 pub(crate) mod extensions;
 pub(crate) mod flows;
 pub(crate) mod invocations;
@@ -34,6 +35,7 @@ use credential_providers::ProviderRecord;
 use credentials::CredentialRecord;
 use deployments::DeploymentRecord;
 use devices::Devices;
+use direct::Direct;
 use extensions::ExtensionRecord;
 use flows::Flow;
 use invocations::InvocationRecord;
@@ -45,6 +47,8 @@ use proxies::ProxyRecord;
 /// The in-memory database.
 #[derive(Default)]
 pub(crate) struct Store {
+    /// How browsers are reached directly (set once at start).
+    pub direct: Direct,
     pub connections: Vec<Connection>,
     pub flows: HashMap<String, Flow>,
     pub credentials: Vec<CredentialRecord>,
