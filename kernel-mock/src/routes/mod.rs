@@ -27,7 +27,11 @@ pub(crate) mod agents;
 pub(crate) mod browsers;
 pub(crate) mod connections;
 pub(crate) mod credentials;
+pub(crate) mod fs;
+pub(crate) mod fs_transfer;
+pub(crate) mod fs_watch;
 pub(crate) mod invocations;
+pub(crate) mod processes;
 pub(crate) mod profiles;
 pub(crate) mod telemetry;
 
@@ -60,8 +64,24 @@ const AREAS: &[Area] = &[
         route: credentials::route,
     },
     Area {
+        served: fs::SERVED,
+        route: fs::route,
+    },
+    Area {
+        served: fs_transfer::SERVED,
+        route: fs_transfer::route,
+    },
+    Area {
+        served: fs_watch::SERVED,
+        route: fs_watch::route,
+    },
+    Area {
         served: invocations::SERVED,
         route: invocations::route,
+    },
+    Area {
+        served: processes::SERVED,
+        route: processes::route,
     },
     Area {
         served: profiles::SERVED,

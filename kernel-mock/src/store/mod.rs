@@ -7,8 +7,10 @@ pub(crate) mod connections;
 pub(crate) mod credentials;
 pub(crate) mod flows;
 pub(crate) mod invocations;
+pub(crate) mod processes;
 pub(crate) mod profiles;
 pub(crate) mod telemetry;
+pub(crate) mod vms;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,6 +23,7 @@ use credentials::CredentialRecord;
 use flows::Flow;
 use invocations::InvocationRecord;
 use profiles::ProfileRecord;
+use vms::Vm;
 
 /// The in-memory database.
 #[derive(Default)]
@@ -31,6 +34,8 @@ pub(crate) struct Store {
     pub profiles: Vec<ProfileRecord>,
     pub browsers: Vec<BrowserRecord>,
     pub invocations: Vec<InvocationRecord>,
+    /// The simulated VM of each browser session, by session id.
+    pub vms: HashMap<String, Vm>,
 }
 
 /// Locks `mutex`, recovering from poisoning.
