@@ -26,13 +26,14 @@ use futures::StreamExt;
 use kernel_sys::{open, types};
 use serde::Deserialize;
 use serde_json::Value;
-use tokio::sync::mpsc;
 
 use crate::http::error::{build_error, ApiError, ApiResult};
 use crate::http::extract::JsonBody;
 use crate::http::sse::{self, Frame};
 use crate::state::AppState;
-use crate::store::processes::{new_uuid, parse_uuid, Output, ProcessRecord, TtySize};
+use crate::store::processes::{
+    new_uuid, parse_uuid, stdin_pipe, Output, ProcessRecord, TtySize, MAX_STDIN_QUEUED,
+};
 use crate::store::vms::{existing_vm, vm_mut, MAX_PROCESSES};
 use launch::{Launch, RunRequest};
 use run::{Target, TIMEOUT_EXIT};
@@ -50,9 +51,6 @@ serves! {
 /// The longest `exec` waits without a `timeout_sec`; a longer command then
 /// ends as if timed out, so a request never hangs on `sleep infinity`.
 const EXEC_WAIT_CAP: Duration = Duration::from_secs(600);
-/// Stdin writes buffered for a process that is busy (e.g. a shell running
-/// `sleep`).
-const STDIN_QUEUE: usize = 256;
 
 /// The standard base64 of `data`.
 fn b64(data: &[u8]) -> String {
@@ -134,12 +132,19 @@ pub(crate) async fn spawn(
     };
     let task = match interactive {
         Some(kind) => {
-            let (tx, rx) = mpsc::channel(STDIN_QUEUE);
-            record.stdin = Some(tx);
+            let (writer, reader) = stdin_pipe();
+            record.stdin = Some(writer);
             run::greeting(kind, &mut record);
             let (cwd, env) = (launch.cwd.clone(), launch.env.clone());
             vm.processes.push(record);
-            state.spawn(run::interactive(target, kind, rx, cwd, env, launch.timeout))
+            state.spawn(run::interactive(
+                target,
+                kind,
+                reader,
+                cwd,
+                env,
+                launch.timeout,
+            ))
         }
         None => {
             let outcome = launch.run(&mut vm.fs, Vec::new());
@@ -260,9 +265,11 @@ pub(crate) async fn stdin(
         ));
     }
     if let Some(queue) = &process.stdin {
-        queue.try_send(data.clone()).map_err(|_| {
-            ApiError::bad_request("the process is not reading its stdin fast enough; retry later")
-        })?;
+        if !queue.write(data.clone()) {
+            return Err(ApiError::bad_request(format!(
+                "the process has {MAX_STDIN_QUEUED} bytes of unread stdin; retry later"
+            )));
+        }
     }
     if process.tty.is_some() {
         // The terminal echoes what is typed.

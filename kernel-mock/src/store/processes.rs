@@ -4,7 +4,8 @@
 use std::collections::hash_map::RandomState;
 use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -17,6 +18,9 @@ use crate::http::error::{build_error, ApiResult};
 /// Output bytes kept per process for late subscribers; older output is
 /// dropped first.
 pub(crate) const MAX_KEPT_OUTPUT: usize = 16 * 1024 * 1024;
+/// Stdin bytes a process may have unread (a pipe's buffer); a write beyond
+/// is refused.
+pub(crate) const MAX_STDIN_QUEUED: usize = 8 * 1024 * 1024;
 /// How long an exited process stays visible to status and stream requests
 /// (Kernel's VMs forget it 10 s after the exit, then answer 404).
 pub(crate) const EXITED_RETENTION: Duration = Duration::from_secs(10);
@@ -52,7 +56,7 @@ pub(crate) struct ProcessRecord {
     /// When it exited, for [`EXITED_RETENTION`].
     pub exited_at: Option<Instant>,
     /// Where stdin goes, for a program that reads it (`sh`, `cat`).
-    pub stdin: Option<mpsc::Sender<Vec<u8>>>,
+    pub stdin: Option<StdinWriter>,
     /// The background task running it.
     pub task: Option<AbortHandle>,
     /// Output in order, numbered from 0.
@@ -175,6 +179,57 @@ impl Drop for ProcessRecord {
     }
 }
 
+/// The writing end of a process's stdin.
+pub(crate) struct StdinWriter {
+    /// The bytes, in order.
+    tx: mpsc::UnboundedSender<Vec<u8>>,
+    /// Bytes sent and not read yet.
+    queued: Arc<AtomicUsize>,
+}
+
+/// The reading end of a process's stdin.
+pub(crate) struct StdinReader {
+    /// The bytes, in order.
+    rx: mpsc::UnboundedReceiver<Vec<u8>>,
+    /// Bytes sent and not read yet.
+    queued: Arc<AtomicUsize>,
+}
+
+/// A new stdin pipe holding at most [`MAX_STDIN_QUEUED`] unread bytes.
+pub(crate) fn stdin_pipe() -> (StdinWriter, StdinReader) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let queued = Arc::new(AtomicUsize::new(0));
+    (
+        StdinWriter {
+            tx,
+            queued: queued.clone(),
+        },
+        StdinReader { rx, queued },
+    )
+}
+
+impl StdinWriter {
+    /// Queues `data`; `false` when the pipe is full or its reader is gone.
+    pub(crate) fn write(&self, data: Vec<u8>) -> bool {
+        let len = data.len();
+        let before = self.queued.fetch_add(len, Ordering::SeqCst);
+        if before + len > MAX_STDIN_QUEUED || self.tx.send(data).is_err() {
+            self.queued.fetch_sub(len, Ordering::SeqCst);
+            return false;
+        }
+        true
+    }
+}
+
+impl StdinReader {
+    /// The next bytes written; `None` once the writer is gone.
+    pub(crate) async fn read(&mut self) -> Option<Vec<u8>> {
+        let data = self.rx.recv().await?;
+        self.queued.fetch_sub(data.len(), Ordering::SeqCst);
+        Some(data)
+    }
+}
+
 /// `\n` → `\r\n` (a terminal's `onlcr`), leaving existing `\r\n` alone.
 pub(crate) fn onlcr(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len() + data.len() / 8);
@@ -288,6 +343,22 @@ mod tests {
                 }
             )]
         );
+    }
+
+    #[tokio::test]
+    async fn stdin_holds_a_bounded_number_of_unread_bytes() {
+        let (writer, mut reader) = stdin_pipe();
+        assert!(writer.write(vec![1; MAX_STDIN_QUEUED - 1]));
+        assert!(!writer.write(vec![2; 2]));
+        assert!(writer.write(vec![3]));
+        assert_eq!(
+            reader.read().await.map(|d| d.len()),
+            Some(MAX_STDIN_QUEUED - 1)
+        );
+        assert!(writer.write(vec![4; 2]));
+        assert_eq!(reader.read().await, Some(vec![3]));
+        drop(reader);
+        assert!(!writer.write(vec![5]));
     }
 
     #[test]

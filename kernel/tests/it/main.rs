@@ -19,5 +19,6 @@ mod client_transfer;
 mod examples;
 mod hostile_servers;
 mod mock_faults;
+mod mock_vm;
 mod sse_conformance;
 mod sse_streams;

@@ -3,12 +3,11 @@
 
 use std::time::Duration;
 
-use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::launch::Interactive;
 use crate::state::AppState;
-use crate::store::processes::ProcessRecord;
+use crate::store::processes::{ProcessRecord, StdinReader};
 use crate::store::vms::{existing_vm, Vm};
 use crate::vm::{Chunk, Outcome};
 
@@ -95,14 +94,14 @@ pub(crate) async fn play(target: Target, outcome: Outcome, timeout: Option<Durat
 pub(crate) async fn interactive(
     target: Target,
     kind: Interactive,
-    mut stdin: mpsc::Receiver<Vec<u8>>,
+    mut stdin: StdinReader,
     mut cwd: String,
     mut env: std::collections::BTreeMap<String, String>,
     timeout: Option<Duration>,
 ) {
     let work = async {
         let mut pending = Vec::new();
-        while let Some(data) = stdin.recv().await {
+        while let Some(data) = stdin.read().await {
             if kind == Interactive::Cat {
                 if !target.process(|p| p.write(false, &data)) {
                     return;
