@@ -76,6 +76,7 @@ pub mod spec;
 mod state;
 mod store;
 pub mod totp;
+mod vm;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

@@ -36,10 +36,14 @@ pub(crate) mod curl;
 pub(crate) mod deployments;
 pub(crate) mod extensions;
 mod form;
+pub(crate) mod fs;
+pub(crate) mod fs_transfer;
+pub(crate) mod fs_watch;
 pub(crate) mod invocations;
 pub(crate) mod logs;
 pub(crate) mod playwright;
 pub(crate) mod pools;
+pub(crate) mod processes;
 pub(crate) mod profiles;
 pub(crate) mod projects;
 pub(crate) mod proxies;
@@ -76,10 +80,14 @@ const AREAS: &[Area] = areas![
     curl,
     deployments,
     extensions,
+    fs,
+    fs_transfer,
+    fs_watch,
     invocations,
     logs,
     playwright,
     pools,
+    processes,
     profiles,
     projects,
     proxies,

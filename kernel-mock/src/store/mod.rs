@@ -15,10 +15,12 @@ pub(crate) mod extensions;
 pub(crate) mod flows;
 pub(crate) mod invocations;
 pub(crate) mod pools;
+pub(crate) mod processes;
 pub(crate) mod profiles;
 pub(crate) mod projects;
 pub(crate) mod proxies;
 pub(crate) mod telemetry;
+pub(crate) mod vms;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -43,6 +45,7 @@ use pools::PoolRecord;
 use profiles::ProfileRecord;
 use projects::ProjectRecord;
 use proxies::ProxyRecord;
+use vms::Vm;
 
 /// The in-memory database.
 #[derive(Default)]
@@ -72,6 +75,8 @@ pub(crate) struct Store {
     pub profile_states: HashMap<String, DateTime<Utc>>,
     /// Device state of browsers by session id (see [`devices::devices`]).
     pub devices: HashMap<String, Devices>,
+    /// The simulated VM of each browser session, by session id.
+    pub vms: HashMap<String, Vm>,
 }
 
 /// Locks `mutex`, recovering from poisoning.

@@ -9,8 +9,12 @@ mod path;
 mod types;
 
 use self::path::child_prefix;
-pub(crate) use self::path::{base_name, normalize, parent_of, resolve, watch_matches};
-pub(crate) use self::types::{mode_string, parse_mode, Entry, FsError, FsEvent, FsEventKind};
+#[cfg(test)]
+pub(crate) use self::path::resolve;
+pub(crate) use self::path::{base_name, normalize, parent_of, watch_matches};
+#[cfg(test)]
+pub(crate) use self::types::mode_string;
+pub(crate) use self::types::{parse_mode, Entry, FsError, FsEvent, FsEventKind};
 
 /// Default owner and group of every node.
 const DEFAULT_USER: &str = "kernel";
@@ -80,6 +84,10 @@ pub(crate) struct FsTree {
     nodes: BTreeMap<String, Node>,
     /// Sum of all file lengths, kept up to date for cheap memory checks.
     bytes: u64,
+    /// Most file bytes the tree holds; a write beyond fails with `NoSpace`.
+    max_bytes: u64,
+    /// Most nodes the tree holds, so empty files and directories cannot exhaust memory either.
+    max_nodes: usize,
 }
 
 impl Default for FsTree {
@@ -104,15 +112,40 @@ impl FsTree {
         if let Some(tmp) = nodes.get_mut("/tmp") {
             tmp.mode = 0o1777;
         }
-        FsTree { nodes, bytes: 0 }
+        FsTree {
+            nodes,
+            bytes: 0,
+            max_bytes: u64::MAX,
+            max_nodes: usize::MAX,
+        }
+    }
+
+    /// A fresh tree holding at most `max_bytes` of file contents and `max_nodes` nodes, like a
+    /// disk of that size: writes beyond fail with [`FsError::NoSpace`].
+    pub(crate) fn with_limits(max_bytes: u64, max_nodes: usize) -> Self {
+        FsTree {
+            max_bytes,
+            max_nodes,
+            ..FsTree::new()
+        }
+    }
+
+    /// Fails with `NoSpace` when `extra_nodes` more nodes would exceed the node limit.
+    fn check_nodes(&self, p: &str, extra_nodes: usize) -> Result<(), FsError> {
+        if self.nodes.len().saturating_add(extra_nodes) > self.max_nodes {
+            return Err(FsError::NoSpace(p.to_string()));
+        }
+        Ok(())
     }
 
     /// Total bytes held in files.
+    #[cfg(test)]
     pub(crate) fn total_bytes(&self) -> u64 {
         self.bytes
     }
 
     /// Number of nodes, directories included.
+    #[cfg(test)]
     pub(crate) fn node_count(&self) -> usize {
         self.nodes.len()
     }
@@ -212,12 +245,20 @@ impl FsTree {
         self.require_parent(&p)?;
         let mut events = Vec::new();
         let new_len = data.len() as u64;
+        let old_len = match self.nodes.get(&p).map(|n| &n.content) {
+            Some(Content::Dir) => return Err(FsError::IsADirectory(p)),
+            Some(Content::File(old)) => old.len() as u64,
+            None => {
+                self.check_nodes(&p, 1)?;
+                0
+            }
+        };
+        if (self.bytes - old_len).saturating_add(new_len) > self.max_bytes {
+            return Err(FsError::NoSpace(p));
+        }
         match self.nodes.get_mut(&p) {
             Some(node) => {
-                let Content::File(old) = &node.content else {
-                    return Err(FsError::IsADirectory(p));
-                };
-                self.bytes = self.bytes - old.len() as u64 + new_len;
+                self.bytes = self.bytes - old_len + new_len;
                 node.content = Content::File(data);
                 node.mod_time = Utc::now();
                 if let Some(m) = mode {
@@ -256,6 +297,7 @@ impl FsTree {
                 Some(_) if last => return Err(FsError::AlreadyExists(cur)),
                 Some(_) => return Err(FsError::NotADirectory(cur)),
                 None => {
+                    self.check_nodes(&cur, 1)?;
                     let m = if last {
                         mode.unwrap_or(DIR_MODE)
                     } else {

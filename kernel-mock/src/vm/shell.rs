@@ -5,6 +5,7 @@
 
 mod builtins;
 mod expand;
+mod io;
 mod parse;
 mod printf;
 #[cfg(test)]
@@ -12,6 +13,9 @@ mod tests;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
+
+pub(crate) use self::io::Chunk;
+use self::io::Io;
 
 use self::expand::split_assignment;
 use self::parse::{parse, Command, Connector, List, Redir, RedirOp};
@@ -24,8 +28,6 @@ const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/s
 /// Deepest nesting of `sh -c`, scripts and `$(...)`, so self-invoking input cannot overflow the
 /// stack.
 const MAX_DEPTH: usize = 16;
-/// Largest stdout or stderr kept per run; more is dropped so output cannot exhaust memory.
-const MAX_OUTPUT: usize = 16 * 1024 * 1024;
 
 /// Everything a command may read or change.
 pub(crate) struct ShellContext<'a> {
@@ -52,6 +54,11 @@ pub(crate) struct Outcome {
     pub(crate) sleep: Duration,
     /// Filesystem changes made, for watchers.
     pub(crate) events: Vec<FsEvent>,
+    /// `stdout` and `stderr` cut where they appeared in simulated time, in order: `echo a;
+    /// sleep 1; echo b` gives `a` at 0 s and `b` at 1 s.
+    pub(crate) timeline: Vec<Chunk>,
+    /// Whether the run ended with `exit` (an interactive shell then ends too).
+    pub(crate) exited: bool,
 }
 
 /// Runs `command` with `args`, like ProcessExecRequest: with no args and shell syntax
@@ -94,6 +101,9 @@ pub(crate) fn run(command: &str, args: &[String], ctx: &mut ShellContext<'_>) ->
         argv.extend(args.iter().cloned());
         it.exec_argv(&argv, &mut Input::Shared, &mut io)
     };
+    io.stamp(it.sleep);
+    let timeline = io.timeline();
+    let exited = it.st.exit.is_some();
     ctx.cwd = it.st.cwd;
     ctx.env = it.st.vars;
     Outcome {
@@ -102,6 +112,8 @@ pub(crate) fn run(command: &str, args: &[String], ctx: &mut ShellContext<'_>) ->
         exit_code: code,
         sleep: it.sleep,
         events: it.events,
+        timeline,
+        exited,
     }
 }
 
@@ -118,33 +130,6 @@ pub(crate) enum Input {
     Shared,
     /// Given bytes (a pipe or `<` redirection).
     Bytes(Vec<u8>),
-}
-
-/// Captured output of a command, capped at `MAX_OUTPUT` per stream.
-#[derive(Default)]
-pub(crate) struct Io {
-    /// Standard output.
-    pub(crate) out: Vec<u8>,
-    /// Standard error.
-    pub(crate) err: Vec<u8>,
-}
-
-impl Io {
-    /// Appends to stdout.
-    pub(crate) fn out(&mut self, data: impl AsRef<[u8]>) {
-        push_capped(&mut self.out, data.as_ref());
-    }
-
-    /// Appends to stderr.
-    pub(crate) fn err(&mut self, data: impl AsRef<[u8]>) {
-        push_capped(&mut self.err, data.as_ref());
-    }
-}
-
-/// Appends up to the output cap.
-fn push_capped(buf: &mut Vec<u8>, data: &[u8]) {
-    let room = MAX_OUTPUT.saturating_sub(buf.len());
-    buf.extend_from_slice(&data[..data.len().min(room)]);
 }
 
 /// Shell state that subshells copy and then discard.
@@ -274,11 +259,15 @@ impl Interp<'_> {
             }
         }
         self.sleep = before.saturating_add(slowest);
+        // The stages ran concurrently: their output appeared by the end.
+        io.stamp(self.sleep);
         status
     }
 
     /// Expands, redirects and runs one simple command.
     fn exec_command(&mut self, cmd: &Command, mut input: Input, io: &mut Io) -> i32 {
+        // Whatever was written before this command (error messages) appeared by now.
+        io.stamp(self.sleep);
         let mut argv = Vec::new();
         let mut assigns = Vec::new();
         for word in &cmd.words {
@@ -319,8 +308,8 @@ impl Interp<'_> {
             }
             code
         };
-        self.route(&out, &cmd_io.out, io);
-        self.route(&err, &cmd_io.err, io);
+        self.route(&out, &cmd_io, false, io);
+        self.route(&err, &cmd_io, true, io);
         code
     }
 
@@ -408,11 +397,12 @@ impl Interp<'_> {
         Ok(Sink::File(p))
     }
 
-    /// Sends captured bytes to a sink.
-    fn route(&mut self, sink: &Sink, data: &[u8], io: &mut Io) {
+    /// Sends one stream of a command's captured output to a sink.
+    fn route(&mut self, sink: &Sink, from: &Io, stderr: bool, io: &mut Io) {
+        let data = from.stream(stderr);
         match sink {
-            Sink::Stdout => io.out(data),
-            Sink::Stderr => io.err(data),
+            Sink::Stdout => io.append_from(from, stderr, false, self.sleep),
+            Sink::Stderr => io.append_from(from, stderr, true, self.sleep),
             Sink::Null => {}
             Sink::File(p) => {
                 if !data.is_empty() {
@@ -485,6 +475,7 @@ fn errno_text(e: &FsError) -> &'static str {
         FsError::IsADirectory(_) => "Is a directory",
         FsError::NotADirectory(_) => "Not a directory",
         FsError::AlreadyExists(_) => "File exists",
+        FsError::NoSpace(_) => "No space left on device",
         FsError::InvalidPath(_) | FsError::BadArchive(_) => "Invalid argument",
     }
 }

@@ -20,6 +20,7 @@ mod examples;
 mod hostile_servers;
 mod mock_faults;
 mod mock_pools;
+mod mock_vm;
 mod routing;
 mod sse_conformance;
 mod sse_streams;

@@ -26,6 +26,7 @@ pub(crate) fn normalize(path: &str) -> Result<String, FsError> {
 }
 
 /// Resolves `path` against `cwd` when relative, then normalises.
+#[cfg(test)]
 pub(crate) fn resolve(cwd: &str, path: &str) -> Result<String, FsError> {
     if path.starts_with('/') {
         normalize(path)

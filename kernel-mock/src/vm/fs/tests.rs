@@ -322,3 +322,27 @@ fn error_display_and_status() {
         "/x: no such file or directory"
     );
 }
+
+#[test]
+fn limits_fail_with_no_space_and_change_nothing() {
+    let mut fs = FsTree::with_limits(10, 7);
+    fs.write_file("/tmp/a", b"12345678", None).unwrap();
+    // Overwriting counts the new length only.
+    fs.write_file("/tmp/a", b"1234567890", None).unwrap();
+    let err = fs.append_file("/tmp/a", b"x").unwrap_err();
+    assert_eq!(err, FsError::NoSpace("/tmp/a".into()));
+    assert_eq!(err.status_hint(), 400);
+    assert_eq!(err.to_string(), "/tmp/a: no space left on device");
+    assert_eq!(fs.total_bytes(), 10);
+    // Five default directories and /tmp/a: one node left.
+    fs.write_file("/tmp/a", b"", None).unwrap();
+    fs.create_dir("/tmp/d", None).unwrap();
+    assert!(matches!(fs.touch("/tmp/e"), Err(FsError::NoSpace(_))));
+    assert!(matches!(
+        fs.create_dir("/tmp/x/y", None),
+        Err(FsError::NoSpace(_))
+    ));
+    assert!(!fs.exists("/tmp/e") && !fs.exists("/tmp/x"));
+    fs.delete_file("/tmp/a").unwrap();
+    fs.touch("/tmp/e").unwrap();
+}

@@ -21,11 +21,13 @@ pub(crate) enum FsError {
     IsADirectory(String),
     /// An uploaded archive is unreadable or unsafe.
     BadArchive(String),
+    /// The tree's byte or node limit would be exceeded (`ENOSPC`).
+    NoSpace(String),
 }
 
 impl FsError {
-    /// HTTP status the handlers should answer with: 400 for InvalidPath, 404 for NotFound, 400
-    /// otherwise.
+    /// HTTP status the handlers should answer with: 404 for NotFound, 400 otherwise (the spec
+    /// documents no 409, 413 or 507 for filesystem operations).
     pub(crate) fn status_hint(&self) -> u16 {
         match self {
             FsError::NotFound(_) => 404,
@@ -33,7 +35,8 @@ impl FsError {
             | FsError::AlreadyExists(_)
             | FsError::NotADirectory(_)
             | FsError::IsADirectory(_)
-            | FsError::BadArchive(_) => 400,
+            | FsError::BadArchive(_)
+            | FsError::NoSpace(_) => 400,
         }
     }
 }
@@ -47,6 +50,7 @@ impl fmt::Display for FsError {
             FsError::NotADirectory(p) => write!(f, "{p}: not a directory"),
             FsError::IsADirectory(p) => write!(f, "{p}: is a directory"),
             FsError::BadArchive(d) => write!(f, "bad archive: {d}"),
+            FsError::NoSpace(p) => write!(f, "{p}: no space left on device"),
         }
     }
 }
@@ -68,6 +72,7 @@ pub(crate) enum FsEventKind {
 
 impl FsEventKind {
     /// The spec's upper-case name.
+    #[cfg(test)]
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             FsEventKind::Create => "CREATE",

@@ -449,3 +449,59 @@ fn never_panics_on_odd_input() {
         assert!((0..=255).contains(&o.exit_code));
     }
 }
+
+#[test]
+fn timeline_stamps_output_with_simulated_time() {
+    let at = |o: &Outcome| -> Vec<(u64, bool, String)> {
+        o.timeline
+            .iter()
+            .map(|c| {
+                let text = String::from_utf8_lossy(&c.data).into_owned();
+                (c.at.as_millis() as u64, c.stderr, text)
+            })
+            .collect()
+    };
+    let o = sh("echo a; sleep 1; echo b >&2; sleep 0.5; echo c");
+    assert_eq!(
+        at(&o),
+        [
+            (0, false, "a\n".into()),
+            (1000, true, "b\n".into()),
+            (1500, false, "c\n".into())
+        ]
+    );
+    // Nested shells keep their stamps; a pipeline's output appears when it ends.
+    let o = sh("sh -c 'echo x; sleep 2; echo y'; echo z | cat; sleep 1 | echo p");
+    assert_eq!(
+        at(&o),
+        [
+            (0, false, "x\n".into()),
+            (2000, false, "y\nz\n".into()),
+            (3000, false, "p\n".into())
+        ]
+    );
+    // Redirected output leaves the timeline; errors appear when written.
+    let o = sh("echo hidden > /tmp/f; sleep 1; cat /nope; echo shown");
+    assert_eq!(
+        at(&o),
+        [
+            (1000, true, "cat: /nope: No such file or directory\n".into()),
+            (1000, false, "shown\n".into())
+        ]
+    );
+    let joined: Vec<u8> = o
+        .timeline
+        .iter()
+        .filter(|c| !c.stderr)
+        .flat_map(|c| c.data.clone())
+        .collect();
+    assert_eq!(joined, o.stdout);
+}
+
+#[test]
+fn exited_says_whether_the_run_called_exit() {
+    assert!(sh("echo a; exit 3").exited);
+    assert_eq!(sh("echo a; exit 3").exit_code, 3);
+    assert!(!sh("sh -c 'exit 3'").exited);
+    assert!(!sh("false").exited);
+}

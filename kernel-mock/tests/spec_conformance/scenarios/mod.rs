@@ -6,6 +6,7 @@ mod core;
 mod devices;
 mod org;
 mod pools;
+mod vm;
 
 use crate::recorder::Recorder;
 
@@ -16,4 +17,5 @@ pub async fn all(r: &Recorder) {
     catalog::scenario(r).await;
     pools::scenario(r).await;
     devices::scenario(r).await;
+    vm::scenario(r).await;
 }
