@@ -1,11 +1,16 @@
 //! Generated RGB PNG screenshots: a light page, a coloured top bar, a few
 //! grey "text" lines and a dark square at the mouse position.
 //!
-//! The zlib stream uses stored (uncompressed) deflate blocks, one per `IDAT`
-//! chunk, written straight into the output: besides the output itself only
-//! one scanline and one 64 KiB block are held.
+//! Scanlines are compressed with flate2 (fast level) as they are drawn, so
+//! besides the output only one scanline and the compressor's window are
+//! held, and a screenshot is the size a real one is (tens of KiB, not the
+//! 6 MiB of an uncompressed 1920x1080 picture).
 
 use std::fmt;
+use std::io::Write as _;
+
+use flate2::write::ZlibEncoder;
+use flate2::Compression;
 
 /// What a screenshot shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -36,8 +41,6 @@ pub(crate) const MAX_SIDE: u32 = 8192;
 const CURSOR_SIDE: i64 = 12;
 /// Height of the coloured top bar.
 const BAR_HEIGHT: i64 = 40;
-/// Most bytes a stored deflate block can hold.
-const MAX_STORED: usize = 65_535;
 
 /// The part of a full screenshot one PNG shows: its size and its offset in
 /// the `full_w`x`full_h` picture. Checking a region ([`Window::region`]) is
@@ -126,9 +129,7 @@ fn encode(window: &Window, scene: &Scene) -> Vec<u8> {
     let (full_w, full_h) = (window.full_w, window.full_h);
     let (ox, oy) = (window.x, window.y);
     let row_len = 1 + 3 * w as usize;
-    let raw_len = row_len * h as usize;
-    let blocks = raw_len / MAX_STORED + 1;
-    let mut out = Vec::with_capacity(8 + 25 + raw_len + blocks * 17 + 6 + 12);
+    let mut out = Vec::with_capacity(64 * 1024);
     out.extend_from_slice(b"\x89PNG\r\n\x1a\n");
 
     let start = begin_chunk(&mut out, b"IHDR");
@@ -139,7 +140,7 @@ fn encode(window: &Window, scene: &Scene) -> Vec<u8> {
     end_chunk(&mut out, start);
 
     let palette = Palette::new(scene.seed);
-    let mut zlib = StoredZlib::new();
+    let mut zlib = ZlibEncoder::new(Vec::new(), Compression::fast());
     let mut row = Vec::with_capacity(row_len);
     for y in 0..h {
         row.clear();
@@ -149,9 +150,13 @@ fn encode(window: &Window, scene: &Scene) -> Vec<u8> {
             let px = i64::from(ox) + i64::from(x);
             row.extend_from_slice(&pixel(px, py, full_w, full_h, scene, &palette));
         }
-        zlib.write(&mut out, &row);
+        // Writing to a Vec cannot fail.
+        let _ = zlib.write_all(&row);
     }
-    zlib.finish(&mut out);
+    let data = zlib.finish().unwrap_or_default();
+    let start = begin_chunk(&mut out, b"IDAT");
+    out.extend_from_slice(&data);
+    end_chunk(&mut out, start);
 
     let start = begin_chunk(&mut out, b"IEND");
     end_chunk(&mut out, start);
@@ -202,66 +207,6 @@ fn pixel(x: i64, y: i64, full_w: u32, full_h: u32, scene: &Scene, palette: &Pale
     palette.background
 }
 
-/// A zlib stream of stored deflate blocks, each written as one `IDAT` chunk.
-struct StoredZlib {
-    /// Bytes of the block not yet emitted.
-    block: Vec<u8>,
-    /// Checksum of all bytes written.
-    adler: Adler32,
-    /// Whether the zlib header has been written.
-    started: bool,
-}
-
-impl StoredZlib {
-    /// An empty stream.
-    fn new() -> Self {
-        Self {
-            block: Vec::with_capacity(MAX_STORED),
-            adler: Adler32::new(),
-            started: false,
-        }
-    }
-
-    /// Appends `data`, emitting full blocks to `out`.
-    fn write(&mut self, out: &mut Vec<u8>, mut data: &[u8]) {
-        self.adler.update(data);
-        while !data.is_empty() {
-            let take = (MAX_STORED - self.block.len()).min(data.len());
-            self.block.extend_from_slice(&data[..take]);
-            data = &data[take..];
-            if self.block.len() == MAX_STORED {
-                self.emit(out, false);
-            }
-        }
-    }
-
-    /// Emits the final block (possibly empty, which deflate allows) and the checksum.
-    fn finish(mut self, out: &mut Vec<u8>) {
-        self.emit(out, true);
-    }
-
-    /// Writes the pending block as one `IDAT` chunk.
-    fn emit(&mut self, out: &mut Vec<u8>, last: bool) {
-        let start = begin_chunk(out, b"IDAT");
-        if !self.started {
-            // CMF 0x78 (deflate, 32 KiB window), FLG 0x01 makes the pair divisible by 31.
-            out.extend_from_slice(&[0x78, 0x01]);
-            self.started = true;
-        }
-        // BFINAL in bit 0, BTYPE 00 (stored), the rest pads to the byte boundary.
-        out.push(u8::from(last));
-        let len = self.block.len() as u16; // at most MAX_STORED
-        out.extend_from_slice(&len.to_le_bytes());
-        out.extend_from_slice(&(!len).to_le_bytes());
-        out.extend_from_slice(&self.block);
-        if last {
-            out.extend_from_slice(&self.adler.value().to_be_bytes());
-        }
-        end_chunk(out, start);
-        self.block.clear();
-    }
-}
-
 /// Starts a chunk: a length placeholder and the type. Returns where it starts.
 fn begin_chunk(out: &mut Vec<u8>, kind: &[u8; 4]) -> usize {
     let start = out.len();
@@ -308,39 +253,6 @@ pub(crate) fn crc32(data: &[u8]) -> u32 {
     c ^ 0xffff_ffff
 }
 
-/// Running Adler-32, the zlib trailer checksum.
-struct Adler32 {
-    /// Sum of the bytes plus one, modulo 65521.
-    a: u32,
-    /// Sum of the `a` values, modulo 65521.
-    b: u32,
-}
-
-impl Adler32 {
-    /// The checksum of nothing.
-    fn new() -> Self {
-        Self { a: 1, b: 0 }
-    }
-
-    /// Adds `data`, reducing modulo 65521 often enough that `b` cannot overflow.
-    fn update(&mut self, data: &[u8]) {
-        const MOD: u32 = 65_521;
-        for chunk in data.chunks(5552) {
-            for &byte in chunk {
-                self.a += u32::from(byte);
-                self.b += self.a;
-            }
-            self.a %= MOD;
-            self.b %= MOD;
-        }
-    }
-
-    /// The checksum so far.
-    fn value(&self) -> u32 {
-        (self.b << 16) | self.a
-    }
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -375,7 +287,7 @@ pub(crate) mod tests {
     }
 
     /// Walks the chunks, checks every CRC and the zlib framing, inflates the
-    /// stored blocks and checks the scanline byte count.
+    /// picture and checks the scanline byte count.
     pub(crate) fn decode(png: &[u8]) -> Decoded {
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
         let mut pos = 8;
@@ -413,29 +325,10 @@ pub(crate) mod tests {
 
         assert_eq!((u16::from(zlib[0]) << 8 | u16::from(zlib[1])) % 31, 0);
         assert_eq!(zlib[0] & 0x0f, 8, "deflate");
+        // The decoder checks the deflate stream and its Adler-32 trailer.
         let mut raw = Vec::new();
-        let mut p = 2;
-        loop {
-            let header = zlib[p];
-            assert_eq!(header & 0b110, 0, "stored block");
-            let len = u16::from_le_bytes([zlib[p + 1], zlib[p + 2]]);
-            let nlen = u16::from_le_bytes([zlib[p + 3], zlib[p + 4]]);
-            assert_eq!(len, !nlen);
-            raw.extend_from_slice(&zlib[p + 5..p + 5 + len as usize]);
-            p += 5 + len as usize;
-            if header & 1 == 1 {
-                break;
-            }
-        }
-        let trailer = u32::from_be_bytes(zlib[p..p + 4].try_into().unwrap());
-        assert_eq!(p + 4, zlib.len());
-        // Adler-32 by its definition, without the deferred modulo.
-        let (mut a, mut b) = (1u32, 0u32);
-        for &byte in &raw {
-            a = (a + u32::from(byte)) % 65_521;
-            b = (b + a) % 65_521;
-        }
-        assert_eq!(trailer, (b << 16) | a);
+        std::io::Read::read_to_end(&mut flate2::read::ZlibDecoder::new(&zlib[..]), &mut raw)
+            .expect("a valid zlib stream");
 
         let row = 1 + 3 * width as usize;
         assert_eq!(raw.len(), height as usize * row);
@@ -466,9 +359,6 @@ pub(crate) mod tests {
         assert_eq!(crc32(b"IEND"), 0xae42_6082);
         assert_eq!(slow_crc(b"IEND"), 0xae42_6082);
         assert_eq!(crc32(b"123456789"), 0xcbf4_3926);
-        let mut adler = Adler32::new();
-        adler.update(b"Wikipedia");
-        assert_eq!(adler.value(), 0x11e6_0398);
     }
 
     #[test]
@@ -482,8 +372,8 @@ pub(crate) mod tests {
         assert_eq!((d.width, d.height), (1920, 1080));
         assert_eq!(d.rgb(105, 205), [0x18, 0x18, 0x18]);
         assert_ne!(d.rgb(0, 0), d.rgb(1919, 1079), "bar differs from page");
-        // Near-raw size: scanlines plus a little framing.
-        assert!(png.len() < 1080 * (1 + 3 * 1920) + 4096);
+        // Compressed like a real screenshot: a mostly flat page is small.
+        assert!(png.len() < 256 * 1024, "{} bytes", png.len());
     }
 
     #[test]
@@ -497,19 +387,12 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn rows_spanning_blocks_and_exact_block_multiples() {
-        // The third 24001-byte row straddles the 65535-byte block boundary.
+    fn wide_rows_and_clamped_sides() {
         let d = decode(&screenshot_png(8000, 3, &Scene::default()));
         assert_eq!(d.raw.len(), 3 * 24_001);
         // Sides beyond MAX_SIDE are clamped.
         let d = decode(&screenshot_png(MAX_SIDE + 1, 1, &Scene::default()));
         assert_eq!(d.width, MAX_SIDE);
-        let mut z = StoredZlib::new();
-        let mut out = Vec::new();
-        z.write(&mut out, &[0; MAX_STORED]);
-        z.finish(&mut out);
-        // Two IDAT chunks: the full block, then an empty final one with the trailer.
-        assert_eq!(out.len(), (12 + 2 + 5 + MAX_STORED) + (12 + 5 + 4));
     }
 
     #[test]
