@@ -223,34 +223,9 @@ fn end_chunk(out: &mut Vec<u8>, start: usize) {
     out.extend_from_slice(&crc.to_be_bytes());
 }
 
-/// CRC-32 lookup table (reflected polynomial 0xEDB88320), built at compile time.
-const CRC_TABLE: [u32; 256] = {
-    let mut table = [0u32; 256];
-    let mut n = 0;
-    while n < 256 {
-        let mut c = n as u32;
-        let mut k = 0;
-        while k < 8 {
-            c = if c & 1 != 0 {
-                0xedb8_8320 ^ (c >> 1)
-            } else {
-                c >> 1
-            };
-            k += 1;
-        }
-        table[n] = c;
-        n += 1;
-    }
-    table
-};
-
 /// The CRC-32 PNG chunks use (ISO-HDLC).
 pub(crate) fn crc32(data: &[u8]) -> u32 {
-    let mut c = 0xffff_ffffu32;
-    for &b in data {
-        c = CRC_TABLE[((c ^ u32::from(b)) & 0xff) as usize] ^ (c >> 8);
-    }
-    c ^ 0xffff_ffff
+    crc32fast::hash(data)
 }
 
 #[cfg(test)]
