@@ -60,11 +60,7 @@ const LAST: &[(&str, &[&str])] = &[
 
 /// Operations whose call cannot agree with the fake, each with the reason
 /// and, in backticks, text of the fake's answer (the test checks it is there).
-const KNOWN_FAKE_DIFFERENCES: &[(&str, &str)] = &[(
-    "patchBrowsersById",
-    "the fake serves /proxies, but a browser update rejects every non-empty proxy_id, \
-     the setup's proxy included: `(kernel-mock does not implement proxies)`",
-)];
+const KNOWN_FAKE_DIFFERENCES: &[(&str, &str)] = &[];
 
 /// How long one call may take; event streams end when their resource does.
 const CALL_TIMEOUT: Duration = Duration::from_secs(20);

@@ -22,7 +22,7 @@ use crate::state::AppState;
 use crate::store::connections::{Connection, CredentialRef};
 use crate::store::flows::SubmitInput;
 use crate::store::Store;
-use crate::store::{credentials, profiles};
+use crate::store::{credentials, profiles, proxies};
 
 serves! {
     "postAgentsAuth" => create,
@@ -111,12 +111,15 @@ pub(crate) async fn create(
             )));
         }
     }
-    if let Some(proxy_id) = req.proxy.as_ref().and_then(|p| p.proxy_id.as_deref()) {
-        return Err(ApiError::bad_request(format!(
-            "proxy {proxy_id:?} not found (kernel-mock does not implement proxies)"
-        )));
-    }
     let mut store = state.store();
+    let proxy_id = req.proxy.as_ref().and_then(|p| p.proxy_id.clone());
+    if let Some(proxy_id) = &proxy_id {
+        if proxies::find_proxy(&store, proxy_id).is_none() {
+            return Err(ApiError::bad_request(format!(
+                "proxy {proxy_id:?} not found"
+            )));
+        }
+    }
     let reference = req.credential_name.map(CredentialRef::named);
     if let Some(reference) = &reference {
         reference.validate(&store)?;
@@ -136,6 +139,7 @@ pub(crate) async fn create(
         None => {
             profiles::ensure(&mut store, &req.profile_name);
             let mut connection = Connection::new(req.profile_name, domain);
+            connection.proxy_id = proxy_id;
             connection.login_url = req.login_url;
             connection.credential = reference;
             connection.allowed_domains = req.allowed_domains.unwrap_or_default();

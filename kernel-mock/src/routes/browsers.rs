@@ -17,9 +17,9 @@ use crate::http::paging::{paged_response, Page};
 use crate::routes::telemetry;
 use crate::state::AppState;
 use crate::store::browsers::{self, BrowserRecord};
-use crate::store::profiles;
 use crate::store::telemetry::{Categories, TelemetryLog};
 use crate::store::Store;
+use crate::store::{extensions, profiles, proxies};
 
 serves! {
     "postBrowsers" => create,
@@ -87,19 +87,39 @@ pub(crate) fn check_viewport(viewport: &types::BrowserViewport) -> ApiResult<()>
     Ok(())
 }
 
-/// Rejects the proxy and extensions the mock does not have.
-pub(crate) fn check_unsupported(proxy_id: Option<&str>, extensions: usize) -> ApiResult<()> {
-    if let Some(proxy_id) = proxy_id {
-        return Err(ApiError::bad_request(format!(
-            "proxy {proxy_id:?} not found (kernel-mock does not implement proxies)"
-        )));
+/// Checks that the proxy and the extensions (`{id}` or `{name}`) a browser
+/// names exist; the proxy's id.
+pub(crate) fn check_references(
+    store: &Store,
+    proxy_id: Option<&str>,
+    extensions: &[Value],
+) -> ApiResult<Option<String>> {
+    let proxy = match proxy_id {
+        None => None,
+        Some(proxy_id) => match proxies::find_proxy(store, proxy_id) {
+            Some(proxy) => Some(proxy.id.clone()),
+            None => {
+                return Err(ApiError::bad_request(format!(
+                    "proxy {proxy_id:?} not found"
+                )))
+            }
+        },
+    };
+    for extension in extensions {
+        let key = ["id", "name"]
+            .iter()
+            .find_map(|k| extension.get(*k).and_then(Value::as_str));
+        match key {
+            Some(key) if extensions::find(store, key).is_some() => {}
+            Some(key) => {
+                return Err(ApiError::bad_request(format!(
+                    "extension {key:?} not found"
+                )))
+            }
+            None => return Err(ApiError::bad_request("an extension needs an id or a name")),
+        }
     }
-    if extensions > 0 {
-        return Err(ApiError::bad_request(
-            "extension not found (kernel-mock does not implement extensions)",
-        ));
-    }
-    Ok(())
+    Ok(proxy)
 }
 
 /// The index of the profile a `BrowserProfile` selection (exactly one of
@@ -170,11 +190,12 @@ pub(crate) async fn create(
     if let Some(viewport) = &viewport {
         check_viewport(viewport)?;
     }
-    check_unsupported(
-        req.proxy_id.as_deref(),
-        req.extensions.as_ref().map_or(0, Vec::len),
-    )?;
     let mut store = state.store();
+    let proxy_id = check_references(
+        &store,
+        req.proxy_id.as_deref(),
+        req.extensions.as_deref().unwrap_or_default(),
+    )?;
     if let Some(id) = &req.invocation_id {
         if !store.invocations.iter().any(|i| &i.id == id) {
             return Err(ApiError::bad_request(format!(
@@ -207,6 +228,7 @@ pub(crate) async fn create(
     record.telemetry_config = req.telemetry;
     record.telemetry = TelemetryLog::new(categories);
     record.invocation_id = req.invocation_id;
+    record.proxy_id = proxy_id;
     let session_id = record.session_id.clone();
     let body = record.to_json(&store)?;
     store.browsers.push(record);
@@ -293,9 +315,8 @@ fn update_telemetry(browser: &mut BrowserRecord, config: types::BrowserTelemetry
 }
 
 /// `PATCH /browsers/{id}`: loads a profile into a session without one,
-/// resizes the viewport, changes telemetry. The mock has no proxies, so
-/// only removing one (`proxy_id: ""`) is accepted; `disable_default_proxy`
-/// has nothing to show.
+/// resizes the viewport, changes telemetry and the proxy (`""` removes it);
+/// `disable_default_proxy` has nothing to show.
 pub(crate) async fn update(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -313,7 +334,11 @@ pub(crate) async fn update(
     if let Some(viewport) = &viewport {
         check_viewport(viewport)?;
     }
-    check_unsupported(req.proxy_id.as_deref().filter(|p| !p.is_empty()), 0)?;
+    let proxy_id = check_references(
+        &store,
+        req.proxy_id.as_deref().filter(|p| !p.is_empty()),
+        &[],
+    )?;
     let profile = match &req.profile {
         None => None,
         Some(_) if has_profile => {
@@ -338,6 +363,10 @@ pub(crate) async fn update(
     }
     if viewport.is_some() {
         browser.viewport = viewport;
+    }
+    // Omitted: unchanged; empty: no proxy.
+    if req.proxy_id.is_some() {
+        browser.proxy_id = proxy_id;
     }
     let capture = req
         .telemetry

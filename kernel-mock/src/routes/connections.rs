@@ -23,8 +23,8 @@ use crate::http::sse::{self, Frame};
 use crate::state::AppState;
 use crate::store::connections::{Connection, CredentialRef};
 use crate::store::flows::{FlowStatus, FlowView, SubmitInput};
-use crate::store::profiles;
 use crate::store::Store;
+use crate::store::{profiles, proxies};
 
 serves! {
     "postAuthConnections" => create,
@@ -38,18 +38,21 @@ serves! {
     "postAuthConnectionsExchange" => exchange,
 }
 
-/// The spec's `ProxyRef`; the mock has no proxies, so any reference is a 400.
+/// The spec's `ProxyRef`: a proxy by id or name.
 #[derive(Deserialize)]
 pub(crate) struct ProxyRef {
     id: Option<String>,
     name: Option<String>,
 }
 
-pub(crate) fn reject_proxy(proxy: &ProxyRef) -> ApiError {
-    let what = proxy.id.as_deref().or(proxy.name.as_deref()).unwrap_or("");
-    ApiError::bad_request(format!(
-        "proxy {what:?} not found (kernel-mock does not implement proxies)"
-    ))
+impl ProxyRef {
+    /// The id of the proxy it names, or a 400.
+    pub(crate) fn resolve(&self, store: &Store) -> ApiResult<String> {
+        let what = self.id.as_deref().or(self.name.as_deref()).unwrap_or("");
+        proxies::find_proxy(store, what)
+            .map(|proxy| proxy.id.clone())
+            .ok_or_else(|| ApiError::bad_request(format!("proxy {what:?} not found")))
+    }
 }
 
 fn check_url(field: &str, url: &str) -> ApiResult<()> {
@@ -184,10 +187,12 @@ pub(crate) async fn create(
         check_url("login_url", url)?;
     }
     check_interval(req.health_check_interval)?;
-    if let Some(proxy) = &req.proxy {
-        return Err(reject_proxy(proxy));
-    }
     let mut store = state.store();
+    let proxy_id = req
+        .proxy
+        .as_ref()
+        .map(|proxy| proxy.resolve(&store))
+        .transpose()?;
     if let Some(reference) = &req.credential {
         reference.validate(&store)?;
     }
@@ -204,6 +209,7 @@ pub(crate) async fn create(
     }
     profiles::ensure(&mut store, &req.profile_name);
     let mut connection = Connection::new(req.profile_name, domain);
+    connection.proxy_id = proxy_id;
     connection.login_url = req.login_url;
     connection.credential = req.credential;
     connection.allowed_domains = req.allowed_domains.unwrap_or_default();
@@ -280,13 +286,18 @@ pub(crate) async fn update(
         check_url("login_url", url)?;
     }
     check_interval(req.health_check_interval)?;
-    if let Some(proxy) = &req.proxy {
-        return Err(reject_proxy(proxy));
-    }
+    let proxy_id = req
+        .proxy
+        .as_ref()
+        .map(|proxy| proxy.resolve(&store))
+        .transpose()?;
     if let Some(Some(reference)) = &req.credential {
         reference.validate(&store)?;
     }
     let connection = &mut store.connections[index];
+    if proxy_id.is_some() {
+        connection.proxy_id = proxy_id;
+    }
     if let Some(url) = req.login_url {
         connection.login_url = (!url.is_empty()).then_some(url);
     }
@@ -350,8 +361,9 @@ pub(crate) async fn login(
 ) -> ApiResult<Json<Value>> {
     let mut store = state.store();
     let index = find_index(&store, &id)?;
+    // The login's own proxy; the mock's flows do not go through one.
     if let Some(proxy) = req.as_ref().and_then(|r| r.proxy.as_ref()) {
-        return Err(reject_proxy(proxy));
+        proxy.resolve(&store)?;
     }
     if let Some(flow) = flows::active_flow(&store, &store.connections[index]) {
         return Err(ApiError::conflict(

@@ -27,7 +27,7 @@ use serde_json::Value;
 
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{JsonBody, OptionalJsonBody};
-use crate::routes::browsers::{check_unsupported, check_viewport, resolve_profile};
+use crate::routes::browsers::{check_references, check_viewport, resolve_profile};
 use crate::state::AppState;
 use crate::store::pools::{self, PoolRecord, DEFAULT_FILL_RATE, DEFAULT_TIMEOUT_SECONDS};
 use crate::store::{browsers, new_id, Store};
@@ -75,7 +75,12 @@ fn validate(
     if let Some(viewport) = &config.viewport {
         check_viewport(viewport)?;
     }
-    check_unsupported(config.proxy_id.as_deref(), config.extensions.len())?;
+    let extensions: Vec<Value> = config
+        .extensions
+        .iter()
+        .filter_map(|e| serde_json::to_value(e).ok())
+        .collect();
+    check_references(store, config.proxy_id.as_deref(), &extensions)?;
     if let Some(profile) = &config.profile {
         let name = profile.name.as_ref().map(|n| n.as_str());
         resolve_profile(store, profile.id.as_deref(), name)?;

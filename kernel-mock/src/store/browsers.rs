@@ -33,6 +33,8 @@ pub(crate) struct BrowserRecord {
     pub invocation_id: Option<String>,
     /// The pool the session was warmed for, if any.
     pub pool_id: Option<String>,
+    /// The proxy the session's traffic goes through, if any.
+    pub proxy_id: Option<String>,
 }
 
 impl BrowserRecord {
@@ -58,6 +60,7 @@ impl BrowserRecord {
             generator: None,
             invocation_id: None,
             pool_id: None,
+            proxy_id: None,
         }
     }
 
@@ -113,6 +116,7 @@ impl BrowserRecord {
             .timeout_seconds(self.timeout_seconds)
             .profile(profile)
             .pool(pool)
+            .proxy_id(self.proxy_id.clone())
             .viewport(self.viewport.clone())
             .kiosk_mode(Some(self.kiosk_mode))
             .start_url(self.start_url.clone())

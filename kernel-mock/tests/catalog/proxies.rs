@@ -133,3 +133,49 @@ async fn proxy_checks_are_deterministic() {
     }
     assert_error(&api.post(&check(&good), json!({ "uri": "x" })).await, 400);
 }
+
+#[tokio::test]
+async fn browsers_and_connections_use_existing_proxies_only() {
+    let mock = fast_mock().await;
+    let api = Api::new(&mock);
+    let proxy = api
+        .post("/proxies", json!({ "name": "dc", "type": "datacenter" }))
+        .await;
+    assert_eq!(proxy.status, 201, "{:?}", proxy.body);
+    let proxy_id = proxy.body["id"].as_str().unwrap().to_owned();
+
+    let browser = api.post("/browsers", json!({ "proxy_id": proxy_id })).await;
+    assert_eq!(browser.status, 200, "{:?}", browser.body);
+    assert_eq!(browser.body["proxy_id"], proxy_id.as_str());
+    let id = browser.body["session_id"].as_str().unwrap().to_owned();
+    let patched = api
+        .patch(&format!("/browsers/{id}"), json!({ "proxy_id": "" }))
+        .await;
+    assert_eq!(patched.status, 200, "{:?}", patched.body);
+    assert!(patched.body.get("proxy_id").is_none_or(Value::is_null));
+    let patched = api
+        .patch(&format!("/browsers/{id}"), json!({ "proxy_id": "dc" }))
+        .await;
+    assert_eq!(patched.body["proxy_id"], proxy_id.as_str());
+    assert_error(
+        &api.post("/browsers", json!({ "proxy_id": "nope" })).await,
+        400,
+    );
+
+    let connection = api
+        .post(
+            "/auth/connections",
+            json!({ "domain": "password.example", "profile_name": "p", "proxy": { "name": "dc" } }),
+        )
+        .await;
+    assert_eq!(connection.status, 201, "{:?}", connection.body);
+    assert_eq!(connection.body["proxy_id"], proxy_id.as_str());
+    assert_error(
+        &api.post(
+            "/auth/connections",
+            json!({ "domain": "totp.example", "profile_name": "p", "proxy": { "id": "nope" } }),
+        )
+        .await,
+        400,
+    );
+}

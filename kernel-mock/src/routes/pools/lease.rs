@@ -30,6 +30,7 @@ pub(crate) fn warm(store: &mut Store, index: usize, count: usize) {
         record.start_url = config.start_url.clone();
         record.chrome_policy = config.chrome_policy.clone();
         record.pool_id = Some(pool.id.clone());
+        record.proxy_id = config.proxy_id.clone();
         if let Some(profile) = &config.profile {
             let key = profile
                 .id
