@@ -9,7 +9,9 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use crate::http::error::ApiError;
+use chrono::{DateTime, Utc};
+
+use crate::http::error::{ApiError, ApiResult};
 
 /// A required JSON body.
 pub(crate) struct JsonBody<T>(pub T);
@@ -146,6 +148,34 @@ pub(crate) fn opt_int<'de, D: serde::Deserializer<'de>>(
     Option::<Wrap>::deserialize(deserializer).map(|w| w.map(|Wrap(i)| i))
 }
 
+/// Parses `since`: an RFC 3339 timestamp or a duration such as `30s`, `5m`,
+/// `2h30m`.
+pub(crate) fn parse_since(raw: &str) -> ApiResult<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let bad = || ApiError::bad_request(format!("since: {raw:?} is not a timestamp or duration"));
+    if raw.is_empty() {
+        return Err(bad());
+    }
+    let mut total = 0i64;
+    let mut rest = raw;
+    while !rest.is_empty() {
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        let n: i64 = rest[..digits].parse().map_err(|_| bad())?;
+        let unit = match rest[digits..].chars().next() {
+            Some('s') => 1,
+            Some('m') => 60,
+            Some('h') => 3600,
+            Some('d') => 86_400,
+            _ => return Err(bad()),
+        };
+        total = total.saturating_add(n.saturating_mul(unit));
+        rest = &rest[digits + 1..];
+    }
+    Ok(Utc::now() - chrono::Duration::seconds(total.min(10 * 365 * 86_400)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::percent_decode;
@@ -172,5 +202,16 @@ mod tests {
         assert_eq!(percent_decode("100%"), "100%");
         assert_eq!(percent_decode("%zz"), "%zz");
         assert_eq!(percent_decode("%C3%A9"), "é");
+    }
+
+    #[test]
+    fn since_accepts_timestamps_and_durations() {
+        assert!(parse_since("2025-01-01T00:00:00Z").is_ok());
+        let five = parse_since("5m").unwrap();
+        assert!((Utc::now() - five).num_seconds() >= 299);
+        assert!(parse_since("2h30m").is_ok());
+        for bad in ["", "5", "m", "5x", "yesterday"] {
+            assert!(parse_since(bad).is_err(), "{bad}");
+        }
     }
 }

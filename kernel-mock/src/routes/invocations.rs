@@ -21,7 +21,7 @@ use serde_json::Value;
 use tokio::sync::broadcast;
 
 use crate::http::error::{build_error, ApiError, ApiResult};
-use crate::http::extract::{JsonBody, QueryMap};
+use crate::http::extract::{parse_since, JsonBody, QueryMap};
 use crate::http::paging::{paged_response, Page};
 use crate::http::sse::{self, Frame};
 use crate::state::AppState;
@@ -205,46 +205,6 @@ pub(crate) async fn create(
         Json(store.invocations[index].invoke_response()?),
     )
         .into_response())
-}
-
-/// Parses `since`: an RFC 3339 timestamp or a duration such as `30s`, `5m`,
-/// `1h`, `2h30m`.
-fn parse_since(raw: &str) -> ApiResult<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    let mut total = 0i64;
-    let mut number = String::new();
-    let mut any = false;
-    for c in raw.chars() {
-        if c.is_ascii_digit() {
-            number.push(c);
-            continue;
-        }
-        let n: i64 = number.parse().map_err(|_| {
-            ApiError::bad_request(format!("since: {raw:?} is not a timestamp or duration"))
-        })?;
-        number.clear();
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86_400,
-            _ => {
-                return Err(ApiError::bad_request(format!(
-                    "since: {raw:?} is not a timestamp or duration"
-                )))
-            }
-        };
-        total = total.saturating_add(n.saturating_mul(unit));
-        any = true;
-    }
-    if !number.is_empty() || !any {
-        return Err(ApiError::bad_request(format!(
-            "since: {raw:?} is not a timestamp or duration"
-        )));
-    }
-    Ok(Utc::now() - chrono::Duration::seconds(total.min(10 * 365 * 86_400)))
 }
 
 /// `GET /invocations`
@@ -439,20 +399,4 @@ pub(crate) async fn events(
         "getInvocationsEventsById",
         stream.boxed(),
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_since;
-
-    #[test]
-    fn since_accepts_timestamps_and_durations() {
-        assert!(parse_since("2025-01-01T00:00:00Z").is_ok());
-        let five = parse_since("5m").unwrap();
-        assert!((chrono::Utc::now() - five).num_seconds() >= 299);
-        assert!(parse_since("2h30m").is_ok());
-        assert!(parse_since("5").is_err());
-        assert!(parse_since("m").is_err());
-        assert!(parse_since("yesterday").is_err());
-    }
 }
