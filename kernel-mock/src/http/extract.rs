@@ -178,7 +178,9 @@ pub(crate) fn parse_since(raw: &str) -> ApiResult<DateTime<Utc>> {
 
 #[cfg(test)]
 mod tests {
-    use super::percent_decode;
+    use chrono::Utc;
+
+    use super::{parse_since, percent_decode};
 
     #[test]
     fn integers_may_have_a_zero_fraction() {
