@@ -18,6 +18,7 @@ mod client_retry;
 mod client_transfer;
 mod examples;
 mod hostile_servers;
+mod mock_agent;
 mod mock_faults;
 mod mock_pools;
 mod mock_vm;
