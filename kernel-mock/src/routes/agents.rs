@@ -19,7 +19,7 @@ use crate::http::extract::{JsonBody, QueryMap};
 use crate::http::paging::{paged_response, Page};
 use crate::routes::connections::{self, ExchangeRequest};
 use crate::state::AppState;
-use crate::store::connections::{Connection, CredentialRef};
+use crate::store::connections::{matching, Connection, CredentialRef};
 use crate::store::flows::SubmitInput;
 use crate::store::Store;
 use crate::store::{credentials, profiles, proxies};
@@ -155,14 +155,8 @@ pub(crate) async fn create(
 /// `GET /agents/auth`
 pub(crate) async fn list(State(state): State<AppState>, query: QueryMap) -> ApiResult<Response> {
     let page = Page::parse(&query, false)?;
-    let profile_name = query.get("profile_name");
-    let domain = query.get("domain").map(str::to_ascii_lowercase);
     let store = state.store();
-    let items = store
-        .connections
-        .iter()
-        .filter(|c| profile_name.is_none_or(|p| c.profile_name == p))
-        .filter(|c| domain.as_deref().is_none_or(|d| c.domain == d))
+    let items = matching(&store, query.get("profile_name"), query.get("domain"))
         .map(|c| to_json(&store, c))
         .collect::<ApiResult<Vec<_>>>()?;
     Ok(paged_response(page, items))

@@ -21,7 +21,7 @@ use crate::http::extract::{JsonBody, OptionalJsonBody, QueryMap};
 use crate::http::paging::{paged_response, Page};
 use crate::http::sse::{self, Frame};
 use crate::state::AppState;
-use crate::store::connections::{Connection, CredentialRef};
+use crate::store::connections::{matching, Connection, CredentialRef};
 use crate::store::flows::{FlowStatus, FlowView, SubmitInput};
 use crate::store::Store;
 use crate::store::{profiles, proxies};
@@ -226,14 +226,8 @@ pub(crate) async fn create(
 /// `GET /auth/connections`
 pub(crate) async fn list(State(state): State<AppState>, query: QueryMap) -> ApiResult<Response> {
     let page = Page::parse(&query, false)?;
-    let profile_name = query.get("profile_name");
-    let domain = query.get("domain").map(str::to_ascii_lowercase);
     let store = state.store();
-    let items = store
-        .connections
-        .iter()
-        .filter(|c| profile_name.is_none_or(|p| c.profile_name == p))
-        .filter(|c| domain.as_deref().is_none_or(|d| c.domain == d))
+    let items = matching(&store, query.get("profile_name"), query.get("domain"))
         .map(|c| to_json(&store, c))
         .collect::<ApiResult<Vec<_>>>()?;
     Ok(paged_response(page, items))

@@ -158,3 +158,17 @@ impl CredentialRef {
         }
     }
 }
+
+/// The connections a list keeps: those of `profile_name` and of `domain`
+/// (compared in lower case), where given.
+pub(crate) fn matching<'a>(
+    store: &'a Store,
+    profile_name: Option<&'a str>,
+    domain: Option<&str>,
+) -> impl Iterator<Item = &'a Connection> {
+    let domain = domain.map(str::to_ascii_lowercase);
+    store.connections.iter().filter(move |c| {
+        profile_name.is_none_or(|p| c.profile_name == p)
+            && domain.as_deref().is_none_or(|d| c.domain == d)
+    })
+}
