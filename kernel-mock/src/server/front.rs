@@ -36,17 +36,19 @@ pub(super) async fn front(State(state): State<AppState>, request: Request, next:
     let matched = parts
         .extensions
         .get::<MatchedPath>()
-        .map(|m| m.as_str().to_owned());
+        .map(MatchedPath::as_str);
     // A VM endpoint is the browser subresource of the same path.
-    let vm_tail = matched.as_deref().and_then(|m| m.strip_prefix(VM_PREFIX));
-    let template = match vm_tail {
-        Some(tail) => Some(format!("{BROWSER_PREFIX}{tail}")),
-        None => matched.clone(),
-    };
-    let operation = template.as_deref().and_then(|template| {
+    let vm_tail = matched.and_then(|m| m.strip_prefix(VM_PREFIX));
+    let operation = matched.and_then(|matched| {
         kernel_sys::OPERATIONS
             .iter()
-            .find(|op| op.path == template && op.method == parts.method.as_str())
+            .find(|op| {
+                op.method == parts.method.as_str()
+                    && match vm_tail {
+                        Some(tail) => op.path.strip_prefix(BROWSER_PREFIX) == Some(tail),
+                        None => op.path == matched,
+                    }
+            })
             .map(|op| op.id)
     });
     let recorded = RecordedRequest {
