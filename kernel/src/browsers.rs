@@ -25,3 +25,11 @@ mod session;
 pub use session::Session;
 
 include!(concat!(env!("OUT_DIR"), "/calls/browsers.rs"));
+
+#[cfg(feature = "cdp")]
+impl<'a> Create<'a> {
+    /// The client, for [`Create::connect`](crate::cdp).
+    pub(crate) fn kernel(&self) -> &'a crate::Kernel {
+        self.kernel
+    }
+}

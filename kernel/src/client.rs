@@ -97,6 +97,12 @@ impl Kernel {
         &self.config.base_url
     }
 
+    /// The bound on a whole request ([`KernelBuilder::timeout`]).
+    #[cfg_attr(not(feature = "cdp"), allow(dead_code))]
+    pub(crate) fn request_timeout(&self) -> std::time::Duration {
+        self.config.timeout
+    }
+
     /// The retry policy.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.config.retry

@@ -35,6 +35,7 @@
 //! # Ok(()) }
 //! ```
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod api_keys;
 pub mod apps;
@@ -42,6 +43,9 @@ pub mod auth;
 pub mod browser_pools;
 pub mod browsers;
 pub mod call;
+#[cfg(feature = "cdp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cdp")))]
+pub mod cdp;
 mod client;
 pub mod config;
 pub mod credential_providers;

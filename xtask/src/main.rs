@@ -427,14 +427,45 @@ fn test() -> Result<u8, Failure> {
             .env("SCHEMATHESIS_BIN", &schemathesis);
         cmd
     };
-    run(
-        "all tests",
-        &mut tests(&["test", "--workspace", "--all-targets"]),
-    )?;
+    // nextest runs the test binaries side by side, where `cargo test` runs
+    // them one after another: the long ones (schemathesis, the real
+    // browsers) overlap the rest. Benches and doctests are not its kind of
+    // binary, so `cargo test` runs those.
+    if nextest_installed() {
+        run(
+            "all tests (nextest)",
+            &mut tests(&[
+                "nextest",
+                "run",
+                "--workspace",
+                "--lib",
+                "--bins",
+                "--tests",
+                "--examples",
+            ]),
+        )?;
+        run(
+            "benches, once each as tests",
+            &mut tests(&["test", "--workspace", "--benches"]),
+        )?;
+    } else {
+        println!("==> cargo-nextest is not installed: running the test binaries one by one");
+        run(
+            "all tests",
+            &mut tests(&["test", "--workspace", "--all-targets"]),
+        )?;
+    }
     run("doc tests", &mut tests(&["test", "--workspace", "--doc"]))?;
     package_check()?;
     println!("all tests passed");
     Ok(OK)
+}
+
+fn nextest_installed() -> bool {
+    Command::new(cargo())
+        .args(["nextest", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 // ----- package-check -----
@@ -444,29 +475,6 @@ fn test() -> Result<u8, Failure> {
 const UNPUBLISHED: [&str; 2] = ["xtask", "kernel-workspace-tests"];
 
 /// The published crates by package name, in dependency order.
-/// Removes what an earlier run left of our packages: cargo's unpacked copies
-/// in local registries (`$CARGO_HOME/registry/src/-<hash>/<name>-<version>`)
-/// and the verify builds under `target/package`. Cargo treats a package of
-/// a given name and version as unchanged, so a second run would otherwise
-/// verify against the first run's sources and artifacts.
-fn forget_unpacked_packages() {
-    let _ = std::fs::remove_dir_all(target_dir().join("package"));
-    let home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
-    let Some(src) = home.map(|h| h.join("registry/src")) else {
-        return;
-    };
-    let version = env!("CARGO_PKG_VERSION");
-    let registries = std::fs::read_dir(&src).into_iter().flatten().flatten();
-    // Local registries are the ones whose directory name has no host.
-    for registry in registries.filter(|r| r.file_name().to_string_lossy().starts_with('-')) {
-        for name in PUBLISHED_PACKAGES {
-            let _ = std::fs::remove_dir_all(registry.path().join(format!("{name}-{version}")));
-        }
-    }
-}
-
 const PUBLISHED_PACKAGES: [&str; 4] = ["kernel-codegen", "kernel-sys", "kernel-mock", "kernel"];
 
 fn target_dir() -> PathBuf {
@@ -492,27 +500,43 @@ fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
 
 fn package_check() -> Result<u8, Failure> {
     let started = std::time::Instant::now();
-    forget_unpacked_packages();
+    // Cargo treats a package of a given name and version as unchanged, so
+    // a second run must not find the first run's files.
+    let _ = std::fs::remove_dir_all(target_dir().join("package"));
     let mut package = Command::new(cargo());
     // `--allow-dirty`: what is checked is the tree as it is, committed or not.
-    package.args(["package", "--workspace", "--allow-dirty"]);
+    // `--no-verify`: the consumer below builds every published crate from
+    // its unpacked `.crate` alone, which is what verifying does; verifying
+    // as well would compile them all twice.
+    package.args(["package", "--workspace", "--allow-dirty", "--no-verify"]);
     for name in UNPUBLISHED {
         package.args(["--exclude", name]);
     }
-    // Verifying builds each package from its unpacked `.crate` alone, with
-    // the workspace's unpublished crates served from a temporary registry.
-    run("package and verify the published crates", &mut package)?;
+    run("package the published crates", &mut package)?;
     let packaged = started.elapsed();
 
     let version = env!("CARGO_PKG_VERSION");
-    let unpacked = target_dir().join("package");
+    let packages = target_dir().join("package");
+    let unpacked = packages.join("unpacked");
+    std::fs::create_dir_all(&unpacked)
+        .map_err(|e| Failure::step(format!("cannot create {}: {e}", unpacked.display())))?;
     let mut patch = Vec::new();
     for name in PUBLISHED_PACKAGES {
+        // A `.crate` is a gzipped tar of `<name>-<version>/`.
+        let file = packages.join(format!("{name}-{version}.crate"));
+        run(
+            &format!("unpack {name}"),
+            Command::new("tar")
+                .arg("-xzf")
+                .arg(&file)
+                .arg("-C")
+                .arg(&unpacked),
+        )?;
         let dir = unpacked.join(format!("{name}-{version}"));
         if !dir.join("Cargo.toml").is_file() {
             return Err(Failure::step(format!(
-                "cargo package left no unpacked {name} at {}",
-                dir.display()
+                "{} holds no {name}-{version}/Cargo.toml",
+                file.display()
             )));
         }
         // A TOML string: JSON's escaping is valid TOML for a path.
@@ -534,7 +558,10 @@ fn package_check() -> Result<u8, Failure> {
         .arg("--manifest-path")
         .arg(consumer.join("Cargo.toml"))
         // Its own target dir: nothing reused from the workspace's builds.
-        .env("CARGO_TARGET_DIR", work.join("target"));
+        .env("CARGO_TARGET_DIR", work.join("target"))
+        // What is checked is that it builds and runs; debug info would only
+        // make the cold build slower.
+        .env("CARGO_PROFILE_DEV_DEBUG", "0");
     for entry in &patch {
         build.args(["--config", entry]);
     }

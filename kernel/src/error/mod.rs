@@ -60,6 +60,10 @@ pub enum Error {
         /// The cap, in bytes.
         limit: u64,
     },
+    /// The browser's DevTools connection failed, or a CDP command did
+    /// ([`crate::cdp`]).
+    #[cfg(feature = "cdp")]
+    Cdp(Box<chromiumoxide::error::CdpError>),
     /// A redirect that was not followed: to another origin (a body or
     /// credentials never go there), or past the redirect limit.
     Redirect {
@@ -174,6 +178,8 @@ impl fmt::Debug for Error {
             Error::Protocol(e) => f.debug_tuple("Protocol").field(e).finish(),
             Error::Io(e) => f.debug_tuple("Io").field(e).finish(),
             Error::Event(e) => f.debug_tuple("Event").field(e).finish(),
+            #[cfg(feature = "cdp")]
+            Error::Cdp(e) => f.debug_tuple("Cdp").field(e).finish(),
             Error::TooLarge { limit } => f.debug_struct("TooLarge").field("limit", limit).finish(),
             Error::Redirect { status, location } => f
                 .debug_struct("Redirect")
@@ -206,6 +212,8 @@ impl Error {
                 "error event: {}: {}",
                 event.error.code, event.error.message
             ),
+            #[cfg(feature = "cdp")]
+            Error::Cdp(e) => write!(f, "CDP error: {}", chain(e)),
             Error::TooLarge { limit } => write!(
                 f,
                 "response too large: over the {limit}-byte cap (KernelBuilder::max_response_bytes)"
@@ -224,6 +232,8 @@ impl std::error::Error for Error {
             Error::Connection(e) => Some(e),
             Error::Decode(d) => Some(&d.source),
             Error::Io(e) => Some(e),
+            #[cfg(feature = "cdp")]
+            Error::Cdp(e) => Some(e),
             _ => None,
         }
     }

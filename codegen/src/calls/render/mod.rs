@@ -443,11 +443,12 @@ fn op(op: &Op, sys: &Sys) -> Result<Rendered, String> {
                 }
             }
         });
-        // Only a readiness answer needs the client (its retry policy).
-        let (kernel_field, kernel_init) = if matches!(op.response, Response::Readiness) {
-            (quote!(kernel: &'a crate::Kernel,), quote!(kernel,))
+        // A readiness answer needs the client (its retry policy); hand-written
+        // extensions of a builder (`Create::connect`) do too.
+        let kernel_field = if matches!(op.response, Response::Readiness) {
+            quote!(kernel: &'a crate::Kernel,)
         } else {
-            (quote!(), quote!())
+            quote!(#[allow(dead_code)] kernel: &'a crate::Kernel,)
         };
         // A streamed body (`reqwest::Body`) cannot be cloned.
         let streamed_body = matches!(&op.body, Body::Whole { ty } if type_name(ty) == "Body");
@@ -470,7 +471,7 @@ fn op(op: &Op, sys: &Sys) -> Result<Rendered, String> {
                 fn new(kernel: &'a crate::Kernel, #(#path_params),*) -> Self {
                     #[allow(deprecated)]
                     let inner = kernel.sys().#sys_method() #(#path_setters)*;
-                    Self { #kernel_init inner, check: #check }
+                    Self { kernel, inner, check: #check }
                 }
 
                 #(#setters)*

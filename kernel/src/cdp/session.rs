@@ -1,0 +1,154 @@
+//! [`Session`]: a Kernel browser and its CDP connection, ended together.
+
+use std::time::Duration;
+
+use chromiumoxide::cdp::browser_protocol::target::CreateTargetParams;
+use chromiumoxide::{Browser, Handler, Page};
+use futures::StreamExt;
+use tokio::task::JoinHandle;
+
+use crate::{types, Kernel};
+
+/// How long [`Session::page`] waits for the browser's first page to be
+/// reported before opening one: targets arrive just after connecting.
+const FIRST_PAGE_WAIT: Duration = Duration::from_secs(2);
+
+/// A Kernel browser driven over CDP, from
+/// [`Create::connect`](crate::browsers::Create::connect) or
+/// [`Kernel::cdp`]. [`close`](Session::close) disconnects and deletes the
+/// browser (unless [kept](super::Connect::keep_browser)). Dropped without
+/// `close`, it logs a warning and deletes the browser in the background.
+pub struct Session {
+    kernel: Kernel,
+    browser: types::Browser,
+    cdp: Browser,
+    // Drives chromiumoxide's connection: every command and event goes
+    // through it, so it runs as long as the session.
+    driver: JoinHandle<()>,
+    delete_on_close: bool,
+    closed: bool,
+}
+
+impl std::fmt::Debug for Session {
+    // chromiumoxide's own `Debug` shows the websocket URL, token and all.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("session_id", &self.browser.session_id)
+            .field("delete_on_close", &self.delete_on_close)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    pub(super) fn start(
+        kernel: Kernel,
+        browser: types::Browser,
+        cdp: Browser,
+        mut handler: Handler,
+        delete_on_close: bool,
+    ) -> Self {
+        let session_id = browser.session_id.clone();
+        let driver = tokio::spawn(async move {
+            // An item is an error only when the connection broke; messages
+            // chromiumoxide cannot parse (newer CDP events) are skipped.
+            while let Some(item) = handler.next().await {
+                if let Err(e) = item {
+                    tracing::debug!(%session_id, error = %crate::Error::from(e), "CDP connection ended");
+                    break;
+                }
+            }
+        });
+        Self {
+            kernel,
+            browser,
+            cdp,
+            driver,
+            delete_on_close,
+            closed: false,
+        }
+    }
+
+    /// The browser's session id.
+    pub fn id(&self) -> &str {
+        &self.browser.session_id
+    }
+
+    /// The Kernel browser as created or fetched (its `live_view_url`,
+    /// `base_url`, …).
+    pub fn browser(&self) -> &types::Browser {
+        &self.browser
+    }
+
+    /// The CDP connection, for everything a [`Browser`] does (contexts,
+    /// cookies, raw commands with `execute`).
+    pub fn cdp(&self) -> &Browser {
+        &self.cdp
+    }
+
+    /// The browser's first open page, or a new blank one if it has none.
+    pub async fn page(&self) -> crate::Result<Page> {
+        let waited = tokio::time::Instant::now() + FIRST_PAGE_WAIT;
+        loop {
+            let mut pages = self.cdp.pages().await?;
+            if !pages.is_empty() {
+                return Ok(pages.swap_remove(0));
+            }
+            if tokio::time::Instant::now() >= waited {
+                return self.new_page("about:blank").await;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Opens a new page at `url`.
+    pub async fn new_page(&self, url: &str) -> crate::Result<Page> {
+        Ok(self.cdp.new_page(CreateTargetParams::new(url)).await?)
+    }
+
+    /// Disconnects, then deletes the Kernel browser (unless
+    /// [kept](super::Connect::keep_browser)). A browser that is already gone
+    /// is not an error.
+    pub async fn close(mut self) -> crate::Result<()> {
+        self.closed = true;
+        self.driver.abort();
+        if !self.delete_on_close {
+            return Ok(());
+        }
+        match self
+            .kernel
+            .browsers()
+            .delete(&self.browser.session_id)
+            .send()
+            .await
+        {
+            Err(e) if !e.is_not_found() => Err(e),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.driver.abort();
+        if self.closed || !self.delete_on_close {
+            return;
+        }
+        let id = self.browser.session_id.clone();
+        // Deleting needs the runtime; with none left (it is shutting down)
+        // the browser stays until its timeout, which the warning says.
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                tracing::warn!(session_id = %id, "kernel::cdp::Session dropped without close(); deleting the browser in the background");
+                let kernel = self.kernel.clone();
+                runtime.spawn(async move {
+                    if let Err(e) = kernel.browsers().delete(&id).send().await {
+                        tracing::warn!(session_id = %id, error = %e, "background delete failed; the browser stays until its timeout");
+                    }
+                });
+            }
+            Err(_) => {
+                tracing::warn!(session_id = %id, "kernel::cdp::Session dropped without close() outside a runtime; the browser stays until its timeout");
+            }
+        }
+    }
+}
