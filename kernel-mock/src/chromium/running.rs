@@ -65,9 +65,9 @@ pub(super) async fn start(chromium: &Chromium, spec: LaunchSpec) -> Result<Runni
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
-        // No crash handler processes outside the browser's process group.
+        // No crash uploads. (Crashpad's handlers, outside the browser's
+        // process group, exit with the browser.)
         "--disable-breakpad",
-        "--disable-crashpad-for-testing",
         // Cookies encrypted with a key that does not depend on a desktop
         // keyring, so a profile's copy opens in the next browser.
         "--password-store=basic",
@@ -203,13 +203,10 @@ fn track(targets: &Mutex<Targets>, method: &str, params: &Value) {
         return;
     };
     let mut targets = lock(targets);
+    let is_page = params.pointer("/targetInfo/type").and_then(Value::as_str) == Some("page");
     match method {
-        "Target.targetCreated"
-            if params.pointer("/targetInfo/type").and_then(Value::as_str) == Some("page") =>
-        {
-            if !targets.pages.iter().any(|p| p == target_id) {
-                targets.pages.push(target_id.to_owned());
-            }
+        "Target.targetCreated" if is_page && !targets.pages.iter().any(|p| p == target_id) => {
+            targets.pages.push(target_id.to_owned());
         }
         "Target.targetDestroyed" => {
             targets.pages.retain(|p| p != target_id);
@@ -240,16 +237,10 @@ impl Running {
                 None,
             )
             .await?;
-        let (width, height) = self.viewport;
-        self.page_call(
-            "Emulation.setDeviceMetricsOverride",
-            json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": false }),
-        )
-        .await?;
+        let session = self.page_session().await?;
         if let Some(url) = start_url {
             // Not awaited: the browser is usable while the page loads (or
             // fails to, onto an error page, as a real one would).
-            let session = self.page_session().await?;
             self.client
                 .send("Page.navigate", json!({ "url": url }), &session)
                 .await?;
@@ -257,8 +248,11 @@ impl Running {
         Ok(())
     }
 
-    /// The fake's session on the newest page (the tab a screen shows), attached
-    /// on first use; a page is opened when there is none.
+    /// The fake's session on the newest page (the tab a screen shows),
+    /// attached on first use, when the page is also given the viewport's size
+    /// (`Emulation.setDeviceMetricsOverride`: a headless window keeps room
+    /// for a toolbar it does not draw, and screenshots are of the viewport).
+    /// A page is opened when there is none.
     async fn page_session(&self) -> Result<String, CdpError> {
         let newest = lock(&self.targets).pages.last().cloned();
         let target_id = match newest {
@@ -281,6 +275,14 @@ impl Running {
             .and_then(Value::as_str)
             .ok_or_else(|| CdpError::Protocol("Target.attachToTarget gave no sessionId".into()))?
             .to_owned();
+        let (width, height) = self.viewport;
+        self.client
+            .call(
+                "Emulation.setDeviceMetricsOverride",
+                json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": false }),
+                Some(&session),
+            )
+            .await?;
         lock(&self.targets)
             .sessions
             .insert(target_id, session.clone());
