@@ -59,15 +59,20 @@ pub(crate) fn ws_config() -> WebSocketConfig {
         .max_frame_size(Some(MAX_MESSAGE))
 }
 
+/// The sending half of a DevTools websocket.
 type Sink = SplitSink<WebSocketStream<MaybeTlsStream<TcpStream>>, Message>;
+/// The commands awaiting answers, by id (`None` once closed).
 type Waiters = Mutex<Option<HashMap<u64, oneshot::Sender<Result<Value, CdpError>>>>>;
 
 /// A connection to one Chromium's browser endpoint.
 pub(crate) struct Client {
+    /// The socket's sending half.
     sink: tokio::sync::Mutex<Sink>,
     /// Commands awaiting an answer; `None` once the connection closed.
     waiters: Arc<Waiters>,
+    /// The next command id.
     next_id: AtomicU64,
+    /// The task reading answers and events.
     reader: tokio::task::AbortHandle,
 }
 

@@ -27,7 +27,9 @@ const REAP_WAIT: Duration = Duration::from_millis(500);
 
 /// A request to the launcher thread: a command to spawn and where to answer.
 struct Job {
+    /// What to spawn.
     command: Command,
+    /// Where the spawned child (or the error) goes.
     reply: oneshot::Sender<io::Result<Child>>,
 }
 

@@ -7,7 +7,7 @@
 //!   frame for frame to its Chromium's browser endpoint ([`proxy`]).
 //! - Computer controls keep their checks and logs and also act on the
 //!   newest page (the tab a screen would show): input through `Input.*`,
-//!   screenshots through `Page.captureScreenshot` ([`input`]).
+//!   screenshots through `Page.captureScreenshot` ([`input`], [`keys`]).
 //! - Profiles keep cookies and local storage between browsers ([`profiles`]).
 //! - Ending a browser, a pool's flush or delete, [`crate::KernelMock::shutdown`]
 //!   and dropping the mock end its Chromium; the process-group and
@@ -22,6 +22,7 @@
 
 mod cdp;
 pub(crate) mod input;
+mod keys;
 mod launch;
 mod profiles;
 pub(crate) mod proxy;
@@ -48,10 +49,15 @@ const CLOSE_WAIT: Duration = Duration::from_secs(5);
 /// The Chromium backing of one mock: the executable, the mock's temp root
 /// (browsers' user-data dirs and profiles) and every process started.
 pub(crate) struct Chromium {
+    /// The executable.
     binary: PathBuf,
+    /// `kernel-mock-chromium-<pid>-<n>` in the temp dir.
     root: PathBuf,
+    /// The profiles' saved user data.
     profiles: Arc<Profiles>,
+    /// Every process started, for [`Chromium::shutdown`].
     processes: Mutex<Vec<Weak<Process>>>,
+    /// Set by [`Chromium::shutdown`]: no more launches.
     closed: AtomicBool,
 }
 
@@ -161,8 +167,11 @@ fn remove_stale_roots() {
 
 /// Where a browser's Chromium is in its life.
 enum Launch {
+    /// Launching.
     Starting,
+    /// Running, its page ready.
     Ready(Arc<Running>),
+    /// It could not start, and why.
     Failed(String),
     /// The browser ended.
     Retired,
@@ -170,11 +179,13 @@ enum Launch {
 
 /// One browser's Chromium: starting, running, failed or retired.
 pub(crate) struct Instance {
+    /// Where it is in its life.
     state: Mutex<Launch>,
     /// Woken when `state` leaves `Starting`.
     changed: Notify,
     /// The launch, aborted if the browser ends first.
     task: Mutex<Option<AbortHandle>>,
+    /// The backing it belongs to (its profiles).
     chromium: Arc<Chromium>,
 }
 

@@ -38,6 +38,7 @@ const SKIPPED: [&str; 13] = [
 
 /// The profile directories and the saves under way.
 pub(crate) struct Profiles {
+    /// One directory per profile id.
     root: PathBuf,
     /// Saves under way, by profile id.
     saving: Mutex<HashMap<String, usize>>,
@@ -49,7 +50,9 @@ pub(crate) struct Profiles {
 
 /// A save of one profile under way; it ends when dropped.
 pub(crate) struct Saving {
+    /// Where the save is counted.
     profiles: Arc<Profiles>,
+    /// The profile saved.
     profile_id: String,
 }
 

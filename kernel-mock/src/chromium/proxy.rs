@@ -24,6 +24,7 @@ pub(crate) const PATH: &str = "/browser/cdp";
 /// The query of a `cdp_ws_url`.
 #[derive(Deserialize)]
 pub(crate) struct CdpQuery {
+    /// The browser's token.
     jwt: Option<String>,
 }
 

@@ -22,20 +22,26 @@ const LOG_TAIL: usize = 600;
 /// The page targets, newest last, and the fake's sessions on them.
 #[derive(Default)]
 struct Targets {
+    /// Page target ids in the order they appeared.
     pages: Vec<String>,
+    /// The fake's session id on a page, by target id.
     sessions: HashMap<String, String>,
 }
 
 /// A running Chromium: its process, user-data dir and DevTools endpoint,
 /// and the fake's own connection to it.
 pub(crate) struct Running {
+    /// The Chromium process group.
     pub(super) process: Arc<Process>,
+    /// Its `--user-data-dir`.
     pub(super) data_dir: std::path::PathBuf,
     /// The browser endpoint, `ws://127.0.0.1:<port>/devtools/browser/<id>`.
     pub(crate) ws_url: String,
     /// The viewport, in pixels.
     pub(crate) viewport: (u32, u32),
+    /// The fake's own connection to the browser endpoint.
     client: Client,
+    /// The pages, as the connection's target events report them.
     targets: Arc<Mutex<Targets>>,
 }
 
