@@ -141,10 +141,14 @@ impl Profiles {
     }
 }
 
-/// Copies directory `from` into `to` (created), leaving out [`SKIPPED`]
-/// entries and symbolic links.
+/// Copies directory `from` into `to` (created unless it exists; its parent
+/// must, so nothing is copied into a temp root already removed), leaving
+/// out [`SKIPPED`] entries and symbolic links.
 fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
-    std::fs::create_dir_all(to)?;
+    match std::fs::create_dir(to) {
+        Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(e),
+        _ => {}
+    }
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;
         let name = entry.file_name();

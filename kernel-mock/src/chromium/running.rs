@@ -52,7 +52,12 @@ pub(super) async fn start(chromium: &Chromium, spec: LaunchSpec) -> Result<Runni
     let cleanup = Cleanup(Some(dir.clone()));
     let data_dir = dir.join("data");
     let log = dir.join("chromium.log");
-    std::fs::create_dir_all(&data_dir)
+    if chromium.closed.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err("the mock is shutting down".into());
+    }
+    // Not `create_dir_all`: a removed temp root stays removed.
+    std::fs::create_dir(&dir)
+        .and_then(|()| std::fs::create_dir(&data_dir))
         .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
     if let Some(profile_id) = &spec.profile_id {
         chromium
