@@ -2,12 +2,14 @@
 //! credential-provider items, and [`KernelMockBuilder::start`].
 
 use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::chromium::Chromium;
 use crate::overrides::{self, Overrides, Rule};
 use crate::providers::{ProviderItem, ProviderSeeds};
 use crate::requests::RecordedRequest as Request;
@@ -31,6 +33,7 @@ pub struct KernelMockBuilder {
     default_sites: bool,
     overrides: Vec<(String, Rule)>,
     provider_items: ProviderSeeds,
+    chromium: Option<PathBuf>,
 }
 
 impl Default for KernelMockBuilder {
@@ -49,6 +52,7 @@ impl Default for KernelMockBuilder {
             default_sites: true,
             overrides: Vec::new(),
             provider_items: ProviderSeeds::default(),
+            chromium: None,
         }
     }
 }
@@ -218,6 +222,29 @@ impl KernelMockBuilder {
         self
     }
 
+    /// Backs every browser with a real headless Chromium run from `path`
+    /// (e.g. `/usr/bin/chromium`): a browser's `cdp_ws_url` is then
+    /// `ws://{host}:{port}/browser/cdp?jwt=…`, proxied to its Chromium for
+    /// any CDP client; computer controls act on its page and screenshots
+    /// are real; profiles keep cookies and local storage. `postBrowsers`
+    /// answers `500` when Chromium cannot start. Chromium processes end with
+    /// their browser and with the mock (also when a test panics or its
+    /// process is killed). `playwright/execute` then answers a failed
+    /// execution: no Playwright executor is bundled.
+    ///
+    /// ```no_run
+    /// use kernel_mock::KernelMock;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = KernelMock::builder().chromium("/usr/bin/chromium").start().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn chromium(mut self, path: impl Into<PathBuf>) -> Self {
+        self.chromium = Some(path.into());
+        self
+    }
+
     /// Binds the listener and starts serving.
     pub async fn start(self) -> std::io::Result<KernelMock> {
         self.provider_items
@@ -249,6 +276,7 @@ impl KernelMockBuilder {
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
             overrides.add(id, rule);
         }
+        let chromium = self.chromium.map(Chromium::new).transpose()?;
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let faults = Faults {
             state: Arc::default(),
@@ -259,9 +287,14 @@ impl KernelMockBuilder {
             Arc::default(),
             overrides,
             shutdown_rx,
+            chromium,
         ));
         shared.store().provider_seeds = self.provider_items;
-        shared.store().direct = Direct::new(base_url.clone(), store::new_id("vm"));
+        let direct = Direct::new(base_url.clone(), store::new_id("vm"));
+        shared.store().direct = match shared.chromium {
+            Some(_) => direct.proxying_cdp(),
+            None => direct,
+        };
         let app = server::router(shared.clone());
         let signal = shared.shutdown_signal();
         let server = tokio::spawn(async move {

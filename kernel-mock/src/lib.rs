@@ -35,6 +35,13 @@
 //! [`KernelMockBuilder::on`] and [`KernelMockBuilder::on_sequence`] replace
 //! one operation's answer for a test ([`MockResponse`]).
 //!
+//! # Real browsers
+//!
+//! [`KernelMockBuilder::chromium`] backs each browser with a headless
+//! Chromium: `cdp_ws_url` reaches it through the mock (chromiumoxide,
+//! Playwright's `connectOverCDP`), computer controls act on its page and
+//! screenshots are real. Without it everything is simulated.
+//!
 //! # Event streams
 //!
 //! - `GET /auth/connections/{id}/events`: `event: managed_auth_state` frames
@@ -62,6 +69,7 @@
 #![warn(missing_docs)]
 
 mod builder;
+mod chromium;
 pub mod faults;
 mod flows;
 mod http;
@@ -296,11 +304,15 @@ impl KernelMock {
             .collect()
     }
 
-    /// Stops the server: streams end, background tasks stop, and the call
-    /// returns once the listener is closed.
+    /// Stops the server: streams end, background tasks stop, Chromium
+    /// processes (when Chromium-backed) are killed, and the call returns once
+    /// the listener is closed.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown_tx.send(true);
         self.shared.abort_tasks();
+        if let Some(chromium) = &self.shared.chromium {
+            chromium.shutdown();
+        }
         if let Some(server) = self.server.take() {
             let abort = server.abort_handle();
             if tokio::time::timeout(Duration::from_secs(5), server)
@@ -317,6 +329,10 @@ impl Drop for KernelMock {
     fn drop(&mut self) {
         let _ = self.shutdown_tx.send(true);
         self.shared.abort_tasks();
+        // Killed, not closed gracefully: dropping never waits.
+        if let Some(chromium) = &self.shared.chromium {
+            chromium.shutdown();
+        }
     }
 }
 

@@ -15,7 +15,7 @@ kernel-mock: a stateful in-memory fake of the Kernel API
 
 USAGE:
     kernel-mock [--port PORT] [--host ADDR] [--api-key KEY] [--step-delay-ms MS]
-                [--heartbeat-ms MS] [--flow-ttl-secs SECS]
+                [--heartbeat-ms MS] [--flow-ttl-secs SECS] [--chromium PATH]
 
 OPTIONS:
     --port PORT            Port to listen on (default 4020; 0 = any free port)
@@ -24,6 +24,8 @@ OPTIONS:
     --step-delay-ms MS     Delay between login-flow steps (default 200)
     --heartbeat-ms MS      SSE heartbeat period (default 15000)
     --flow-ttl-secs SECS   Login flow lifetime (default 300)
+    --chromium PATH        Back each browser with a headless Chromium run from
+                           PATH (e.g. /usr/bin/chromium); cdp_ws_url reaches it
     -h, --help             Print this help
 
 Point a client at the printed base URL with KERNEL_API_KEY set to the key.";
@@ -66,6 +68,7 @@ fn parse_args() -> Result<Option<kernel_mock::KernelMockBuilder>, String> {
                 builder.heartbeat_interval(Duration::from_millis(number(value()?)?))
             }
             "--flow-ttl-secs" => builder.flow_ttl(Duration::from_secs(number(value()?)?)),
+            "--chromium" => builder.chromium(value()?),
             other => return Err(format!("unknown argument {other:?}")),
         };
     }

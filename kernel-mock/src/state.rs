@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::AbortHandle;
 
+use crate::chromium::Chromium;
 use crate::faults::FaultState;
 use crate::overrides::Overrides;
 use crate::requests::RequestLog;
@@ -36,6 +37,8 @@ pub(crate) struct Shared {
     pub requests: Arc<RequestLog>,
     pub overrides: Arc<Overrides>,
     pub shutdown: watch::Receiver<bool>,
+    /// The real-Chromium backing, when the mock has one.
+    pub chromium: Option<Arc<Chromium>>,
     tasks: Mutex<Vec<AbortHandle>>,
 }
 
@@ -49,6 +52,7 @@ impl Shared {
         requests: Arc<RequestLog>,
         overrides: Arc<Overrides>,
         shutdown: watch::Receiver<bool>,
+        chromium: Option<Arc<Chromium>>,
     ) -> Self {
         Shared {
             config,
@@ -57,6 +61,7 @@ impl Shared {
             requests,
             overrides,
             shutdown,
+            chromium,
             tasks: Mutex::new(Vec::new()),
         }
     }

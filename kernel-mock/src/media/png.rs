@@ -112,6 +112,13 @@ impl Window {
         })
     }
 
+    /// `(x, y, width, height)` of a window that is not the whole picture.
+    pub(crate) fn clip(&self) -> Option<(u32, u32, u32, u32)> {
+        let whole =
+            self.x == 0 && self.y == 0 && self.width == self.full_w && self.height == self.full_h;
+        (!whole).then_some((self.x, self.y, self.width, self.height))
+    }
+
     /// This window of `scene` as a PNG.
     pub(crate) fn png(&self, scene: &Scene) -> Vec<u8> {
         encode(self, scene)

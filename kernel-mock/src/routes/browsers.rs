@@ -1,6 +1,8 @@
 //! `/browsers`: browser sessions (create, list, get, update, delete).
 //! Deleting a session ends its telemetry streams. The checks of a browser
-//! configuration are shared with browser pools.
+//! configuration are shared with browser pools. A Chromium-backed mock
+//! answers `postBrowsers` once the browser's Chromium runs, or `500` saying
+//! why it could not start.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -11,6 +13,7 @@ use kernel_sys::types;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::chromium::LaunchSpec;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{JsonBody, OptionalJsonBody, QueryMap};
 use crate::http::paging::{paged_response, Page};
@@ -19,7 +22,7 @@ use crate::state::AppState;
 use crate::store::browsers::{self, BrowserRecord};
 use crate::store::telemetry::{Categories, TelemetryLog};
 use crate::store::Store;
-use crate::store::{extensions, profiles, proxies};
+use crate::store::{devices, extensions, profiles, proxies};
 
 serves! {
     "postBrowsers" => create,
@@ -190,45 +193,62 @@ pub(crate) async fn create(
     if let Some(viewport) = &viewport {
         check_viewport(viewport)?;
     }
-    let mut store = state.store();
-    let proxy_id = check_references(
-        &store,
-        req.proxy_id.as_deref(),
-        req.extensions.as_deref().unwrap_or_default(),
-    )?;
-    if let Some(id) = &req.invocation_id {
-        if !store.invocations.iter().any(|i| &i.id == id) {
-            return Err(ApiError::bad_request(format!(
-                "invocation {id:?} not found"
+    // The lock is released before a Chromium starts.
+    let (mut record, categories) = {
+        let mut store = state.store();
+        let proxy_id = check_references(
+            &store,
+            req.proxy_id.as_deref(),
+            req.extensions.as_deref().unwrap_or_default(),
+        )?;
+        if let Some(id) = &req.invocation_id {
+            if !store.invocations.iter().any(|i| &i.id == id) {
+                return Err(ApiError::bad_request(format!(
+                    "invocation {id:?} not found"
+                )));
+            }
+        }
+        let profile = match &req.profile {
+            None => None,
+            Some(selection) => {
+                let index =
+                    resolve_profile(&store, selection.id.as_deref(), selection.name.as_deref())?;
+                Some((
+                    use_profile(&mut store, index),
+                    selection.save_changes.unwrap_or(false),
+                ))
+            }
+        };
+        let categories = req.telemetry.as_ref().map(Categories::from_config);
+        let mut record =
+            BrowserRecord::new(headless, req.stealth.unwrap_or(false), timeout_seconds);
+        record.gpu = gpu;
+        if let Some((profile_id, save)) = profile {
+            record.profile_id = Some(profile_id);
+            record.save_profile = save;
+        }
+        record.viewport = viewport;
+        record.kiosk_mode = req.kiosk_mode.unwrap_or(false);
+        record.start_url = req.start_url;
+        record.chrome_policy = req.chrome_policy.unwrap_or_default();
+        record.telemetry_config = req.telemetry;
+        record.telemetry = TelemetryLog::new(categories);
+        record.invocation_id = req.invocation_id;
+        record.proxy_id = proxy_id;
+        (record, categories)
+    };
+    if let Some(chromium) = &state.chromium {
+        // The browser exists once its Chromium runs.
+        let instance = chromium.launch(launch_spec(&record));
+        if let Err(message) = instance.ready().await {
+            instance.retire(None);
+            return Err(ApiError::internal(format!(
+                "cannot start the browser's Chromium: {message}"
             )));
         }
+        record.chromium = Some(instance);
     }
-    let profile = match &req.profile {
-        None => None,
-        Some(selection) => {
-            let index =
-                resolve_profile(&store, selection.id.as_deref(), selection.name.as_deref())?;
-            Some((
-                use_profile(&mut store, index),
-                selection.save_changes.unwrap_or(false),
-            ))
-        }
-    };
-    let categories = req.telemetry.as_ref().map(Categories::from_config);
-    let mut record = BrowserRecord::new(headless, req.stealth.unwrap_or(false), timeout_seconds);
-    record.gpu = gpu;
-    if let Some((profile_id, save)) = profile {
-        record.profile_id = Some(profile_id);
-        record.save_profile = save;
-    }
-    record.viewport = viewport;
-    record.kiosk_mode = req.kiosk_mode.unwrap_or(false);
-    record.start_url = req.start_url;
-    record.chrome_policy = req.chrome_policy.unwrap_or_default();
-    record.telemetry_config = req.telemetry;
-    record.telemetry = TelemetryLog::new(categories);
-    record.invocation_id = req.invocation_id;
-    record.proxy_id = proxy_id;
+    let mut store = state.store();
     let session_id = record.session_id.clone();
     let body = record.to_json(&store)?;
     store.browsers.push(record);
@@ -236,6 +256,16 @@ pub(crate) async fn create(
         start_telemetry(&state, &mut store, &session_id);
     }
     Ok(Json(body))
+}
+
+/// What `record`'s Chromium starts with: its viewport, start URL and profile.
+pub(crate) fn launch_spec(record: &BrowserRecord) -> LaunchSpec {
+    LaunchSpec {
+        session_id: record.session_id.clone(),
+        viewport: devices::viewport(record),
+        start_url: record.start_url.clone(),
+        profile_id: record.profile_id.clone(),
+    }
 }
 
 /// `GET /browsers`

@@ -12,7 +12,9 @@
 //! A batch runs its actions in order and stops at the first invalid one
 //! with a `400` naming its index; the actions before it stay applied.
 //! Durations and delays (`sleep`, `duration_ms`, `delay`) are checked but
-//! not waited for.
+//! not waited for. On a Chromium-backed mock the same checks and logs apply,
+//! and the actions also act on the browser's page (`crate::chromium::input`):
+//! screenshots are the page's.
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -21,10 +23,12 @@ use axum::Json;
 use kernel_sys::types;
 use serde_json::Value;
 
+use crate::chromium::input;
 use crate::http::error::{build_error, ApiError, ApiResult};
 use crate::http::extract::OptionalJsonBody;
 use crate::media::computer::{Action, ActionOutput};
 use crate::state::AppState;
+use crate::store::browsers;
 use crate::store::devices::devices;
 
 serves! {
@@ -46,18 +50,45 @@ serves! {
 type Body = OptionalJsonBody<Value>;
 
 /// Runs operation `operation` with `body` on browser `id` and renders what
-/// it answers.
+/// it answers. On a Chromium-backed browser the actions that ran (a batch's
+/// up to a failing one) also act on its page, and a screenshot is the
+/// page's.
 async fn act(state: AppState, id: String, operation: &str, body: Body) -> ApiResult<Response> {
     let body = body.0.unwrap_or(Value::Null);
-    let output = {
+    let (ran, output, chromium) = {
         let mut store = state.store();
+        let chromium = browsers::find_live_mut(&mut store, &id).and_then(|b| b.chromium.clone());
         let devices = devices(&mut store, &id)?;
         let action =
             Action::from_operation(operation, &body).map_err(|e| ApiError::bad_request(e.0))?;
-        devices
-            .apply(action)
-            .map_err(|e| ApiError::bad_request(e.0))?
+        let copy = chromium.as_ref().map(|_| action.clone());
+        let (count, output) = devices.apply(action);
+        let ran = copy.map(|action| match action {
+            Action::Batch(items) => items.into_iter().take(count).collect(),
+            single => (count > 0)
+                .then_some(single)
+                .into_iter()
+                .collect::<Vec<_>>(),
+        });
+        (ran, output, chromium)
     };
+    let mut page_png = None;
+    if let (Some(chromium), Some(ran)) = (chromium, ran) {
+        let failed = |e: String| ApiError::internal(format!("the browser's Chromium: {e}"));
+        let running = chromium.ready().await.map_err(failed)?;
+        for action in &ran {
+            input::perform(&running, action)
+                .await
+                .map_err(|e| failed(e.to_string()))?;
+        }
+        if let Ok(ActionOutput::Screenshot(capture)) = &output {
+            let png = input::screenshot(&running, capture.clip())
+                .await
+                .map_err(|e| failed(e.to_string()))?;
+            page_png = Some(png);
+        }
+    }
+    let output = output.map_err(|e| ApiError::bad_request(e.0))?;
     match output {
         ActionOutput::None if operation == "setCursor" => {
             let ok: types::OkResponse = types::OkResponse::builder()
@@ -83,10 +114,13 @@ async fn act(state: AppState, id: String, operation: &str, body: Body) -> ApiRes
             Ok(Json(content).into_response())
         }
         ActionOutput::Screenshot(capture) => {
-            // Encoding a full-HD PNG takes a while: off the async workers.
-            let png = tokio::task::spawn_blocking(move || capture.png())
-                .await
-                .map_err(|e| ApiError::internal(format!("screenshot encoding failed: {e}")))?;
+            let png = match page_png {
+                Some(png) => png,
+                // Encoding a full-HD PNG takes a while: off the async workers.
+                None => tokio::task::spawn_blocking(move || capture.png())
+                    .await
+                    .map_err(|e| ApiError::internal(format!("screenshot encoding failed: {e}")))?,
+            };
             Ok((
                 [(header::CONTENT_TYPE, HeaderValue::from_static("image/png"))],
                 png,

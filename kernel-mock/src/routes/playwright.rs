@@ -9,6 +9,14 @@
 //!
 //! The spec documents no `404` here, so an unknown or deleted browser is a
 //! `400`. Each execution is logged to the browser's `kernel-images-api` log.
+//!
+//! A Chromium-backed mock answers every execution as the spec's failed one
+//! (`200` with `success: false` and an `error`), saying that no Playwright
+//! executor is bundled with the fake: evaluating constants against a real
+//! page would mislead, running Playwright would need Node and a Playwright
+//! install, and a failed execution is what a client already handles (a `500`
+//! would read as a fault to retry). Drive the page with Playwright's
+//! `connectOverCDP` on the browser's `cdp_ws_url` instead.
 
 mod eval;
 mod lex;
@@ -37,6 +45,10 @@ struct ExecuteRequest {
     timeout_sec: Option<i64>,
 }
 
+/// The `error` of every execution on a Chromium-backed mock.
+const NO_EXECUTOR: &str = "kernel-mock bundles no Playwright executor, so code is not run against \
+     its Chromium; connect Playwright to the browser's cdp_ws_url (connectOverCDP) instead";
+
 /// `POST /browsers/{id}/playwright/execute`
 async fn execute(
     State(state): State<AppState>,
@@ -48,7 +60,15 @@ async fn execute(
             "timeout_sec must be between 1 and 300 (got {secs})"
         )));
     }
-    let outcome = script::run(&req.code);
+    let outcome = match state.chromium {
+        Some(_) => script::Outcome {
+            result: None,
+            error: Some(NO_EXECUTOR.to_owned()),
+            stdout: String::new(),
+            stderr: String::new(),
+        },
+        None => script::run(&req.code),
+    };
     {
         let mut store = state.store();
         let devices = devices(&mut store, &id).map_err(|e| ApiError::bad_request(e.message))?;

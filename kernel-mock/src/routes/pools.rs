@@ -211,7 +211,7 @@ pub(crate) async fn update(
     }
     if discard {
         let deficit = store.pools[index].deficit();
-        lease::warm(&mut store, index, deficit);
+        lease::warm(state.chromium.as_ref(), &mut store, index, deficit);
     }
     Ok(Json(store.pools[index].to_json()?))
 }

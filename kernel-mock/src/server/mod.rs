@@ -5,6 +5,7 @@
 //! or `405` with `Allow` on a spec path with another method. A browser's
 //! subresources are served twice: through the gateway (`/browsers/{id}/…`,
 //! API key) and as its VM's endpoints (`/vm/{id}/…`, the browser's token).
+//! A Chromium-backed mock also serves the CDP proxy (`/browser/cdp`).
 
 mod front;
 
@@ -13,10 +14,11 @@ use std::collections::BTreeMap;
 use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{on, MethodFilter, MethodRouter};
+use axum::routing::{get, on, MethodFilter, MethodRouter};
 use axum::Router;
 use kernel_sys::Operation;
 
+use crate::chromium;
 use crate::http::error::ApiError;
 use crate::routes;
 use crate::spec;
@@ -42,11 +44,17 @@ pub(crate) fn router(state: AppState) -> Router {
     for (path, methods) in paths {
         router = router.route(&path, methods);
     }
-    router
+    let router = router
         .fallback(fallback)
         .method_not_allowed_fallback(fallback)
-        .layer(middleware::from_fn_with_state(state.clone(), front::front))
-        .with_state(state)
+        .layer(middleware::from_fn_with_state(state.clone(), front::front));
+    // Outside the spec's routes and their middleware: a websocket the
+    // browser's token opens, not an API operation.
+    let router = match state.chromium {
+        Some(_) => router.route(chromium::proxy::PATH, get(chromium::proxy::connect)),
+        None => router,
+    };
+    router.with_state(state)
 }
 
 /// The spec's path prefix of a browser's own subresources.

@@ -1,5 +1,7 @@
 //! Browser sessions.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use kernel_sys::types;
 use serde_json::{Map, Value};
@@ -7,6 +9,7 @@ use tokio::task::AbortHandle;
 
 use super::telemetry::TelemetryLog;
 use super::{pools, profiles, Store};
+use crate::chromium::Instance;
 use crate::http::error::{build_error, ApiResult};
 
 /// A browser session.
@@ -35,6 +38,9 @@ pub(crate) struct BrowserRecord {
     pub pool_id: Option<String>,
     /// The proxy the session's traffic goes through, if any.
     pub proxy_id: Option<String>,
+    /// The session's Chromium, when the mock is Chromium-backed (taken when
+    /// the session ends).
+    pub chromium: Option<Arc<Instance>>,
 }
 
 impl BrowserRecord {
@@ -61,6 +67,7 @@ impl BrowserRecord {
             invocation_id: None,
             pool_id: None,
             proxy_id: None,
+            chromium: None,
         }
     }
 
@@ -100,7 +107,7 @@ impl BrowserRecord {
         types::Browser::builder()
             .session_id(id.clone())
             .created_at(self.created_at)
-            .cdp_ws_url(format!("wss://{id}.kernel-mock.invalid/cdp?jwt={jwt}"))
+            .cdp_ws_url(store.direct.cdp_ws_url(id))
             .webdriver_ws_url(format!(
                 "wss://{id}.kernel-mock.invalid/webdriver?jwt={jwt}"
             ))
@@ -141,8 +148,9 @@ pub(crate) fn find_live_mut<'a>(
 }
 
 /// Ends live session `session_id` (soft delete): its telemetry stops, a
-/// `save_changes` profile records the saved state, and its pool, if any,
-/// lets it go. `false` when there is no such live session.
+/// `save_changes` profile records the saved state, its Chromium (if any)
+/// ends, saving into that profile, and its pool, if any, lets it go.
+/// `false` when there is no such live session.
 pub(crate) fn end(store: &mut Store, session_id: &str) -> bool {
     let Some(browser) = find_live_mut(store, session_id) else {
         return false;
@@ -154,6 +162,9 @@ pub(crate) fn end(store: &mut Store, session_id: &str) -> bool {
     }
     browser.telemetry.close();
     let saved_profile = browser.profile_id.clone().filter(|_| browser.save_profile);
+    if let Some(chromium) = browser.chromium.take() {
+        chromium.retire(saved_profile.as_deref());
+    }
     let pool_id = browser.pool_id.clone();
     if let Some(profile_id) = saved_profile {
         if let Some(profile) = store.profiles.iter_mut().find(|p| p.id == profile_id) {

@@ -29,11 +29,7 @@ pub(crate) struct Devices {
 impl Devices {
     /// Fresh state for `browser`; its processes log their start.
     fn new(browser: &BrowserRecord) -> Self {
-        let viewport = browser
-            .viewport
-            .as_ref()
-            .map(|v| (side(v.width), side(v.height)))
-            .unwrap_or(DEFAULT_VIEWPORT);
+        let viewport = viewport(browser);
         let mut log = DeviceLog::new();
         let at = browser.created_at;
         log.push_at(
@@ -60,22 +56,33 @@ impl Devices {
     }
 
     /// Applies a computer action and logs what it did (a batch logs each item
-    /// it ran, up to the one that failed).
-    pub fn apply(&mut self, action: Action) -> Result<ActionOutput, ActionError> {
+    /// it ran, up to the one that failed); also says how many actions ran.
+    pub fn apply(&mut self, action: Action) -> (usize, Result<ActionOutput, ActionError>) {
         let result = self.computer.apply(action);
-        for done in std::mem::take(&mut self.computer.actions) {
+        let done = std::mem::take(&mut self.computer.actions);
+        let count = done.len();
+        for done in done {
             self.log.push(
                 Process::Api,
                 format!("{}: {}", done.operation, done.summary),
             );
         }
-        result
+        (count, result)
     }
 
     /// The viewport in pixels.
     pub fn viewport(&self) -> (u32, u32) {
         self.computer.viewport
     }
+}
+
+/// The viewport of `browser` in pixels: its own, or the spec's default.
+pub(crate) fn viewport(browser: &BrowserRecord) -> (u32, u32) {
+    browser
+        .viewport
+        .as_ref()
+        .map(|v| (side(v.width), side(v.height)))
+        .unwrap_or(DEFAULT_VIEWPORT)
 }
 
 /// A viewport side as pixels (the browser area validates 240..=7680).

@@ -11,12 +11,38 @@ pub(crate) struct Direct {
     pub origin: String,
     /// Per server, so a token from another mock is refused.
     secret: String,
+    /// Whether `cdp_ws_url`s lead to this server's CDP proxy (a
+    /// Chromium-backed mock).
+    proxies_cdp: bool,
 }
 
 impl Direct {
     /// Reached at `origin`, with tokens derived from `secret`.
     pub fn new(origin: String, secret: String) -> Self {
-        Direct { origin, secret }
+        Direct {
+            origin,
+            secret,
+            proxies_cdp: false,
+        }
+    }
+
+    /// Browsers' `cdp_ws_url`s lead to this server's CDP proxy.
+    pub fn proxying_cdp(mut self) -> Self {
+        self.proxies_cdp = true;
+        self
+    }
+
+    /// The `cdp_ws_url` of browser `session_id`: this server's CDP proxy
+    /// when Chromium-backed, else a URL that names the browser and leads
+    /// nowhere.
+    pub fn cdp_ws_url(&self, session_id: &str) -> String {
+        let jwt = self.jwt(session_id);
+        match self.origin.strip_prefix("http://") {
+            Some(host) if self.proxies_cdp => {
+                format!("ws://{host}{}?jwt={jwt}", crate::chromium::proxy::PATH)
+            }
+            _ => format!("wss://{session_id}.kernel-mock.invalid/cdp?jwt={jwt}"),
+        }
     }
 
     /// The `base_url` of browser `session_id`: direct requests go to
@@ -52,5 +78,12 @@ mod tests {
         assert!(!a.accepts("b2", &a.jwt("b1")));
         assert!(!b.accepts("b1", &a.jwt("b1")));
         assert_eq!(a.base_url("b1"), "http://a/vm/b1");
+        let jwt = a.jwt("b1");
+        assert_eq!(
+            a.cdp_ws_url("b1"),
+            format!("wss://b1.kernel-mock.invalid/cdp?jwt={jwt}")
+        );
+        let a = a.proxying_cdp();
+        assert_eq!(a.cdp_ws_url("b1"), format!("ws://a/browser/cdp?jwt={jwt}"));
     }
 }

@@ -16,7 +16,7 @@ mod tests;
 
 use std::fmt;
 
-pub(crate) use action::Action;
+pub(crate) use action::{Action, ClickType, MouseButton};
 pub(crate) use state::{ActionOutput, ComputerState};
 
 /// A 400-worthy problem with an action, as a message for the `Error` body.

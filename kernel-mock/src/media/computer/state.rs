@@ -39,6 +39,11 @@ impl Capture {
     pub(crate) fn png(&self) -> Vec<u8> {
         self.window.png(&self.scene)
     }
+
+    /// The part of the viewport captured, when not all of it.
+    pub(crate) fn clip(&self) -> Option<(u32, u32, u32, u32)> {
+        self.window.clip()
+    }
 }
 
 /// One applied action, as the browser's logs show it.

@@ -1,6 +1,8 @@
 //! The life of pool browsers: the filler that warms them, `acquire` (a
 //! long poll woken by a `Notify`), `release` and `flush`.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -8,15 +10,23 @@ use axum::Json;
 use kernel_sys::types;
 
 use super::{find, MAX_WAIT_SECONDS};
+use crate::chromium::Chromium;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{JsonBody, OptionalJsonBody};
+use crate::routes::browsers::launch_spec;
 use crate::state::AppState;
 use crate::store::browsers::{self, BrowserRecord};
 use crate::store::{profiles, Store};
 
 /// Warms `count` browsers with pool `index`'s configuration, idle, and
-/// wakes the acquirers.
-pub(crate) fn warm(store: &mut Store, index: usize, count: usize) {
+/// wakes the acquirers. With a `chromium` backing each starts launching its
+/// Chromium (whoever uses it first waits for it to run).
+pub(crate) fn warm(
+    chromium: Option<&Arc<Chromium>>,
+    store: &mut Store,
+    index: usize,
+    count: usize,
+) {
     for _ in 0..count {
         let pool = &store.pools[index];
         let config = &pool.config;
@@ -42,6 +52,7 @@ pub(crate) fn warm(store: &mut Store, index: usize, count: usize) {
                 record.save_profile = profile.save_changes.unwrap_or(false);
             }
         }
+        record.chromium = chromium.map(|c| c.launch(launch_spec(&record)));
         let session_id = record.session_id.clone();
         store.browsers.push(record);
         store.pools[index].idle.push_back(session_id);
@@ -87,7 +98,7 @@ pub(crate) async fn fill(state: AppState, pool_id: String) {
         };
         let pool = &store.pools[index];
         let count = pool.deficit().min(pool.per_step());
-        warm(&mut store, index, count);
+        warm(state.chromium.as_ref(), &mut store, index, count);
     }
 }
 
@@ -203,7 +214,7 @@ pub(crate) async fn release(
     }
     browsers::end(&mut store, &session_id);
     let deficit = store.pools[index].deficit();
-    warm(&mut store, index, deficit.min(1));
+    warm(state.chromium.as_ref(), &mut store, index, deficit.min(1));
     Ok(StatusCode::NO_CONTENT)
 }
 
