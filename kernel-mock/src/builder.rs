@@ -290,11 +290,7 @@ impl KernelMockBuilder {
             chromium,
         ));
         shared.store().provider_seeds = self.provider_items;
-        let direct = Direct::new(base_url.clone(), store::new_id("vm"));
-        shared.store().direct = match shared.chromium {
-            Some(_) => direct.proxying_cdp(),
-            None => direct,
-        };
+        shared.store().direct = Direct::new(base_url.clone(), store::new_id("vm"));
         let app = server::router(shared.clone());
         let signal = shared.shutdown_signal();
         let server = tokio::spawn(async move {

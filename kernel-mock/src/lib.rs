@@ -95,6 +95,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use builder::KernelMockBuilder;
+pub use chromium::find_chromium;
 pub use faults::{FaultRule, Faults};
 pub use kernel_sys::types;
 pub use overrides::{MockResponse, UnknownOperation};

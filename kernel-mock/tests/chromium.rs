@@ -3,7 +3,7 @@
 //! profiles that keep cookies and local storage, refused tokens, and no
 //! Chromium left behind (browsers deleted, a pool deleted, a test that
 //! panics, a test process killed). Chromium comes from
-//! `KERNEL_MOCK_CHROMIUM`, else `/usr/bin/chromium`; without either these
+//! `kernel_mock::find_chromium()` (`KERNEL_MOCK_CHROMIUM`, else `PATH`); without it these
 //! tests fail.
 
 mod common;
@@ -17,7 +17,7 @@ mod procs;
 #[path = "chromium/site.rs"]
 mod site;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use kernel_mock::KernelMock;
@@ -27,17 +27,10 @@ use serde_json::{json, Value};
 use cdp::Cdp;
 use common::Api;
 
-/// The Chromium the tests run.
+/// The Chromium the tests run ([`kernel_mock::find_chromium`]).
 fn chromium_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("KERNEL_MOCK_CHROMIUM") {
-        return path.into();
-    }
-    let default = Path::new("/usr/bin/chromium");
-    assert!(
-        default.exists(),
-        "Chromium is not installed: apt-get install chromium (or set KERNEL_MOCK_CHROMIUM)"
-    );
-    default.to_owned()
+    kernel_mock::find_chromium()
+        .expect("Chromium is not installed: apt-get install chromium (or set KERNEL_MOCK_CHROMIUM)")
 }
 
 /// A Chromium-backed mock.
@@ -419,14 +412,25 @@ async fn a_chromium_that_cannot_start_is_a_500() {
         assert_eq!(api.get("/browsers").await.body, json!([]));
         mock.shutdown().await;
     }
-    // Without a Chromium the URLs and routes are the simulation's.
+    // Without a Chromium, `cdp_ws_url` is the same endpoint, and a browser's
+    // own token there is told that this mock has no Chromium (a CDP client
+    // stops at once instead of retrying); a wrong token is still a 401.
     let mock = KernelMock::start().await.unwrap();
     let api = Api::new(&mock);
     let browser = create(&api, json!({})).await;
-    assert!(browser["cdp_ws_url"]
-        .as_str()
-        .unwrap()
-        .starts_with("wss://"));
+    let url = browser["cdp_ws_url"].as_str().unwrap();
+    let (_, jwt) = url.split_once("?jwt=").unwrap();
+    assert_eq!(url, format!("ws://{}/browser/cdp?jwt={jwt}", mock.addr()));
+    let reply = api.get(&format!("/browser/cdp?jwt={jwt}")).await;
+    assert_eq!(reply.status, StatusCode::NOT_IMPLEMENTED);
+    assert!(
+        reply.body["message"]
+            .as_str()
+            .unwrap()
+            .contains(".chromium(path)"),
+        "{}",
+        reply.body
+    );
     let reply = api.get("/browser/cdp?jwt=x").await;
-    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 }

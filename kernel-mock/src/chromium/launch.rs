@@ -269,3 +269,38 @@ pub(crate) fn remove(paths: &[PathBuf]) {
         }
     }
 }
+
+/// The names a Chromium goes by on `PATH`, most specific first.
+const CHROMIUM_NAMES: [&str; 4] = [
+    "chromium",
+    "chromium-browser",
+    "google-chrome",
+    "google-chrome-stable",
+];
+
+/// Finds a Chromium for [`KernelMockBuilder::chromium`](crate::KernelMockBuilder::chromium):
+/// `KERNEL_MOCK_CHROMIUM` when it is set (and `None` if that is not a
+/// file, rather than another Chromium than the one asked for), else the
+/// first of `chromium`, `chromium-browser`, `google-chrome` and
+/// `google-chrome-stable` on `PATH`.
+///
+/// ```no_run
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let chromium = kernel_mock::find_chromium().expect("apt-get install chromium");
+/// let mock = kernel_mock::KernelMock::builder().chromium(chromium).start().await?;
+/// # Ok(()) }
+/// ```
+pub fn find_chromium() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("KERNEL_MOCK_CHROMIUM").filter(|p| !p.is_empty()) {
+        let path = PathBuf::from(path);
+        return path.is_file().then_some(path);
+    }
+    let dirs = std::env::var_os("PATH")?;
+    std::env::split_paths(&dirs).find_map(|dir| {
+        CHROMIUM_NAMES
+            .iter()
+            .map(|name| dir.join(name))
+            .find(|candidate| candidate.is_file())
+    })
+}

@@ -38,6 +38,7 @@ use tokio::sync::Notify;
 use tokio::task::AbortHandle;
 
 use crate::store::lock;
+pub use launch::find_chromium;
 use launch::Process;
 use profiles::{Profiles, Saving};
 pub(crate) use running::Running;

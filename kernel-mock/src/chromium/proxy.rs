@@ -2,8 +2,9 @@
 //! browser; the websocket is proxied frame for frame to its Chromium's
 //! browser-level DevTools endpoint, so CDP clients create pages and attach
 //! flatten sessions over this one socket. A missing or wrong token, or one
-//! of an ended browser, is a `401` before any upgrade. Not an operation of
-//! the spec: the real API serves it on its own proxy host.
+//! of an ended browser, is a `401` before any upgrade; a browser of a mock
+//! without Chromium is a `501`. Not an operation of the spec: the real API
+//! serves it on its own proxy host.
 
 use axum::extract::ws::{self, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
@@ -51,17 +52,27 @@ async fn open(
             "a browser's cdp_ws_url needs its token as `?jwt=`",
         ));
     };
-    let instance = {
+    let found = {
         let store = state.store();
         store
             .browsers
             .iter()
             .find(|b| b.is_live() && store.direct.accepts(&b.session_id, &token))
-            .and_then(|b| b.chromium.clone())
+            .map(|b| b.chromium.clone())
     };
-    let Some(instance) = instance else {
+    let Some(found) = found else {
         return Err(ApiError::unauthorized(
             "invalid browser token (`jwt`), or the browser session has ended",
+        ));
+    };
+    // A simulated browser has no DevTools to reach; say how to get one
+    // rather than leave a CDP client retrying.
+    let Some(instance) = found else {
+        return Err(ApiError::new(
+            StatusCode::NOT_IMPLEMENTED,
+            "not_implemented",
+            "this kernel-mock has no Chromium behind its browsers: start it with \
+             KernelMock::builder().chromium(path) or `kernel-mock --chromium PATH`",
         ));
     };
     let upgrade = upgrade.map_err(|e| {

@@ -5,7 +5,8 @@
 //! or `405` with `Allow` on a spec path with another method. A browser's
 //! subresources are served twice: through the gateway (`/browsers/{id}/…`,
 //! API key) and as its VM's endpoints (`/vm/{id}/…`, the browser's token).
-//! A Chromium-backed mock also serves the CDP proxy (`/browser/cdp`).
+//! It also serves browsers' CDP endpoint (`/browser/cdp`), proxied to
+//! their Chromium when the mock has one.
 
 mod front;
 
@@ -50,10 +51,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), front::front));
     // Outside the spec's routes and their middleware: a websocket the
     // browser's token opens, not an API operation.
-    let router = match state.chromium {
-        Some(_) => router.route(chromium::proxy::PATH, get(chromium::proxy::connect)),
-        None => router,
-    };
+    let router = router.route(chromium::proxy::PATH, get(chromium::proxy::connect));
     router.with_state(state)
 }
 

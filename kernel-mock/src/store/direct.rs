@@ -11,38 +11,21 @@ pub(crate) struct Direct {
     pub origin: String,
     /// Per server, so a token from another mock is refused.
     secret: String,
-    /// Whether `cdp_ws_url`s lead to this server's CDP proxy (a
-    /// Chromium-backed mock).
-    proxies_cdp: bool,
 }
 
 impl Direct {
     /// Reached at `origin`, with tokens derived from `secret`.
     pub fn new(origin: String, secret: String) -> Self {
-        Direct {
-            origin,
-            secret,
-            proxies_cdp: false,
-        }
+        Direct { origin, secret }
     }
 
-    /// Browsers' `cdp_ws_url`s lead to this server's CDP proxy.
-    pub fn proxying_cdp(mut self) -> Self {
-        self.proxies_cdp = true;
-        self
-    }
-
-    /// The `cdp_ws_url` of browser `session_id`: this server's CDP proxy
-    /// when Chromium-backed, else a URL that names the browser and leads
-    /// nowhere.
+    /// The `cdp_ws_url` of browser `session_id`: this server's CDP
+    /// endpoint (proxied to the browser's Chromium, or a `501` saying the
+    /// mock has none).
     pub fn cdp_ws_url(&self, session_id: &str) -> String {
         let jwt = self.jwt(session_id);
-        match self.origin.strip_prefix("http://") {
-            Some(host) if self.proxies_cdp => {
-                format!("ws://{host}{}?jwt={jwt}", crate::chromium::proxy::PATH)
-            }
-            _ => format!("wss://{session_id}.kernel-mock.invalid/cdp?jwt={jwt}"),
-        }
+        let host = self.origin.strip_prefix("http://").unwrap_or(&self.origin);
+        format!("ws://{host}{}?jwt={jwt}", crate::chromium::proxy::PATH)
     }
 
     /// The `base_url` of browser `session_id`: direct requests go to
@@ -79,11 +62,6 @@ mod tests {
         assert!(!b.accepts("b1", &a.jwt("b1")));
         assert_eq!(a.base_url("b1"), "http://a/vm/b1");
         let jwt = a.jwt("b1");
-        assert_eq!(
-            a.cdp_ws_url("b1"),
-            format!("wss://b1.kernel-mock.invalid/cdp?jwt={jwt}")
-        );
-        let a = a.proxying_cdp();
         assert_eq!(a.cdp_ws_url("b1"), format!("ws://a/browser/cdp?jwt={jwt}"));
     }
 }

@@ -303,7 +303,11 @@ async fn a_profile_keeps_its_cookie_for_the_next_browser() {
     let with_profile = || {
         kernel.browsers().create().profile(
             kernel::types::BrowserProfile::builder()
-                .name("cdp-cookies")
+                .name(
+                    "cdp-cookies"
+                        .parse::<kernel::types::BrowserProfileName>()
+                        .unwrap(),
+                )
                 .save_changes(true),
         )
     };

@@ -50,7 +50,8 @@ fn run(name: &str, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
     command
         .args(args)
         .env_remove("KERNEL_API_KEY")
-        .env_remove("KERNEL_BASE_URL");
+        .env_remove("KERNEL_BASE_URL")
+        .env_remove("KERNEL_MOCK_CHROMIUM");
     for (k, v) in env {
         command.env(k, v);
     }
@@ -257,4 +258,49 @@ async fn telemetry_prints_seq_and_type() {
         .await
         .unwrap();
     assert_eq!(usage.status.code(), Some(2));
+}
+
+#[test]
+fn browse_drives_a_real_chromium_offline_and_saves_the_screenshot() {
+    let chromium = kernel_mock::find_chromium().expect(
+        "Chromium is not installed: apt-get install chromium (or set KERNEL_MOCK_CHROMIUM)",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let shot = dir.path().join("shot.png");
+    let out = run(
+        "browse",
+        &[],
+        "",
+        &[
+            ("KERNEL_MOCK_CHROMIUM", chromium.to_str().unwrap()),
+            ("BROWSE_SCREENSHOT", shot.to_str().unwrap()),
+        ],
+    );
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(stdout.contains("embedded fake Kernel"), "{stdout}");
+    assert!(
+        stdout.contains(r#"the page says "Hello, Ada!""#),
+        "{stdout}"
+    );
+    assert!(stdout.contains("is deleted"), "{stdout}");
+    let png = std::fs::read(&shot).unwrap();
+    let reader = png::Decoder::new(std::io::Cursor::new(png))
+        .read_info()
+        .unwrap();
+    assert_eq!((reader.info().width, reader.info().height), (1024, 768));
+}
+
+#[test]
+fn browse_without_chromium_says_how_to_install_it_and_fails() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = run(
+        "browse",
+        &[],
+        "",
+        &[("PATH", empty.path().to_str().unwrap())],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("apt-get install chromium"), "{stderr}");
 }
