@@ -29,7 +29,7 @@
 mod connect;
 mod session;
 
-pub use connect::Connect;
+pub use connect::{Connect, DEFAULT_DEADLINE};
 pub use session::Session;
 
 /// The CDP crate this module drives, re-exported so a page's types

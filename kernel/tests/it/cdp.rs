@@ -156,10 +156,7 @@ async fn a_kept_browser_outlives_its_session() {
     let (_mock, kernel) = setup().await;
     let browser = kernel.browsers().create().send().await.unwrap();
     let session = kernel.cdp(&browser).keep_browser().send().await.unwrap();
-    assert_eq!(
-        session.page().await.unwrap().evaluate("1").await.is_ok(),
-        true
-    );
+    assert!(session.page().await.unwrap().evaluate("1").await.is_ok());
     session.close().await.unwrap();
     assert!(!is_gone(&kernel, &browser.session_id).await);
     // A second connection to the same browser works.
