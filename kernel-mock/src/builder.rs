@@ -228,8 +228,8 @@ impl KernelMockBuilder {
     /// any CDP client; computer controls act on its page and screenshots
     /// are real; profiles keep cookies and local storage. `postBrowsers`
     /// answers `500` when Chromium cannot start. Chromium processes end with
-    /// their browser and with the mock (also when a test panics or its
-    /// process is killed). `playwright/execute` then answers a failed
+    /// their browser and with the mock, also when a test panics, and on
+    /// Linux when its process is killed. `playwright/execute` then answers a failed
     /// execution: no Playwright executor is bundled.
     ///
     /// ```no_run

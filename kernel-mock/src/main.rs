@@ -68,7 +68,16 @@ fn parse_args() -> Result<Option<kernel_mock::KernelMockBuilder>, String> {
                 builder.heartbeat_interval(Duration::from_millis(number(value()?)?))
             }
             "--flow-ttl-secs" => builder.flow_ttl(Duration::from_secs(number(value()?)?)),
-            "--chromium" => builder.chromium(value()?),
+            "--chromium" => {
+                let path = value()?;
+                // Said now, not at the first browser's 500.
+                if !std::path::Path::new(&path).is_file() {
+                    return Err(format!(
+                        "{flag}: {path:?} is not a file (apt-get install chromium)"
+                    ));
+                }
+                builder.chromium(path)
+            }
             other => return Err(format!("unknown argument {other:?}")),
         };
     }

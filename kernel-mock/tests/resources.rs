@@ -299,7 +299,11 @@ async fn browsers_crud_profiles_and_pagination() {
     assert_eq!(b["timeout_seconds"], 120);
     assert_eq!(b["profile"]["name"], "p1");
     assert_eq!(b["viewport"]["width"], 1280);
-    assert!(b["cdp_ws_url"].as_str().unwrap().starts_with("wss://"));
+    let cdp = b["cdp_ws_url"].as_str().unwrap();
+    assert!(
+        cdp.starts_with("ws://") && cdp.contains("/browser/cdp?jwt="),
+        "{cdp}"
+    );
     let id = b["session_id"].as_str().unwrap().to_owned();
 
     // Empty body, and missing or invalid profiles.

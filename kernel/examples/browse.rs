@@ -18,6 +18,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use kernel::cdp::chromiumoxide::Page;
+use kernel::cdp::Session;
 use kernel::Kernel;
 
 /// The page the agent works on: a form whose button writes a greeting.
@@ -102,16 +103,45 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         )
         .connect()
         .await?;
-    let page = session.page().await?;
     println!(
         "1. Browser {} connected over CDP in {:.0?}",
         session.id(),
         started.elapsed()
     );
 
+    // Closed on every path, so a failed step never leaves a browser
+    // running (and billed) until its timeout.
+    let worked = agent(&kernel, &session, &backend).await;
+    let id = session.id().to_owned();
+    let closed = session.close().await;
+    worked?;
+    closed?;
+
+    // 5. The browser went with the session.
+    match kernel.browsers().get(&id).send().await {
+        Ok(found) if found.deleted_at.is_none() => {
+            return Err(format!("browser {id} still exists after close").into())
+        }
+        Ok(_) => {}
+        Err(e) if e.is_not_found() => {}
+        Err(e) => return Err(e.into()),
+    }
+    println!("5. Closed the session; browser {id} is deleted");
+    drop(backend);
+    Ok(())
+}
+
+/// Steps 2 to 4 on the connected browser.
+async fn agent(
+    kernel: &Kernel,
+    session: &Session,
+    backend: &Backend,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let page = session.page().await?;
+
     // 2. The page: served locally on the fake, loaded as content on the
     //    real API.
-    match &backend {
+    match backend {
         Backend::Fake { page_url, .. } => {
             page.goto(page_url.as_str()).await?;
             println!("2. Opened {page_url}");
@@ -143,17 +173,6 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .save_to(&path)
         .await?;
     println!("4. Saved a {bytes}-byte screenshot to {path}");
-
-    // 5. Delete the browser with the connection.
-    let id = session.id().to_owned();
-    session.close().await?;
-    match kernel.browsers().get(&id).send().await {
-        Ok(found) if found.deleted_at.is_none() => {
-            return Err(format!("browser {id} still exists after close").into())
-        }
-        _ => println!("5. Closed the session; browser {id} is deleted"),
-    }
-    drop(backend);
     Ok(())
 }
 

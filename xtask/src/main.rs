@@ -526,8 +526,10 @@ fn package_check() -> Result<u8, Failure> {
         let file = packages.join(format!("{name}-{version}.crate"));
         run(
             &format!("unpack {name}"),
+            // `-m`: the files get the time of unpacking, not the `.crate`'s
+            // fixed one, so a rebuild sees that they changed.
             Command::new("tar")
-                .arg("-xzf")
+                .arg("-xzmf")
                 .arg(&file)
                 .arg("-C")
                 .arg(&unpacked),

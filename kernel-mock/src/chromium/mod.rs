@@ -11,7 +11,8 @@
 //! - Profiles keep cookies and local storage between browsers ([`profiles`]).
 //! - Ending a browser, a pool's flush or delete, [`crate::KernelMock::shutdown`]
 //!   and dropping the mock end its Chromium; the process-group and
-//!   death-signal set-up of [`launch`] covers a panicking or killed test.
+//!   death-signal set-up of [`launch`] covers a panicking test, and on
+//!   Linux a killed one.
 //! - `playwright/execute` answers a failed execution: no Playwright
 //!   executor ships with the fake (it would need Node and a Playwright
 //!   install); connect Playwright to `cdp_ws_url` instead.

@@ -16,7 +16,7 @@ use tokio::sync::Notify;
 use crate::store::lock;
 
 /// Longest a launch waits for a save of its profile to finish.
-const SAVE_WAIT: Duration = Duration::from_secs(15);
+const SAVE_WAIT: Duration = Duration::from_secs(30);
 
 /// Entries of a user-data dir never copied: Chromium's locks and sockets,
 /// what it rewrites at every start, and caches.

@@ -86,16 +86,19 @@ async fn open(
         .ready()
         .await
         .map_err(|e| ApiError::internal(format!("the browser's Chromium is not running: {e}")))?;
-    let (upstream, _) =
-        tokio_tungstenite::connect_async_with_config(&running.ws_url, Some(cdp::ws_config()), true)
-            .await
-            .map_err(|e| {
-                ApiError::new(
-                    StatusCode::BAD_GATEWAY,
-                    "bad_gateway",
-                    format!("cannot reach the browser's Chromium: {e}"),
-                )
-            })?;
+    let connect =
+        tokio_tungstenite::connect_async_with_config(&running.ws_url, Some(cdp::ws_config()), true);
+    let bad_gateway = |why: String| {
+        ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "bad_gateway",
+            format!("cannot reach the browser's Chromium: {why}"),
+        )
+    };
+    let (upstream, _) = tokio::time::timeout(cdp::CALL_DEADLINE, connect)
+        .await
+        .map_err(|_| bad_gateway(format!("no answer within {:?}", cdp::CALL_DEADLINE)))?
+        .map_err(|e| bad_gateway(e.to_string()))?;
     Ok(upgrade
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)

@@ -76,6 +76,9 @@ pub(super) async fn start(chromium: &Chromium, spec: LaunchSpec) -> Result<Runni
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
+        // Shared memory in /tmp, not /dev/shm: containers give /dev/shm
+        // 64 MB, and renderers crash when it fills.
+        "--disable-dev-shm-usage",
         // No crash uploads. (Crashpad's handlers, outside the browser's
         // process group, exit with the browser.)
         "--disable-breakpad",

@@ -85,13 +85,18 @@ impl Connect {
         let url = self.browser.cdp_ws_url.expose().to_owned();
         let config = HandlerConfig {
             request_timeout: self.request_timeout,
+            // chromiumoxide's default turns certificate checks off on every
+            // page; a browser agent should see what a user would.
+            ignore_https_errors: false,
             ..HandlerConfig::default()
         };
+        default_tls_provider();
         let started = Instant::now();
         let until = started + self.deadline;
         let mut backoff = Duration::from_millis(100);
         let mut attempts = 0u32;
-        let last = loop {
+        let mut last: Option<CdpError> = None;
+        loop {
             attempts += 1;
             let failure = match tokio::time::timeout_at(
                 until,
@@ -115,14 +120,20 @@ impl Connect {
                 },
                 Err(_elapsed) => None,
             };
+            if failure.is_some() {
+                last = failure;
+            }
             let now = Instant::now();
             if now >= until {
-                break failure;
+                break;
             }
-            tracing::debug!(attempts, error = ?failure.as_ref().map(ToString::to_string), "CDP not ready; retrying");
+            if let Some(e) = &last {
+                let error = crate::sys::secret::redact_jwts(&e.to_string()).into_owned();
+                tracing::debug!(attempts, %error, "CDP not ready; retrying");
+            }
             tokio::time::sleep(backoff.min(until - now)).await;
             backoff = (backoff * 2).min(MAX_BACKOFF);
-        };
+        }
         let why = match last {
             Some(e) => format!(": last attempt: {}", Error::from(e)),
             None => String::new(),
@@ -131,6 +142,17 @@ impl Connect {
             "browser {}'s CDP endpoint did not answer within {:?} ({attempts} attempts){why}",
             self.browser.session_id, self.deadline
         )))
+    }
+}
+
+/// Installs rustls's aws-lc-rs provider as the process default when none
+/// is: the websocket's TLS (`wss://`) builds its configuration from the
+/// default, which rustls cannot choose by itself when a program's
+/// dependencies enable more than one provider. A provider the program
+/// installed first is kept.
+fn default_tls_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     }
 }
 

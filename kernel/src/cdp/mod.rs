@@ -6,13 +6,18 @@
 //! to its `cdp_ws_url`, retrying while the browser warms up, within a
 //! deadline; [`Session::close`] disconnects and deletes the browser. A
 //! session dropped without `close` logs a warning and deletes the browser
-//! in the background (it never blocks). For a browser you got elsewhere (a
-//! pool's, say), [`Kernel::cdp`](crate::Kernel::cdp) connects to it, and
+//! in a background task (it never blocks; see [`Session`] for when that
+//! task cannot run). For a browser you got elsewhere (a pool's, say),
+//! [`Kernel::cdp`](crate::Kernel::cdp) connects to it, and
 //! [`Connect::keep_browser`] leaves it running on close.
 //!
 //! The browser's token (the `jwt` in `cdp_ws_url`) is passed to the
-//! websocket and never logged: [`Session`]'s `Debug` and every error leave
-//! it out.
+//! websocket; [`Session`]'s `Debug`, this crate's errors and its traces
+//! leave it out. Two things outside this crate show it: the `Debug` of
+//! chromiumoxide's [`Browser`](chromiumoxide::Browser)
+//! ([`Session::cdp`]), and tungstenite's TRACE-level `log` record of the
+//! handshake request (target `tungstenite`), if a program forwards `log`
+//! records at that level.
 //!
 //! ```no_run
 //! # #[tokio::main(flavor = "current_thread")]
@@ -56,19 +61,55 @@ impl crate::browsers::Create<'_> {
     pub async fn connect(self) -> crate::Result<Session> {
         let kernel = self.kernel().clone();
         let browser = self.send().await?;
+        // Nobody else knows this browser: left behind (a failed connection,
+        // or this future dropped while connecting), it would bill until its
+        // timeout.
+        let mut orphan = Orphan {
+            kernel: kernel.clone(),
+            session_id: Some(browser.session_id.clone()),
+        };
         let session = kernel.cdp(&browser).send().await;
-        if session.is_err() {
-            // Nobody else knows this browser: leaving it would bill until
-            // its timeout.
-            if let Err(e) = kernel.browsers().delete(&browser.session_id).send().await {
-                tracing::warn!(
-                    session_id = %browser.session_id,
-                    error = %e,
-                    "could not delete a browser whose CDP connection failed"
-                );
+        match session {
+            Ok(session) => {
+                orphan.session_id = None;
+                Ok(session)
+            }
+            Err(e) => {
+                let deleted = kernel.browsers().delete(&browser.session_id).send().await;
+                orphan.session_id = None;
+                if let Err(delete) = deleted {
+                    tracing::warn!(
+                        session_id = %browser.session_id,
+                        error = %delete,
+                        "could not delete a browser whose CDP connection failed"
+                    );
+                }
+                Err(e)
             }
         }
-        session
+    }
+}
+
+/// A browser [`Create::connect`](crate::browsers::Create::connect) made
+/// and nobody else holds yet: deleted in the background if the future is
+/// dropped before it hands the browser over.
+struct Orphan {
+    kernel: Kernel,
+    session_id: Option<String>,
+}
+
+impl Drop for Orphan {
+    fn drop(&mut self) {
+        let (Some(id), Ok(runtime)) = (
+            self.session_id.take(),
+            tokio::runtime::Handle::try_current(),
+        ) else {
+            return;
+        };
+        let kernel = self.kernel.clone();
+        runtime.spawn(async move {
+            let _ = kernel.browsers().delete(&id).send().await;
+        });
     }
 }
 

@@ -17,7 +17,10 @@ const FIRST_PAGE_WAIT: Duration = Duration::from_secs(2);
 /// [`Create::connect`](crate::browsers::Create::connect) or
 /// [`Kernel::cdp`]. [`close`](Session::close) disconnects and deletes the
 /// browser (unless [kept](super::Connect::keep_browser)). Dropped without
-/// `close`, it logs a warning and deletes the browser in the background.
+/// `close`, it logs a warning and deletes the browser in a background
+/// task, which runs only while the tokio runtime does: at the end of
+/// `main`, or on an early `?` out of it, the runtime stops first and the
+/// browser stays until its timeout. Close sessions on every path.
 pub struct Session {
     kernel: Kernel,
     browser: types::Browser,
@@ -51,6 +54,8 @@ impl Session {
         let driver = tokio::spawn(async move {
             // An item is an error only when the connection broke; messages
             // chromiumoxide cannot parse (newer CDP events) are skipped.
+            // After a close frame the handler stays pending instead, and
+            // commands then fail at their request timeout.
             while let Some(item) = handler.next().await {
                 if let Err(e) = item {
                     tracing::debug!(%session_id, error = %crate::Error::from(e), "CDP connection ended");
@@ -80,7 +85,8 @@ impl Session {
     }
 
     /// The CDP connection, for everything a [`Browser`] does (contexts,
-    /// cookies, raw commands with `execute`).
+    /// cookies, raw commands with `execute`). Its `Debug` shows the
+    /// websocket URL, token included: do not log it.
     pub fn cdp(&self) -> &Browser {
         &self.cdp
     }
@@ -109,20 +115,25 @@ impl Session {
     /// [kept](super::Connect::keep_browser)). A browser that is already gone
     /// is not an error.
     pub async fn close(mut self) -> crate::Result<()> {
-        self.closed = true;
         self.driver.abort();
         if !self.delete_on_close {
+            self.closed = true;
             return Ok(());
         }
-        match self
+        let deleted = self
             .kernel
             .browsers()
             .delete(&self.browser.session_id)
             .send()
-            .await
-        {
+            .await;
+        // Only now: a `close` cancelled or failed before the browser is
+        // gone leaves the drop to try again.
+        match deleted {
             Err(e) if !e.is_not_found() => Err(e),
-            _ => Ok(()),
+            _ => {
+                self.closed = true;
+                Ok(())
+            }
         }
     }
 }

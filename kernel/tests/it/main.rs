@@ -9,6 +9,7 @@ mod common;
 
 mod auth_flows;
 mod auth_scripted;
+#[cfg(feature = "cdp")]
 mod cdp;
 mod client_config;
 mod client_deprecated;

@@ -1,5 +1,6 @@
 //! What a user's first program does: a client, a browser, a list, a delete,
-//! against the fake Kernel `kernel-mock` serves.
+//! against the fake Kernel `kernel-mock` serves; and `kernel::cdp`, whose
+//! connection a fake without Chromium refuses at once (501).
 
 use kernel::prelude::*;
 
@@ -27,6 +28,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     match kernel.browsers().get(&browser.session_id).send().await {
         Err(e) if e.is_not_found() => {}
         other => return Err(format!("a deleted browser is still found: {other:?}").into()),
+    }
+    match kernel.browsers().create().connect().await {
+        Err(e) if e.status().map(|s| s.as_u16()) == Some(501) => {}
+        other => return Err(format!("CDP on a fake without Chromium: {other:?}").into()),
     }
     println!(
         "consumer: created, listed ({} browser) and deleted {}",
