@@ -2,17 +2,14 @@
 //! env, timeouts), spawned processes with their output stream, stdin and
 //! kill, the filesystem round trip, zip upload and download, and watches.
 
-mod common;
-#[path = "vm/fs.rs"]
 mod fs;
-#[path = "vm/processes.rs"]
 mod processes;
 
 use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use common::{Api, SseReader, StreamEnd};
+use crate::common::{Api, SseReader, StreamEnd};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 

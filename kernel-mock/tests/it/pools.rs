@@ -3,11 +3,10 @@
 //! with leased browsers; browser updates, an invocation's browsers and
 //! profile downloads.
 
-mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{fast_mock, Api};
+use crate::common::{fast_mock, Api};
 use reqwest::Method;
 use serde_json::{json, Value};
 

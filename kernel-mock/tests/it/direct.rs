@@ -2,11 +2,10 @@
 //! subresources with the token from its URLs instead of the API key, and
 //! skips the gateway's `control_plane_delay`.
 
-mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{read, Api};
+use crate::common::{read, Api};
 use kernel_mock::KernelMock;
 use serde_json::{json, Value};
 

@@ -1,12 +1,11 @@
 //! Browser telemetry streams: framing, `Last-Event-ID` resume, categories,
 //! keepalives, and the end of the stream when the browser is deleted.
 
-mod common;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use common::{fast_mock, Api, StreamEnd};
+use crate::common::{fast_mock, Api, StreamEnd};
 use kernel_mock::KernelMock;
 use serde_json::json;
 

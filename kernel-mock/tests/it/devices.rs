@@ -1,11 +1,10 @@
 //! The per-browser device operations through plain HTTP: computer controls,
 //! screenshots, replays, the log stream, curl and Playwright.
 
-mod common;
 
 use std::time::Duration;
 
-use common::{fast_mock, Api, StreamEnd};
+use crate::common::{fast_mock, Api, StreamEnd};
 use kernel_mock::KernelMock;
 use reqwest::StatusCode;
 use serde_json::{json, Value};

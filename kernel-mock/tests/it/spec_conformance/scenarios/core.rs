@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::recorder::Recorder;
+use crate::spec_conformance::recorder::Recorder;
 
 pub async fn scenario(r: &Recorder) {
     use Method as M;

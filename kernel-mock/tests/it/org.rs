@@ -2,11 +2,10 @@
 //! limits, API keys, credential providers and logins through their items,
 //! handoff-code exchange, and the event stream of an idle connection.
 
-mod common;
 
 use std::time::Duration;
 
-use common::{drive, fast_mock, field_names, Api};
+use crate::common::{drive, fast_mock, field_names, Api};
 use kernel_mock::sites::{PASSWORD, TOTP_SECRET, USERNAME};
 use kernel_mock::{KernelMock, ProviderItem};
 use serde_json::{json, Value};
@@ -373,7 +372,7 @@ async fn a_provider_path_fills_what_the_item_has_and_pauses_for_the_rest() {
     let mut asked = Vec::new();
     drive(&api, &id, |state| {
         asked.push(field_names(state));
-        Some(common::login_fields())
+        Some(crate::common::login_fields())
     })
     .await;
     assert_eq!(asked, [["username", "password"]]);
@@ -419,7 +418,7 @@ async fn a_provider_auto_reference_matches_the_item_by_domain() {
     let mut asked = Vec::new();
     drive(&api, &id, |state| {
         asked.push(field_names(state));
-        Some(common::login_fields())
+        Some(crate::common::login_fields())
     })
     .await;
     assert_eq!(asked, [["username", "password"]]);
@@ -556,7 +555,7 @@ async fn an_idle_connection_stream_answers_at_once() {
         "{:?}",
         response.headers()
     );
-    let mut events = common::SseReader::new(response);
+    let mut events = crate::common::SseReader::new(response);
     let first = events
         .next(Duration::from_secs(1))
         .await

@@ -8,7 +8,7 @@ use reqwest::multipart::{Form, Part};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::recorder::Recorder;
+use crate::spec_conformance::recorder::Recorder;
 
 const STORE_ID: &str = "cjpalhdlnbpafiamejdnhcphjbkeiagm";
 

@@ -2,11 +2,10 @@
 //! guide (seed 000): lower-case steps, `pending_fields`, `field_values`,
 //! `selected_mfa_type`, `sso_button`, `save_credential_as`, expiry.
 
-mod common;
 
 use std::time::Duration;
 
-use common::{fast_mock, Api};
+use crate::common::{fast_mock, Api};
 use kernel_mock::sites::{PASSWORD, SMS_CODE, USERNAME};
 use kernel_mock::KernelMock;
 use serde_json::{json, Value};

@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::common::{fast_mock, Api, StreamEnd};
-use crate::{browser, put, sh, WAIT};
+use crate::vm::{browser, put, sh, WAIT};
 
 #[tokio::test]
 async fn filesystem_round_trip() {

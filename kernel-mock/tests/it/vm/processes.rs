@@ -7,7 +7,7 @@ use base64::Engine as _;
 use serde_json::json;
 
 use crate::common::{fast_mock, Api, StreamEnd};
-use crate::{browser, decoded, drain, exec, sh, WAIT};
+use crate::vm::{browser, decoded, drain, exec, sh, WAIT};
 
 #[tokio::test]
 async fn exec_reports_output_exit_codes_cwd_and_env() {

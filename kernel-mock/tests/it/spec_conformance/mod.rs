@@ -10,8 +10,6 @@
 //! `additionalProperties: false` is kept as written, so a field the mock adds
 //! that the spec does not list fails the test.
 
-#[path = "../common/mod.rs"]
-mod common;
 mod recorder;
 mod scenarios;
 mod schemas;

@@ -5,7 +5,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::recorder::Recorder;
+use crate::spec_conformance::recorder::Recorder;
 
 pub async fn scenario(r: &Recorder) {
     use Method as M;

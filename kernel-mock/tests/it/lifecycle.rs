@@ -1,10 +1,9 @@
 //! Starting and stopping the server.
 
-mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{fast_mock, Api};
+use crate::common::{fast_mock, Api};
 use kernel_mock::{KernelMock, DEFAULT_API_KEY};
 use serde_json::json;
 
@@ -67,7 +66,7 @@ async fn shutdown_closes_the_listener_and_ends_streams() {
     mock.shutdown().await;
     assert!(started.elapsed() < Duration::from_secs(5));
     while events.next_data(Duration::from_secs(5)).await.is_some() {}
-    assert_ne!(events.ended, Some(common::StreamEnd::Timeout));
+    assert_ne!(events.ended, Some(crate::common::StreamEnd::Timeout));
     assert!(refused(&url).await);
 }
 

@@ -8,7 +8,7 @@ mod org;
 mod pools;
 mod vm;
 
-use crate::recorder::Recorder;
+use crate::spec_conformance::recorder::Recorder;
 
 /// Every area's scenario, in turn.
 pub async fn all(r: &Recorder) {

@@ -2,11 +2,10 @@
 //! connection (and credential), log in, follow the event stream, submit,
 //! reach the terminal state.
 
-mod common;
 
 use std::time::Duration;
 
-use common::{drive, fast_mock, field_names, login_fields, Api};
+use crate::common::{drive, fast_mock, field_names, login_fields, Api};
 use kernel_mock::sites::{PASSWORD, SMS_CODE, TOTP_SECRET, USERNAME};
 use kernel_mock::{Field, Form, KernelMock, MfaChoice, OnWrong, Site, Step};
 use serde_json::{json, Value};
@@ -610,7 +609,7 @@ async fn login_conflicts_and_submit_errors() {
         .send()
         .await
         .unwrap();
-    let raw = common::read(raw).await;
+    let raw = crate::common::read(raw).await;
     assert_eq!(raw.status, 400);
     assert_eq!(raw.body["code"], "bad_request");
     // Unknown connection.

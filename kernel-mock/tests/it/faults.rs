@@ -1,10 +1,9 @@
 //! Every fault knob, the request log and the route counters.
 
-mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{fast_mock, Api, StreamEnd};
+use crate::common::{fast_mock, Api, StreamEnd};
 use kernel_mock::FaultRule;
 use serde_json::json;
 

@@ -1,11 +1,10 @@
 //! CRUD endpoints: credentials (and TOTP codes), profiles, auth connections,
 //! browsers, invocations; pagination headers; invocation event streams.
 
-mod common;
 
 use std::time::Duration;
 
-use common::{fast_mock, Api};
+use crate::common::{fast_mock, Api};
 use serde_json::{json, Value};
 
 #[tokio::test]
@@ -395,7 +394,7 @@ async fn invocations_run_and_stream_events() {
             statuses.push(value["invocation"]["status"].as_str().unwrap().to_owned());
         }
     }
-    assert_eq!(events.ended, Some(common::StreamEnd::Clean));
+    assert_eq!(events.ended, Some(crate::common::StreamEnd::Clean));
     assert_eq!(statuses, ["queued", "running", "succeeded"]);
     assert!(kinds.iter().filter(|k| *k == "log").count() >= 3);
 

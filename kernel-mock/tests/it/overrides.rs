@@ -3,9 +3,8 @@
 //! after authentication and are recorded, and unknown operation ids are
 //! refused.
 
-mod common;
 
-use common::{read, Api};
+use crate::common::{read, Api};
 use kernel_mock::{types, KernelMock, MockResponse};
 use serde_json::json;
 

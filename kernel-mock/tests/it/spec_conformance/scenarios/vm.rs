@@ -10,7 +10,7 @@ use reqwest::multipart::{Form, Part};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::recorder::Recorder;
+use crate::spec_conformance::recorder::Recorder;
 
 /// A small zip archive: `a.txt` and `sub/b.txt`.
 fn sample_zip() -> Vec<u8> {
@@ -31,7 +31,7 @@ async fn raw(
     path: &str,
     status: u16,
     build: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
-) -> crate::recorder::RawReply {
+) -> crate::spec_conformance::recorder::RawReply {
     let reply = r.send_raw(method.clone(), path, build).await;
     assert_eq!(
         reply.status,

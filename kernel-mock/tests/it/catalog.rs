@@ -2,16 +2,12 @@
 //! round trips, documented errors and the deployment lifecycle. The
 //! helpers here build zips and send forms; the tests are by area.
 
-mod common;
 
-#[path = "catalog/deployments.rs"]
 mod deployments;
-#[path = "catalog/extensions.rs"]
 mod extensions;
-#[path = "catalog/proxies.rs"]
 mod proxies;
 
-use common::{Api, Reply};
+use crate::common::{Api, Reply};
 use reqwest::multipart::{Form, Part};
 
 pub const STORE_ID: &str = "cjpalhdlnbpafiamejdnhcphjbkeiagm";
@@ -93,7 +89,7 @@ pub async fn send_form(api: &Api, path: &str, form: Form) -> Reply {
         .send()
         .await
         .expect("request");
-    common::read(response).await
+    crate::common::read(response).await
 }
 
 /// Asserts `reply` is an error with `status` and the spec's Error body.

@@ -6,15 +6,10 @@
 //! `kernel_mock::find_chromium()` (`KERNEL_MOCK_CHROMIUM`, else `PATH`); without it these
 //! tests fail.
 
-mod common;
 
-#[path = "chromium/cdp.rs"]
 mod cdp;
-#[path = "chromium/leaks.rs"]
 mod leaks;
-#[path = "chromium/procs.rs"]
 mod procs;
-#[path = "chromium/site.rs"]
 mod site;
 
 use std::path::PathBuf;
@@ -25,7 +20,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use cdp::Cdp;
-use common::Api;
+use crate::common::Api;
 
 /// The Chromium the tests run ([`kernel_mock::find_chromium`]).
 fn chromium_binary() -> PathBuf {

@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::cdp::Cdp;
+use crate::chromium::cdp::Cdp;
 use crate::common::Api;
-use crate::procs;
-use crate::{chromium_mock, create, first_page};
+use crate::chromium::procs;
+use crate::chromium::{chromium_mock, create, first_page};
 
 /// A multi-threaded runtime for the scenarios child processes run.
 fn runtime() -> tokio::runtime::Runtime {
@@ -121,7 +121,7 @@ fn ten_browsers_and_a_pool_leave_no_chromium_behind() {
     }
     let tag = procs::unique_tag("ten");
     let output = run_child(
-        "leaks::ten_browsers_and_a_pool_leave_no_chromium_behind",
+        "chromium::leaks::ten_browsers_and_a_pool_leave_no_chromium_behind",
         "ten",
         &tag,
     );
@@ -155,7 +155,7 @@ fn a_panicking_test_leaves_no_chromium_behind() {
     }
     let tag = procs::unique_tag("panic");
     let output = run_child(
-        "leaks::a_panicking_test_leaves_no_chromium_behind",
+        "chromium::leaks::a_panicking_test_leaves_no_chromium_behind",
         "panic",
         &tag,
     );
@@ -184,7 +184,7 @@ fn a_killed_test_process_leaves_no_chromium_behind() {
     }
     let tag = procs::unique_tag("killed");
     let mut child = procs::child(
-        "leaks::a_killed_test_process_leaves_no_chromium_behind",
+        "chromium::leaks::a_killed_test_process_leaves_no_chromium_behind",
         "killed",
         &tag,
     )
@@ -255,7 +255,7 @@ fn five_browsers_at_once_are_each_usable() {
         return;
     }
     let output = run_child(
-        "leaks::five_browsers_at_once_are_each_usable",
+        "chromium::leaks::five_browsers_at_once_are_each_usable",
         "measure",
         &procs::unique_tag("measure"),
     );

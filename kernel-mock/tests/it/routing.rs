@@ -1,9 +1,8 @@
 //! Authentication on every route, every spec operation served, `405`/`404`
 //! for everything else.
 
-mod common;
 
-use common::{fast_mock, read, Api};
+use crate::common::{fast_mock, read, Api};
 use kernel_mock::spec::{self, OPERATIONS};
 use reqwest::Method;
 
