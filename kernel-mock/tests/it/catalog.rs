@@ -2,7 +2,6 @@
 //! round trips, documented errors and the deployment lifecycle. The
 //! helpers here build zips and send forms; the tests are by area.
 
-
 mod deployments;
 mod extensions;
 mod proxies;

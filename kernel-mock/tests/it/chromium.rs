@@ -6,7 +6,6 @@
 //! `kernel_mock::find_chromium()` (`KERNEL_MOCK_CHROMIUM`, else `PATH`); without it these
 //! tests fail.
 
-
 mod cdp;
 mod leaks;
 mod procs;
@@ -19,8 +18,8 @@ use kernel_mock::KernelMock;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use cdp::Cdp;
 use crate::common::Api;
+use cdp::Cdp;
 
 /// The Chromium the tests run ([`kernel_mock::find_chromium`]).
 fn chromium_binary() -> PathBuf {

@@ -1,7 +1,6 @@
 //! The per-browser device operations through plain HTTP: computer controls,
 //! screenshots, replays, the log stream, curl and Playwright.
 
-
 use std::time::Duration;
 
 use crate::common::{fast_mock, Api, StreamEnd};

@@ -2,7 +2,6 @@
 //! subresources with the token from its URLs instead of the API key, and
 //! skips the gateway's `control_plane_delay`.
 
-
 use std::time::{Duration, Instant};
 
 use crate::common::{read, Api};

@@ -1,6 +1,5 @@
 //! Every fault knob, the request log and the route counters.
 
-
 use std::time::{Duration, Instant};
 
 use crate::common::{fast_mock, Api, StreamEnd};

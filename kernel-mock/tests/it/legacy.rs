@@ -2,7 +2,6 @@
 //! guide (seed 000): lower-case steps, `pending_fields`, `field_values`,
 //! `selected_mfa_type`, `sso_button`, `save_credential_as`, expiry.
 
-
 use std::time::Duration;
 
 use crate::common::{fast_mock, Api};

@@ -1,6 +1,5 @@
 //! Starting and stopping the server.
 
-
 use std::time::{Duration, Instant};
 
 use crate::common::{fast_mock, Api};

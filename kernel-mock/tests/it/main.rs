@@ -17,6 +17,6 @@ mod resources;
 mod routing;
 mod schemathesis;
 mod sites;
+mod spec_conformance;
 mod telemetry;
 mod vm;
-mod spec_conformance;

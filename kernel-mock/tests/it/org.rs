@@ -2,7 +2,6 @@
 //! limits, API keys, credential providers and logins through their items,
 //! handoff-code exchange, and the event stream of an idle connection.
 
-
 use std::time::Duration;
 
 use crate::common::{drive, fast_mock, field_names, Api};

@@ -3,7 +3,6 @@
 //! after authentication and are recorded, and unknown operation ids are
 //! refused.
 
-
 use crate::common::{read, Api};
 use kernel_mock::{types, KernelMock, MockResponse};
 use serde_json::json;

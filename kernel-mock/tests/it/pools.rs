@@ -3,7 +3,6 @@
 //! with leased browsers; browser updates, an invocation's browsers and
 //! profile downloads.
 
-
 use std::time::{Duration, Instant};
 
 use crate::common::{fast_mock, Api};

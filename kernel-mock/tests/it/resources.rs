@@ -1,7 +1,6 @@
 //! CRUD endpoints: credentials (and TOTP codes), profiles, auth connections,
 //! browsers, invocations; pagination headers; invocation event streams.
 
-
 use std::time::Duration;
 
 use crate::common::{fast_mock, Api};

@@ -1,7 +1,6 @@
 //! Authentication on every route, every spec operation served, `405`/`404`
 //! for everything else.
 
-
 use crate::common::{fast_mock, read, Api};
 use kernel_mock::spec::{self, OPERATIONS};
 use reqwest::Method;

@@ -2,7 +2,6 @@
 //! connection (and credential), log in, follow the event stream, submit,
 //! reach the terminal state.
 
-
 use std::time::Duration;
 
 use crate::common::{drive, fast_mock, field_names, login_fields, Api};

@@ -1,7 +1,6 @@
 //! Browser telemetry streams: framing, `Last-Event-ID` resume, categories,
 //! keepalives, and the end of the stream when the browser is deleted.
 
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 

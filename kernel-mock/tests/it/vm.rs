@@ -7,9 +7,9 @@ mod processes;
 
 use std::time::Duration;
 
+use crate::common::{Api, SseReader, StreamEnd};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use crate::common::{Api, SseReader, StreamEnd};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 

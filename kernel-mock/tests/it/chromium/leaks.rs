@@ -11,9 +11,9 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::chromium::cdp::Cdp;
-use crate::common::Api;
 use crate::chromium::procs;
 use crate::chromium::{chromium_mock, create, first_page};
+use crate::common::Api;
 
 /// A multi-threaded runtime for the scenarios child processes run.
 fn runtime() -> tokio::runtime::Runtime {
