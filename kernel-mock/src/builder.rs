@@ -226,7 +226,8 @@ impl KernelMockBuilder {
     /// (e.g. `/usr/bin/chromium`): a browser's `cdp_ws_url` is then
     /// `ws://{host}:{port}/browser/cdp?jwt=…`, proxied to its Chromium for
     /// any CDP client; computer controls act on its page and screenshots
-    /// are real; profiles keep cookies and local storage. `postBrowsers`
+    /// are real; profiles keep cookies and local storage; a browser ends
+    /// after its `timeout_seconds` without a CDP connection. `postBrowsers`
     /// answers `500` when Chromium cannot start. Chromium processes end with
     /// their browser and with the mock, also when a test panics, and on
     /// Linux when its process is killed. `playwright/execute` then answers a failed

@@ -9,6 +9,9 @@
 //!   newest page (the tab a screen would show): input through `Input.*`,
 //!   screenshots through `Page.captureScreenshot` ([`input`], [`keys`]).
 //! - Profiles keep cookies and local storage between browsers ([`profiles`]).
+//! - A browser ends after its `timeout_seconds` without a CDP connection,
+//!   as Kernel's do (the spec counts CDP and live-view connections as
+//!   activity; the fake has no live view). Checked every second.
 //! - Ending a browser, a pool's flush or delete, [`crate::KernelMock::shutdown`]
 //!   and dropping the mock end its Chromium; the process-group and
 //!   death-signal set-up of [`launch`] covers a panicking test, and on
@@ -105,6 +108,10 @@ impl Chromium {
             changed: Notify::new(),
             task: Mutex::new(None),
             chromium: self.clone(),
+            activity: Arc::new(Mutex::new(Activity {
+                open: 0,
+                quiet_since: std::time::Instant::now(),
+            })),
         });
         let reporter = Reporter(instance.clone());
         let chromium = self.clone();
@@ -189,6 +196,29 @@ pub(crate) struct Instance {
     task: Mutex<Option<AbortHandle>>,
     /// The backing it belongs to (its profiles).
     chromium: Arc<Chromium>,
+    /// Its CDP connections, which are what keeps a browser active.
+    activity: Arc<Mutex<Activity>>,
+}
+
+/// The CDP connections open through the proxy, and since when there has
+/// been none.
+struct Activity {
+    /// Connections open now.
+    open: usize,
+    /// When the last one closed, or the browser started.
+    quiet_since: std::time::Instant,
+}
+
+/// Counts one proxied CDP connection as the browser's activity until it
+/// drops ([`Instance::connection`]).
+pub(crate) struct Connection(Arc<Mutex<Activity>>);
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        let mut activity = lock(&self.0);
+        activity.open -= 1;
+        activity.quiet_since = std::time::Instant::now();
+    }
 }
 
 /// Hands a launch's outcome to its instance; a launch dropped half-way
@@ -232,6 +262,22 @@ impl Drop for Reporter {
 }
 
 impl Instance {
+    /// A proxied CDP connection, counted as activity while it is held.
+    pub(crate) fn connection(&self) -> Connection {
+        lock(&self.activity).open += 1;
+        Connection(self.activity.clone())
+    }
+
+    /// How long the browser has gone without a CDP connection: zero while
+    /// one is open.
+    pub(crate) fn idle(&self) -> Duration {
+        let activity = lock(&self.activity);
+        match activity.open {
+            0 => activity.quiet_since.elapsed(),
+            _ => Duration::ZERO,
+        }
+    }
+
     /// The running Chromium once it is ready, or why there is none.
     pub(crate) async fn ready(&self) -> Result<Arc<Running>, String> {
         loop {

@@ -82,6 +82,7 @@ async fn open(
             format!("expected a websocket upgrade: {e}"),
         )
     })?;
+    let connection = instance.connection();
     let running = instance
         .ready()
         .await
@@ -105,6 +106,8 @@ async fn open(
         .on_upgrade(move |socket| async move {
             // Held so the browser's Chromium is not dropped mid-connection.
             let _running = running;
+            // An open connection keeps the browser from its idle timeout.
+            let _active = connection;
             pipe(socket, upstream).await;
         }))
 }

@@ -4,6 +4,9 @@
 //! answers `postBrowsers` once the browser's Chromium runs, or `500` saying
 //! why it could not start.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -248,6 +251,15 @@ pub(crate) async fn create(
         }
         record.chromium = Some(instance);
     }
+    let idle_watch = record.chromium.as_ref().map(|instance| {
+        let timeout = Duration::from_secs(record.timeout_seconds.unsigned_abs());
+        end_when_idle(
+            state.clone(),
+            record.session_id.clone(),
+            timeout,
+            Arc::downgrade(instance),
+        )
+    });
     let mut store = state.store();
     let session_id = record.session_id.clone();
     let body = record.to_json(&store)?;
@@ -255,7 +267,38 @@ pub(crate) async fn create(
     if categories.is_some() {
         start_telemetry(&state, &mut store, &session_id);
     }
+    drop(store);
+    if let Some(watch) = idle_watch {
+        state.spawn(watch);
+    }
     Ok(Json(body))
+}
+
+/// How often a Chromium-backed browser's idleness is checked (Kernel checks
+/// every 5 s; a second keeps tests short).
+const IDLE_CHECK: Duration = Duration::from_secs(1);
+
+/// Ends browser `session_id` once its Chromium has gone `timeout` without
+/// a CDP connection, as `timeout_seconds` says; stops when the browser
+/// ends otherwise (its instance is dropped).
+async fn end_when_idle(
+    state: AppState,
+    session_id: String,
+    timeout: Duration,
+    instance: std::sync::Weak<crate::chromium::Instance>,
+) {
+    let mut tick = tokio::time::interval(IDLE_CHECK);
+    loop {
+        tick.tick().await;
+        match instance.upgrade() {
+            None => return,
+            Some(instance) if instance.idle() < timeout => {}
+            Some(_) => {
+                browsers::end(&mut state.store(), &session_id);
+                return;
+            }
+        }
+    }
 }
 
 /// What `record`'s Chromium starts with: its viewport, start URL and profile.

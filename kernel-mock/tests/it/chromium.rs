@@ -428,3 +428,77 @@ async fn a_chromium_that_cannot_start_is_a_500() {
     let reply = api.get("/browser/cdp?jwt=x").await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 }
+
+/// The pids of live processes whose command line names `needle`.
+fn processes_naming(needle: &str) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            String::from_utf8_lossy(&cmdline).contains(needle)
+        })
+        .collect()
+}
+
+/// Whether browser `id` has ended (deleted or gone).
+async fn ended(api: &Api, id: &str) -> bool {
+    let reply = api.get(&format!("/browsers/{id}")).await;
+    reply.status == StatusCode::NOT_FOUND || !reply.body["deleted_at"].is_null()
+}
+
+#[tokio::test]
+async fn an_idle_browser_ends_at_its_timeout_and_a_connected_one_lives_on() {
+    let mock = chromium_mock().await;
+    let api = Api::new(&mock);
+    let idle = create(&api, json!({ "timeout_seconds": 10 })).await;
+    let used = create(&api, json!({ "timeout_seconds": 10 })).await;
+    let idle_id = idle["session_id"].as_str().unwrap().to_owned();
+    let used_id = used["session_id"].as_str().unwrap().to_owned();
+    // Its user-data dir is named after the session: that names its process.
+    let idle_dir = format!("/browsers/{idle_id}/data");
+    assert!(!processes_naming(&idle_dir).is_empty(), "its Chromium runs");
+    let cdp = Cdp::connect(used["cdp_ws_url"].as_str().unwrap()).await;
+
+    let started = Instant::now();
+    while !ended(&api, &idle_id).await {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "still live after 20 s"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    // Ten seconds from its creation, give or take the one-second check.
+    assert!(
+        started.elapsed() >= Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    let until = Instant::now() + Duration::from_secs(10);
+    while !processes_naming(&idle_dir).is_empty() {
+        assert!(Instant::now() < until, "its Chromium outlived the timeout");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        !ended(&api, &used_id).await,
+        "an open CDP connection is activity"
+    );
+
+    // Once its connection closes, the other one's time runs too.
+    drop(cdp);
+    let closed = Instant::now();
+    while !ended(&api, &used_id).await {
+        assert!(
+            closed.elapsed() < Duration::from_secs(20),
+            "still live 20 s after its connection closed"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(
+        closed.elapsed() >= Duration::from_secs(8),
+        "{:?}",
+        closed.elapsed()
+    );
+    mock.shutdown().await;
+}

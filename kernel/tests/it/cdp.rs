@@ -201,6 +201,20 @@ async fn a_wrong_token_is_refused_at_once_and_never_shown() {
     session.close().await.unwrap();
 }
 
+/// A port nothing listens on (the OS just handed it out and took it back).
+fn free_port() -> u16 {
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    probe.local_addr().unwrap().port()
+}
+
+/// `browser` with its `cdp_ws_url` on 127.0.0.1:`port`, path and token kept.
+fn on_port(browser: &Browser, port: u16) -> Browser {
+    with_url(browser, |url| {
+        let authority = url.split('/').nth(2).unwrap();
+        url.replacen(authority, &format!("127.0.0.1:{port}"), 1)
+    })
+}
+
 #[tokio::test]
 async fn connecting_retries_until_the_endpoint_answers() {
     let (_mock, kernel) = setup().await;
@@ -209,10 +223,7 @@ async fn connecting_retries_until_the_endpoint_answers() {
     let authority = target.split('/').nth(2).unwrap().to_owned();
     // A port that refuses connections for its first half second, then
     // forwards to the fake: a browser still warming up.
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        probe.local_addr().unwrap().port()
-    };
+    let port = free_port();
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(500)).await;
         let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
@@ -225,13 +236,7 @@ async fn connecting_retries_until_the_endpoint_answers() {
             });
         }
     });
-    let late = with_url(&browser, |url| {
-        url.replacen(
-            url.split('/').nth(2).unwrap(),
-            &format!("127.0.0.1:{port}"),
-            1,
-        )
-    });
+    let late = on_port(&browser, port);
     let started = Instant::now();
     let session = kernel
         .cdp(&late)
@@ -248,17 +253,7 @@ async fn connecting_retries_until_the_endpoint_answers() {
 async fn connecting_gives_up_at_the_deadline() {
     let (_mock, kernel) = setup().await;
     let browser = kernel.browsers().create().send().await.unwrap();
-    let closed = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        probe.local_addr().unwrap().port()
-    };
-    let nowhere = with_url(&browser, |url| {
-        url.replacen(
-            url.split('/').nth(2).unwrap(),
-            &format!("127.0.0.1:{closed}"),
-            1,
-        )
-    });
+    let nowhere = on_port(&browser, free_port());
     let started = Instant::now();
     let err = kernel
         .cdp(&nowhere)
