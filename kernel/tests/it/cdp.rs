@@ -332,3 +332,39 @@ async fn a_profile_keeps_its_cookie_for_the_next_browser() {
     assert_eq!(user, "ada");
     second.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_wss_url_goes_through_tls_and_a_server_without_it_is_an_error() {
+    let (_mock, kernel) = setup().await;
+    let browser = kernel.browsers().create().send().await.unwrap();
+    // A server that answers the TLS handshake with plain text.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            use tokio::io::AsyncWriteExt;
+            let _ = socket.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
+        }
+    });
+    let tls = with_url(&on_port(&browser, port), |url| {
+        url.replacen("ws://", "wss://", 1)
+    });
+    let err = kernel
+        .cdp(&tls)
+        .deadline(Duration::from_millis(600))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains("last attempt"),
+        "the TLS failure is kept: {text}"
+    );
+    kernel
+        .browsers()
+        .delete(&browser.session_id)
+        .send()
+        .await
+        .unwrap();
+}
