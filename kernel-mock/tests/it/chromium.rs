@@ -448,6 +448,19 @@ async fn ended(api: &Api, id: &str) -> bool {
     reply.status == StatusCode::NOT_FOUND || !reply.body["deleted_at"].is_null()
 }
 
+/// How long browser `id` takes to end from now; fails after 20 s.
+async fn time_to_end(api: &Api, id: &str) -> Duration {
+    let started = Instant::now();
+    while !ended(api, id).await {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "browser {id} still live after 20 s"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    started.elapsed()
+}
+
 #[tokio::test]
 async fn an_idle_browser_ends_at_its_timeout_and_a_connected_one_lives_on() {
     let mock = chromium_mock().await;
@@ -461,20 +474,9 @@ async fn an_idle_browser_ends_at_its_timeout_and_a_connected_one_lives_on() {
     assert!(!processes_naming(&idle_dir).is_empty(), "its Chromium runs");
     let cdp = Cdp::connect(used["cdp_ws_url"].as_str().unwrap()).await;
 
-    let started = Instant::now();
-    while !ended(&api, &idle_id).await {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "still live after 20 s"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
     // Ten seconds from its creation, give or take the one-second check.
-    assert!(
-        started.elapsed() >= Duration::from_secs(8),
-        "{:?}",
-        started.elapsed()
-    );
+    let waited = time_to_end(&api, &idle_id).await;
+    assert!(waited >= Duration::from_secs(8), "{waited:?}");
     let until = Instant::now() + Duration::from_secs(10);
     while !processes_naming(&idle_dir).is_empty() {
         assert!(Instant::now() < until, "its Chromium outlived the timeout");
@@ -487,18 +489,7 @@ async fn an_idle_browser_ends_at_its_timeout_and_a_connected_one_lives_on() {
 
     // Once its connection closes, the other one's time runs too.
     drop(cdp);
-    let closed = Instant::now();
-    while !ended(&api, &used_id).await {
-        assert!(
-            closed.elapsed() < Duration::from_secs(20),
-            "still live 20 s after its connection closed"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    assert!(
-        closed.elapsed() >= Duration::from_secs(8),
-        "{:?}",
-        closed.elapsed()
-    );
+    let waited = time_to_end(&api, &used_id).await;
+    assert!(waited >= Duration::from_secs(8), "{waited:?}");
     mock.shutdown().await;
 }
