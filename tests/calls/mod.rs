@@ -156,61 +156,6 @@ pub fn calls() -> Vec<(&'static str, Call)> {
     calls
 }
 
-/// CRC-32 (IEEE), for zip entries.
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = u32::MAX;
-    for &byte in data {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-/// An uncompressed zip of `files`.
-fn zip(files: &[(&str, &[u8])]) -> Vec<u8> {
-    let (mut out, mut dir) = (Vec::new(), Vec::new());
-    for (name, data) in files {
-        let offset = out.len() as u32;
-        // version, flags, method, time, date; crc, sizes; name and extra lengths
-        let mut header = Vec::new();
-        for half in [20u16, 0, 0, 0, 0] {
-            header.extend(half.to_le_bytes());
-        }
-        for word in [crc32(data), data.len() as u32, data.len() as u32] {
-            header.extend(word.to_le_bytes());
-        }
-        header.extend((name.len() as u16).to_le_bytes());
-        header.extend(0u16.to_le_bytes());
-        out.extend(0x0403_4b50u32.to_le_bytes());
-        out.extend(&header);
-        out.extend(name.as_bytes());
-        out.extend(*data);
-        dir.extend(0x0201_4b50u32.to_le_bytes());
-        dir.extend(20u16.to_le_bytes());
-        dir.extend(&header);
-        // comment length, disk, attributes
-        dir.extend([0; 10]);
-        dir.extend(offset.to_le_bytes());
-        dir.extend(name.as_bytes());
-    }
-    let dir_offset = out.len() as u32;
-    out.extend(&dir);
-    out.extend(0x0605_4b50u32.to_le_bytes());
-    out.extend([0; 4]);
-    out.extend((files.len() as u16).to_le_bytes());
-    out.extend((files.len() as u16).to_le_bytes());
-    out.extend((dir.len() as u32).to_le_bytes());
-    out.extend(dir_offset.to_le_bytes());
-    out.extend(0u16.to_le_bytes());
-    out
-}
-
 /// A zip that is both an extension (`manifest.json`) and an app
 /// (`src/app.py`, the deployments' entrypoint).
 pub fn zip_part() -> Part {
@@ -343,4 +288,17 @@ pub fn spec_ops(spec: &Value) -> BTreeMap<String, SpecOp> {
             )
         })
         .collect()
+}
+
+/// A zip of `files`, stored (no compression).
+fn zip(files: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut archive = ::zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored = ::zip::write::SimpleFileOptions::default()
+        .compression_method(::zip::CompressionMethod::Stored);
+    for (name, data) in files {
+        archive.start_file(*name, stored).expect("a zip entry");
+        archive.write_all(data).expect("a zip entry's bytes");
+    }
+    archive.finish().expect("a zip").into_inner()
 }

@@ -429,19 +429,6 @@ async fn a_chromium_that_cannot_start_is_a_500() {
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 }
 
-/// The pids of live processes whose command line names `needle`.
-fn processes_naming(needle: &str) -> Vec<u32> {
-    std::fs::read_dir("/proc")
-        .expect("/proc")
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            String::from_utf8_lossy(&cmdline).contains(needle)
-        })
-        .collect()
-}
-
 /// Whether browser `id` has ended (deleted or gone).
 async fn ended(api: &Api, id: &str) -> bool {
     let reply = api.get(&format!("/browsers/{id}")).await;
@@ -471,14 +458,14 @@ async fn an_idle_browser_ends_at_its_timeout_and_a_connected_one_lives_on() {
     let used_id = used["session_id"].as_str().unwrap().to_owned();
     // Its user-data dir is named after the session: that names its process.
     let idle_dir = format!("/browsers/{idle_id}/data");
-    assert!(!processes_naming(&idle_dir).is_empty(), "its Chromium runs");
+    assert!(!procs::naming(&idle_dir).is_empty(), "its Chromium runs");
     let cdp = Cdp::connect(used["cdp_ws_url"].as_str().unwrap()).await;
 
     // Ten seconds from its creation, give or take the one-second check.
     let waited = time_to_end(&api, &idle_id).await;
     assert!(waited >= Duration::from_secs(8), "{waited:?}");
     let until = Instant::now() + Duration::from_secs(10);
-    while !processes_naming(&idle_dir).is_empty() {
+    while !procs::naming(&idle_dir).is_empty() {
         assert!(Instant::now() < until, "its Chromium outlived the timeout");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

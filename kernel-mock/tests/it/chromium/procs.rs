@@ -80,6 +80,17 @@ pub fn wait_gone(tag: &str, limit: Duration) -> Vec<u32> {
     }
 }
 
+/// Live processes whose command line names `needle`.
+pub fn naming(needle: &str) -> Vec<u32> {
+    pids()
+        .into_iter()
+        .filter(|pid| {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            String::from_utf8_lossy(&cmdline).contains(needle)
+        })
+        .collect()
+}
+
 /// Every pid in /proc.
 fn pids() -> Vec<u32> {
     std::fs::read_dir("/proc")

@@ -340,3 +340,17 @@ pub fn field_names(state: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// A zip of `files`, stored (no compression), written with the `zip` crate
+/// the fake reads archives with.
+pub fn zip(files: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut archive = ::zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored = ::zip::write::SimpleFileOptions::default()
+        .compression_method(::zip::CompressionMethod::Stored);
+    for (name, data) in files {
+        archive.start_file(*name, stored).expect("a zip entry");
+        archive.write_all(data).expect("a zip entry's bytes");
+    }
+    archive.finish().expect("a zip").into_inner()
+}

@@ -8,62 +8,10 @@ use reqwest::multipart::{Form, Part};
 use reqwest::Method;
 use serde_json::{json, Value};
 
+use crate::common::zip;
 use crate::spec_conformance::recorder::Recorder;
 
 const STORE_ID: &str = "cjpalhdlnbpafiamejdnhcphjbkeiagm";
-
-/// CRC-32 (IEEE) for the zip entries.
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = u32::MAX;
-    for &byte in data {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-/// An uncompressed zip of `files`.
-fn zip(files: &[(&str, &[u8])]) -> Vec<u8> {
-    let (mut out, mut dir) = (Vec::new(), Vec::new());
-    for (name, data) in files {
-        let offset = out.len() as u32;
-        let mut common = Vec::new();
-        for half in [20u16, 0, 0, 0, 0] {
-            common.extend(half.to_le_bytes());
-        }
-        for word in [crc32(data), data.len() as u32, data.len() as u32] {
-            common.extend(word.to_le_bytes());
-        }
-        common.extend((name.len() as u16).to_le_bytes());
-        common.extend(0u16.to_le_bytes());
-        out.extend(0x0403_4b50u32.to_le_bytes());
-        out.extend(&common);
-        out.extend(name.as_bytes());
-        out.extend(*data);
-        dir.extend(0x0201_4b50u32.to_le_bytes());
-        dir.extend(20u16.to_le_bytes());
-        dir.extend(&common);
-        dir.extend([0; 10]);
-        dir.extend(offset.to_le_bytes());
-        dir.extend(name.as_bytes());
-    }
-    let dir_offset = out.len() as u32;
-    out.extend(&dir);
-    out.extend(0x0605_4b50u32.to_le_bytes());
-    out.extend([0; 4]);
-    out.extend((files.len() as u16).to_le_bytes());
-    out.extend((files.len() as u16).to_le_bytes());
-    out.extend((dir.len() as u32).to_le_bytes());
-    out.extend(dir_offset.to_le_bytes());
-    out.extend(0u16.to_le_bytes());
-    out
-}
 
 fn file(bytes: Vec<u8>, name: &str) -> Part {
     Part::bytes(bytes).file_name(name.to_owned())
