@@ -56,8 +56,9 @@ enum Backend {
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let (kernel, backend) = if std::env::var("KERNEL_API_KEY").is_ok_and(|k| !k.trim().is_empty()) {
-        println!("Using the Kernel API at {}", Kernel::from_env()?.base_url());
-        (Kernel::from_env()?, Backend::Real)
+        let kernel = Kernel::from_env()?;
+        println!("Using the Kernel API at {}", kernel.base_url());
+        (kernel, Backend::Real)
     } else {
         let Some(chromium) = kernel_mock::find_chromium() else {
             return Err("no Chromium found for the offline fake: install it \

@@ -11,7 +11,7 @@
 //! - Profiles keep cookies and local storage between browsers ([`profiles`]).
 //! - A browser ends after its `timeout_seconds` without a CDP connection,
 //!   as Kernel's do (the spec counts CDP and live-view connections as
-//!   activity; the fake has no live view). Checked every second.
+//!   activity; the fake has no live view), when its time is up.
 //! - Ending a browser, a pool's flush or delete, [`crate::KernelMock::shutdown`]
 //!   and dropping the mock end its Chromium; the process-group and
 //!   death-signal set-up of [`launch`] covers a panicking test, and on

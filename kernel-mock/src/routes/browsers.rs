@@ -274,30 +274,26 @@ pub(crate) async fn create(
     Ok(Json(body))
 }
 
-/// How often a Chromium-backed browser's idleness is checked (Kernel checks
-/// every 5 s; a second keeps tests short).
-const IDLE_CHECK: Duration = Duration::from_secs(1);
-
 /// Ends browser `session_id` once its Chromium has gone `timeout` without
 /// a CDP connection, as `timeout_seconds` says; stops when the browser
-/// ends otherwise (its instance is dropped).
+/// ends otherwise (its instance is dropped). It sleeps until the earliest
+/// moment the browser could be idle that long, so an idle fake does no
+/// work (Kernel checks every 5 s).
 async fn end_when_idle(
     state: AppState,
     session_id: String,
     timeout: Duration,
     instance: std::sync::Weak<crate::chromium::Instance>,
 ) {
-    let mut tick = tokio::time::interval(IDLE_CHECK);
     loop {
-        tick.tick().await;
-        match instance.upgrade() {
-            None => return,
-            Some(instance) if instance.idle() < timeout => {}
-            Some(_) => {
-                browsers::end(&mut state.store(), &session_id);
-                return;
-            }
+        let Some(idle) = instance.upgrade().map(|i| i.idle()) else {
+            return;
+        };
+        if idle >= timeout {
+            browsers::end(&mut state.store(), &session_id);
+            return;
         }
+        tokio::time::sleep(timeout - idle).await;
     }
 }
 
