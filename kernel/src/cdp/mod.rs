@@ -100,16 +100,9 @@ struct Orphan {
 
 impl Drop for Orphan {
     fn drop(&mut self) {
-        let (Some(id), Ok(runtime)) = (
-            self.session_id.take(),
-            tokio::runtime::Handle::try_current(),
-        ) else {
-            return;
-        };
-        let kernel = self.kernel.clone();
-        runtime.spawn(async move {
-            let _ = kernel.browsers().delete(&id).send().await;
-        });
+        if let Some(id) = self.session_id.take() {
+            session::delete_in_background(&self.kernel, id);
+        }
     }
 }
 

@@ -144,22 +144,27 @@ impl Drop for Session {
         if self.closed || !self.delete_on_close {
             return;
         }
-        let id = self.browser.session_id.clone();
-        // Deleting needs the runtime; with none left (it is shutting down)
-        // the browser stays until its timeout, which the warning says.
-        match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => {
-                tracing::warn!(session_id = %id, "kernel::cdp::Session dropped without close(); deleting the browser in the background");
-                let kernel = self.kernel.clone();
-                runtime.spawn(async move {
-                    if let Err(e) = kernel.browsers().delete(&id).send().await {
-                        tracing::warn!(session_id = %id, error = %e, "background delete failed; the browser stays until its timeout");
-                    }
-                });
-            }
-            Err(_) => {
-                tracing::warn!(session_id = %id, "kernel::cdp::Session dropped without close() outside a runtime; the browser stays until its timeout");
-            }
+        let id = &self.browser.session_id;
+        if delete_in_background(&self.kernel, id.clone()) {
+            tracing::warn!(session_id = %id, "kernel::cdp::Session dropped without close(); deleting the browser in the background");
+        } else {
+            tracing::warn!(session_id = %id, "kernel::cdp::Session dropped without close() outside a runtime; the browser stays until its timeout");
         }
     }
+}
+
+/// Deletes browser `id` in a task on the current runtime, for a drop that
+/// cannot wait; `false` when there is no runtime (it is shutting down),
+/// and the browser stays until its timeout.
+pub(super) fn delete_in_background(kernel: &Kernel, id: String) -> bool {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return false;
+    };
+    let kernel = kernel.clone();
+    runtime.spawn(async move {
+        if let Err(e) = kernel.browsers().delete(&id).send().await {
+            tracing::warn!(session_id = %id, error = %e, "background delete failed; the browser stays until its timeout");
+        }
+    });
+    true
 }
