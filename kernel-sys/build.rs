@@ -18,8 +18,8 @@ fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     // The crate's own copy, so the published package builds on its own;
     // `cargo xtask check` keeps it identical to the workspace's
-    // `openapi/kernel-openapi.yaml`.
-    let spec_path = manifest.join("openapi/kernel-openapi.yaml");
+    // vendored spec at the same path.
+    let spec_path = manifest.join(codegen::SPEC_PATH);
     // The transforms live in the `kernel-codegen` build-dependency: cargo
     // reruns this script when it changes, so only the spec is listed here.
     println!("cargo:rerun-if-changed={}", spec_path.display());

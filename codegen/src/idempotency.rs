@@ -96,7 +96,9 @@ mod tests {
     #[test]
     fn every_override_names_an_operation_and_corrects_its_method() {
         let path =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi/kernel-openapi.yaml");
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(crate::SPEC_PATH);
         let spec = crate::load(&path).expect("the vendored spec");
         let ops = crate::operations(&spec);
         for (id, idempotent, why) in OVERRIDES {

@@ -18,7 +18,7 @@ mod report;
 pub mod transforms;
 mod walk;
 
-pub use load::{load, parse, LoadError, METHODS};
+pub use load::{load, parse, LoadError, METHODS, SPEC_PATH};
 pub use operations::{operations, Operation};
 pub use report::*;
 pub use transforms::*;

@@ -4,6 +4,10 @@ use serde_json::Value;
 use std::fmt;
 use std::path::Path;
 
+/// Where the vendored spec lives, relative to the workspace root and to
+/// kernel-sys's package root (which carries its own copy at the same path).
+pub const SPEC_PATH: &str = "openapi/kernel-openapi.yaml";
+
 /// The HTTP methods an OpenAPI path item may carry, in spec order.
 pub const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",

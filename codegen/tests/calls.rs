@@ -5,11 +5,10 @@ use kernel_codegen::calls::{self, Layer};
 use serde_json::{json, Value};
 
 fn spec() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../openapi/kernel-openapi.yaml"
-    );
-    kernel_codegen::load(std::path::Path::new(path)).unwrap()
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(kernel_codegen::SPEC_PATH);
+    kernel_codegen::load(&path).unwrap()
 }
 
 fn layer(spec: &Value) -> Layer {

@@ -28,7 +28,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// The vendored spec, relative to the workspace root.
-pub const SPEC_PATH: &str = "openapi/kernel-openapi.yaml";
+pub use codegen::SPEC_PATH;
 
 /// The workspace root: the parent of the running package's directory as
 /// cargo reports it at run time (`cargo run`, `cargo test`), else of this

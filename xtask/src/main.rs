@@ -278,9 +278,9 @@ fn update_spec(path: &Path) -> Result<u8, Failure> {
         print_report();
         return Err(Failure::step(format!(
             "{}\nThe new spec is vendored but kernel-sys does not build from it: fix the codegen transforms, \
-             or restore the previous spec with `git checkout -- {SPEC_PATH} {}`.",
+             or restore the previous spec with `git checkout -- {SPEC_PATH} {}/{SPEC_PATH}`.",
             e.message,
-            mirror::SYS_SPEC_PATH
+            mirror::SYS_DIR
         )));
     }
     for stale in pending_snapshots() {

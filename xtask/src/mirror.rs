@@ -21,15 +21,15 @@ pub const PUBLISHED: [&str; 4] = ["codegen", "kernel-sys", "kernel", "kernel-moc
 /// `license` is `MIT OR Apache-2.0`).
 pub const LICENSES: [&str; 2] = ["LICENSE-MIT", "LICENSE-APACHE"];
 
-/// Where kernel-sys keeps its copy of the vendored spec, relative to the
-/// workspace root.
-pub const SYS_SPEC_PATH: &str = "kernel-sys/openapi/kernel-openapi.yaml";
+/// The package kernel-sys is built from, which keeps its own copy of the
+/// vendored spec at [`crate::SPEC_PATH`] inside it.
+pub const SYS_DIR: &str = "kernel-sys";
 
 /// Every `(source, copy)` pair, relative to the workspace root.
 pub fn pairs() -> Vec<(PathBuf, PathBuf)> {
     let mut pairs = vec![(
         PathBuf::from(crate::SPEC_PATH),
-        PathBuf::from(SYS_SPEC_PATH),
+        Path::new(SYS_DIR).join(crate::SPEC_PATH),
     )];
     for krate in PUBLISHED {
         for license in LICENSES {

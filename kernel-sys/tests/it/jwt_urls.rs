@@ -8,11 +8,9 @@
 //! `{:?}` of the whole struct must show the URL with the token redacted, and
 //! the value must serialize back to the full URL.
 
-mod common;
-mod components;
-
-use common::{example_of, spec};
-use components::{COMPONENTS, DEBUGGED};
+use crate::components::{COMPONENTS, DEBUGGED};
+use kernel_testkit::examples::example_of;
+use kernel_testkit::spec::spec;
 use kernel_sys::secret::JwtUrl;
 use serde_json::Value;
 

@@ -11,10 +11,10 @@
 //! Also here: multipart uploads with their parts checked, a binary download
 //! consumed as a stream, and an event stream held open past 15 s.
 
-mod common;
 
 use bytes::Bytes;
-use common::{spec, spec_operation, spec_operations, validate, SpecOp};
+use kernel_testkit::schema::validate;
+use kernel_testkit::spec::{component, operation, operations, resolve, spec, SpecOp};
 use futures::StreamExt;
 use kernel_sys::types;
 use kernel_sys::{open, ByteStream, Client, Error, ResponseValue};
@@ -49,7 +49,7 @@ impl Case {
     /// Starts a server that answers every request with the operation's
     /// primary success response and a spec-derived example body.
     async fn start(op_id: &str, path_params: &[(&str, &str)]) -> Self {
-        let op = spec_operation(op_id);
+        let op = operation(op_id);
         let path = op.fill_path(path_params);
         let (status, response) = op.primary_response();
         let server = MockServer::start().await;
@@ -82,7 +82,7 @@ impl Case {
         content_type: &str,
         body: Vec<u8>,
     ) -> Self {
-        let op = spec_operation(op_id);
+        let op = operation(op_id);
         let path = op.fill_path(path_params);
         let (status, _) = op.primary_response();
         let documented = op.op["responses"][status.to_string()]["content"]
@@ -319,7 +319,7 @@ impl Case {
 
 /// A query value as the JSON its schema describes (`"10"` → `10`).
 fn typed_param(schema: &Value, value: &str) -> Value {
-    match common::resolve(schema)["type"].as_str() {
+    match resolve(schema)["type"].as_str() {
         Some("integer") => value
             .parse::<i64>()
             .map(Value::from)
@@ -682,10 +682,10 @@ async fn proxies_create() -> String {
     // body is checked against ProxyCreateRequest with `config` narrowed to
     // the custom schema the request uses, the response (the spec example, a
     // datacenter proxy) against Proxy with `config` narrowed likewise.
-    let mut schema = common::component("ProxyCreateRequest").clone();
+    let mut schema = component("ProxyCreateRequest").clone();
     schema["properties"]["config"] =
         json!({ "$ref": "#/components/schemas/CreateCustomProxyConfig" });
-    let mut response_schema = common::component("Proxy").clone();
+    let mut response_schema = component("Proxy").clone();
     assert_eq!(case.response.as_ref().unwrap()["type"], "datacenter");
     response_schema["properties"]["config"] =
         json!({ "$ref": "#/components/schemas/DatacenterProxyConfig" });
@@ -1005,7 +1005,7 @@ async fn api_keys_delete() -> String {
 
 /// Every tag the spec uses (operation tags and the declared tag list).
 fn spec_tags() -> BTreeSet<String> {
-    let mut tags: BTreeSet<String> = spec_operations().into_iter().map(|o| o.tag).collect();
+    let mut tags: BTreeSet<String> = operations().into_iter().map(|o| o.tag).collect();
     for tag in spec()["tags"].as_array().into_iter().flatten() {
         tags.insert(tag["name"].as_str().unwrap().to_string());
     }
@@ -1082,7 +1082,7 @@ async fn every_tag_has_a_request_shape_case_that_matches_the_spec() {
     );
 
     // Coverage: at least one checked operation for every tag of the spec.
-    let ops = spec_operations();
+    let ops = operations();
     let covered: BTreeSet<String> = checked
         .iter()
         .map(|id| {
@@ -1155,7 +1155,7 @@ async fn parse_multipart(
 /// A bracketed multipart field name (`files[0][dest_path]`) resolved against
 /// the operation's multipart schema: the schema of the leaf property.
 fn multipart_field_schema(op: &SpecOp, name: &str) -> Value {
-    let mut schema = common::resolve(
+    let mut schema = resolve(
         op.op
             .pointer("/requestBody/content/multipart~1form-data/schema")
             .expect("multipart"),
@@ -1164,18 +1164,18 @@ fn multipart_field_schema(op: &SpecOp, name: &str) -> Value {
     let mut segments = name.split('[').map(|s| s.trim_end_matches(']'));
     let first = segments.next().unwrap();
     let lookup = |schema: &Value, key: &str| -> Option<Value> {
-        let schema = common::resolve(schema);
+        let schema = resolve(schema);
         schema["properties"].get(key).cloned().or_else(|| {
             schema["oneOf"]
                 .as_array()?
                 .iter()
-                .find_map(|v| common::resolve(v)["properties"].get(key).cloned())
+                .find_map(|v| resolve(v)["properties"].get(key).cloned())
         })
     };
     schema =
         lookup(&schema, first).unwrap_or_else(|| panic!("{}: no multipart field {first}", op.id));
     for segment in segments {
-        let resolved = common::resolve(&schema).clone();
+        let resolved = resolve(&schema).clone();
         schema = if segment.parse::<usize>().is_ok() {
             resolved["items"].clone()
         } else if let Some(p) = lookup(&resolved, segment) {
@@ -1194,7 +1194,7 @@ fn multipart_field_schema(op: &SpecOp, name: &str) -> Value {
 
 #[tokio::test]
 async fn upload_files_sends_the_documented_multipart_parts() {
-    let op = spec_operation("uploadFiles");
+    let op = operation("uploadFiles");
     let server = MockServer::start().await;
     Mock::given(any())
         .respond_with(ResponseTemplate::new(201))
@@ -1256,7 +1256,7 @@ async fn upload_files_sends_the_documented_multipart_parts() {
 
 #[tokio::test]
 async fn post_deployments_sends_the_documented_multipart_parts() {
-    let op = spec_operation("postDeployments");
+    let op = operation("postDeployments");
     let server = MockServer::start().await;
     let (status, response) = op.primary_response();
     assert_eq!(status, 201);
@@ -1353,7 +1353,7 @@ async fn post_deployments_sends_the_documented_multipart_parts() {
         source,
         json!({ "type": "github", "url": "https://github.com/org/repo", "ref": "main", "entrypoint": "app.py" })
     );
-    validate(common::component("DeploymentSource"), &source).unwrap();
+    validate(component("DeploymentSource"), &source).unwrap();
 }
 
 // ---------------------------------------------------------------------------

@@ -1,15 +1,15 @@
 //! Forward compatibility of the generated types: unknown fields, enum values and event tags from a newer API are kept, never a decode error.
 //!
 //! Every JSON value here starts as an example synthesized from the vendored
-//! spec's property-level `example:`s (see `common::example`) and is then
-//! mutated the way a newer server would: an added field, an added enum value,
-//! an added event type. A client built from today's spec must keep working.
+//! spec's property-level `example:`s (see `kernel_testkit::examples`) and is
+//! then mutated the way a newer server would: an added field, an added enum
+//! value, an added event type. A client built from today's spec must keep
+//! working.
 
-mod common;
-mod components;
-
-use common::{component, component_names, example, example_of, resolve, validate};
-use components::{RoundTrip, COMPONENTS};
+use crate::components::{RoundTrip, COMPONENTS};
+use kernel_testkit::examples::{example, example_of, invalid_spec_examples};
+use kernel_testkit::schema::validate;
+use kernel_testkit::spec::{component, component_names, operations, resolve};
 use kernel_sys::open;
 use kernel_sys::types;
 use serde_json::{json, Value};
@@ -106,7 +106,7 @@ fn every_component_example_deserializes_and_serializes_back_valid() {
 /// synthesizer skips them; the list documents them (and Prism serves them).
 #[test]
 fn spec_examples_that_violate_their_schema_are_known() {
-    let found: Vec<String> = common::invalid_spec_examples()
+    let found: Vec<String> = invalid_spec_examples()
         .into_iter()
         .map(|(at, e)| format!("{at} = {e}"))
         .collect();
@@ -455,7 +455,7 @@ fn query_parameter_enums_are_open() {
     );
 
     // Those four are every enum-valued query parameter of the spec.
-    let mut in_spec: Vec<String> = common::spec_operations()
+    let mut in_spec: Vec<String> = operations()
         .iter()
         .flat_map(|op| {
             op.params
