@@ -10,11 +10,9 @@
 //! listed in [`KNOWN_FAKE_DIFFERENCES`], and the test fails if that list is
 //! not exactly what fails.
 
-mod calls;
-#[path = "fake_agreement/setup.rs"]
 mod setup;
 
-use calls::{spec, spec_ops, Call, Ids, Outcome, SpecOp, Via};
+use crate::calls::{spec_ops, Call, Ids, Outcome, SpecOp, Via};
 use futures::future::join_all;
 use kernel_mock::KernelMock;
 use kernel_sys::Client;
@@ -137,20 +135,20 @@ async fn every_operation_decodes_against_the_fake_through_kernel() {
 
 async fn agreement(via: Via) {
     let started = Instant::now();
-    let spec = spec();
-    let ops = spec_ops(&spec);
+    let spec = kernel_testkit::spec::spec();
+    let ops = spec_ops(spec);
     let fake = setup::fake().await;
     let client = via.client(&fake.base_url(), &fake.api_key(), &[]);
     let ids = setup::setup(&client).await;
     let ready = started.elapsed();
 
-    let table: BTreeMap<&str, Call> = calls::calls().into_iter().collect();
+    let table: BTreeMap<&str, Call> = crate::calls::calls().into_iter().collect();
     let late: BTreeSet<&str> = LAST
         .iter()
         .flat_map(|(id, streams)| std::iter::once(*id).chain(streams.iter().copied()))
         .collect();
     let mut results: BTreeMap<String, Result<String, String>> = BTreeMap::new();
-    for op in kernel_codegen::operations(&spec) {
+    for op in kernel_codegen::operations(spec) {
         if late.contains(op.id.as_str()) {
             continue;
         }

@@ -15,11 +15,8 @@
 //!   own log line as evidence, in [`KNOWN_PRISM_LIMITATIONS`], and the test
 //!   fails if that list is not exactly what fails.
 
-mod calls;
-mod common;
-
-use calls::{spec, spec_ops, Call, Ids, Outcome, SpecOp, Via};
-use common::prism::{path_matches, requests, workspace_root, Prism};
+use crate::calls::{spec_ops, Call, Ids, Outcome, SpecOp, Via};
+use crate::common::prism::{path_matches, requests, Prism};
 use kernel_sys::Client;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -132,12 +129,12 @@ const INVALID_SPEC_EXAMPLES: &[(&str, &str)] = &[
 
 #[test]
 fn every_operation_has_a_call() {
-    let spec = spec();
-    let in_spec: BTreeSet<String> = kernel_codegen::operations(&spec)
+    let spec = kernel_testkit::spec::spec();
+    let in_spec: BTreeSet<String> = kernel_codegen::operations(spec)
         .into_iter()
         .map(|o| o.id)
         .collect();
-    let table = calls::calls();
+    let table = crate::calls::calls();
     let in_table: BTreeSet<String> = table.iter().map(|(id, _)| id.to_string()).collect();
     assert_eq!(in_table.len(), table.len(), "an operation is listed twice");
     let missing: Vec<&String> = in_spec.difference(&in_table).collect();
@@ -173,8 +170,8 @@ fn every_operation_has_a_call() {
 fn logged_for<'a>(
     op: &SpecOp,
     all: &BTreeMap<String, SpecOp>,
-    log: &'a [common::prism::LoggedRequest],
-) -> Vec<&'a common::prism::LoggedRequest> {
+    log: &'a [crate::common::prism::LoggedRequest],
+) -> Vec<&'a crate::common::prism::LoggedRequest> {
     log.iter()
         .filter(|r| r.method == op.method && path_matches(&op.path, &r.path))
         .filter(|r| {
@@ -232,10 +229,10 @@ async fn every_operation_passes_against_prism_through_kernel() {
 
 async fn conformance(via: Via) {
     let started = Instant::now();
-    let spec = spec();
-    let ops = spec_ops(&spec);
+    let spec = kernel_testkit::spec::spec();
+    let ops = spec_ops(spec);
     let mut prism = Prism::start(
-        &workspace_root().join("openapi/kernel-openapi.yaml"),
+        &kernel_testkit::spec::path(),
         &["--seed", "kernel-rs"],
         Duration::from_secs(60),
     )
@@ -247,13 +244,13 @@ async fn conformance(via: Via) {
     let dynamic = via.client(&prism.base_url, API_KEY, &[("prefer", "dynamic=true")]);
     let mut alternates: Vec<(String, u16, Result<String, String>)> = Vec::new();
 
-    let table: BTreeMap<&str, Call> = calls::calls().into_iter().collect();
+    let table: BTreeMap<&str, Call> = crate::calls::calls().into_iter().collect();
     let ids = prism_ids();
     let invalid_examples: BTreeMap<&str, &str> = INVALID_SPEC_EXAMPLES.iter().copied().collect();
     let mut results: BTreeMap<String, Result<String, String>> = BTreeMap::new();
     let mut static_results: BTreeMap<String, Result<String, String>> = BTreeMap::new();
     // In spec order, one at a time, so Prism's log reads in order.
-    for op in kernel_codegen::operations(&spec) {
+    for op in kernel_codegen::operations(spec) {
         let call = *table
             .get(op.id.as_str())
             .unwrap_or_else(|| panic!("no call for {}", op.id));
@@ -399,6 +396,6 @@ async fn conformance(via: Via) {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert_eq!(
         passed.len() + KNOWN_PRISM_LIMITATIONS.len(),
-        kernel_codegen::operations(&spec).len()
+        kernel_codegen::operations(spec).len()
     );
 }

@@ -95,8 +95,7 @@ mod tests {
     /// row corrects: a renamed operation or a changed method is noticed.
     #[test]
     fn every_override_names_an_operation_and_corrects_its_method() {
-        let path =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("..")
             .join(crate::SPEC_PATH);
         let spec = crate::load(&path).expect("the vendored spec");

@@ -1,17 +1,21 @@
 //! `kernel` clients on `kernel-mock`, and a deadline for tests.
 
-use kernel::Kernel;
+use kernel::{Kernel, KernelBuilder};
 use kernel_mock::KernelMock;
 use std::future::Future;
 use std::time::Duration;
 
-/// A client of `mock` with the default configuration.
-pub fn on_fake(mock: &KernelMock) -> Kernel {
+/// A client builder pointed at `mock`, with its API key, for a test to
+/// configure further.
+pub fn builder(mock: &KernelMock) -> KernelBuilder {
     Kernel::builder()
         .api_key(mock.api_key())
         .base_url(mock.base_url())
-        .build()
-        .expect("a client of the fake")
+}
+
+/// A client of `mock` with the default configuration.
+pub fn on_fake(mock: &KernelMock) -> Kernel {
+    builder(mock).build().expect("a client of the fake")
 }
 
 /// Awaits `future`, failing the test instead of hanging it after `limit`.

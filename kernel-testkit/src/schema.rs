@@ -6,7 +6,9 @@
 //! per process under [`SPEC_URI`], and each validator's `$ref`s point there,
 //! so building a validator does not copy the spec.
 
-use jsonschema::{Draft, Registry, Validator};
+use jsonschema::{Draft, Registry};
+
+pub use jsonschema::Validator;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
@@ -73,9 +75,8 @@ fn registry() -> &'static Registry<'static> {
     static REGISTRY: OnceLock<Registry<'static>> = OnceLock::new();
     static DOCUMENT: OnceLock<Value> = OnceLock::new();
     REGISTRY.get_or_init(|| {
-        let document = DOCUMENT.get_or_init(|| {
-            json!({ "components": convert(&crate::spec::spec()["components"]) })
-        });
+        let document = DOCUMENT
+            .get_or_init(|| json!({ "components": convert(&crate::spec::spec()["components"]) }));
         Registry::new()
             .draft(Draft::Draft202012)
             .add(SPEC_URI, document)

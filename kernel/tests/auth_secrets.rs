@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use kernel::auth::{Answer, CredentialAnswers, FlowOptions, FlowState, LoginHandler, Totp};
-use kernel::{types, Kernel};
+use kernel::types;
 use kernel_mock::{Field, Form, KernelMock, OnWrong, Site, Step};
 
 /// A password that appears nowhere else.
@@ -107,11 +107,7 @@ async fn a_full_login_logs_no_secret() {
         .start()
         .await
         .unwrap();
-    let kernel = Kernel::builder()
-        .api_key(mock.api_key())
-        .base_url(mock.base_url())
-        .build()
-        .unwrap();
+    let kernel = kernel_testkit::client::on_fake(&mock);
     let id = kernel
         .auth()
         .connections()
@@ -190,11 +186,7 @@ async fn debug_and_display_show_no_secret() {
         .start()
         .await
         .unwrap();
-    let kernel = Kernel::builder()
-        .api_key(mock.api_key())
-        .base_url(mock.base_url())
-        .build()
-        .unwrap();
+    let kernel = kernel_testkit::client::on_fake(&mock);
     let connections = kernel.auth().connections();
     let id = connections
         .create()

@@ -235,15 +235,6 @@ pub struct SpecOp {
     pub primary: u16,
 }
 
-/// The vendored spec.
-pub fn spec() -> Value {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .join("openapi/kernel-openapi.yaml");
-    kernel_codegen::load(&root).unwrap_or_else(|e| panic!("{e}"))
-}
-
 /// Every operation of `spec`, by `operationId`.
 pub fn spec_ops(spec: &Value) -> BTreeMap<String, SpecOp> {
     kernel_codegen::operations(spec)

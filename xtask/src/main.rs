@@ -201,7 +201,8 @@ fn snapshot_test(insta_update: &str) -> Command {
         "-p",
         "kernel-workspace-tests",
         "--test",
-        "api_surface",
+        "it",
+        "api_surface::",
     ])
     .env("INSTA_UPDATE", insta_update)
     .env_remove("INSTA_FORCE_PASS");
@@ -332,7 +333,7 @@ fn check() -> Result<u8, Failure> {
     run("API-surface snapshot check", &mut snapshot_test("no")).map_err(|e| {
         Failure::step(format!(
             "{}\nThe API-surface snapshot does not match the vendored spec (or the test failed). To update it, run \
-             `cargo test -p kernel-workspace-tests --test api_surface` and review with `cargo insta review`.",
+             `cargo test -p kernel-workspace-tests --test it api_surface::` and review with `cargo insta review`.",
             e.message
         ))
     })?;

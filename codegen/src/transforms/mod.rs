@@ -165,7 +165,9 @@ mod tests {
 
     #[test]
     fn vendored_spec_normalizes() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(SPEC_PATH);
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(SPEC_PATH);
         let spec = load(&path).unwrap();
         let ops = operations(&spec);
         let ids: BTreeSet<&str> = ops.iter().map(|o| o.id.as_str()).collect();

@@ -57,14 +57,7 @@ response_headers_conformance.enabled = false
 /// credentials gets one the spec does not document (a spec gap, not a mock
 /// bug), and `status_code_conformance` is off for that phase there.
 fn undocumented_401() -> Vec<String> {
-    let spec: serde_norway::Value = serde_norway::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../openapi/kernel-openapi.yaml"
-        ))
-        .expect("read spec"),
-    )
-    .expect("parse spec");
+    let spec = kernel_testkit::spec::spec();
     spec::OPERATIONS
         .iter()
         .filter(|op| {
@@ -137,10 +130,7 @@ async fn schemathesis_finds_no_failures() {
         .start()
         .await
         .expect("start mock");
-    let spec = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../openapi/kernel-openapi.yaml"
-    );
+    let spec = kernel_testkit::spec::path();
     let config = std::env::temp_dir().join(format!(
         "kernel-mock-schemathesis-{}.toml",
         std::process::id()
@@ -162,7 +152,7 @@ async fn schemathesis_finds_no_failures() {
         "--no-color".into(),
         "run".into(),
     ]);
-    args.push(spec.into());
+    args.push(spec.display().to_string());
     args.extend(["--url".into(), mock.base_url()]);
     args.extend([
         "-H".into(),

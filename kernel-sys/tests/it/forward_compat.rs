@@ -7,11 +7,11 @@
 //! working.
 
 use crate::components::{RoundTrip, COMPONENTS};
+use kernel_sys::open;
+use kernel_sys::types;
 use kernel_testkit::examples::{example, example_of, invalid_spec_examples};
 use kernel_testkit::schema::validate;
 use kernel_testkit::spec::{component, component_names, operations, resolve};
-use kernel_sys::open;
-use kernel_sys::types;
 use serde_json::{json, Value};
 
 fn round_trip(name: &str, value: Value) -> Result<Value, String> {

@@ -9,9 +9,9 @@
 //! the value must serialize back to the full URL.
 
 use crate::components::{COMPONENTS, DEBUGGED};
+use kernel_sys::secret::JwtUrl;
 use kernel_testkit::examples::example_of;
 use kernel_testkit::spec::spec;
-use kernel_sys::secret::JwtUrl;
 use serde_json::Value;
 
 /// A schema property that shows a `jwt=` parameter.

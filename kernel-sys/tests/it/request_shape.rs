@@ -11,13 +11,12 @@
 //! Also here: multipart uploads with their parts checked, a binary download
 //! consumed as a stream, and an event stream held open past 15 s.
 
-
 use bytes::Bytes;
-use kernel_testkit::schema::validate;
-use kernel_testkit::spec::{component, operation, operations, resolve, spec, SpecOp};
 use futures::StreamExt;
 use kernel_sys::types;
 use kernel_sys::{open, ByteStream, Client, Error, ResponseValue};
+use kernel_testkit::schema::validate;
+use kernel_testkit::spec::{component, operation, operations, resolve, spec, SpecOp};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};

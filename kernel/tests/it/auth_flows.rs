@@ -6,8 +6,8 @@
 //! events, unknown steps, stale readings) are in `auth_scripted.rs`; tracing
 //! and `Debug` redaction in `auth_secrets.rs`.
 
+use kernel_testkit::client::{on_fake, within};
 use std::collections::BTreeSet;
-use std::future::Future;
 use std::time::{Duration, Instant};
 
 use kernel::auth::legacy::LegacyFlow;
@@ -32,21 +32,6 @@ async fn mock() -> KernelMock {
         .start()
         .await
         .expect("mock")
-}
-
-fn client(mock: &KernelMock) -> Kernel {
-    Kernel::builder()
-        .api_key(mock.api_key())
-        .base_url(mock.base_url())
-        .build()
-        .expect("client")
-}
-
-/// Fails the test instead of hanging it.
-async fn within<T>(limit: Duration, future: impl Future<Output = T>) -> T {
-    tokio::time::timeout(limit, future)
-        .await
-        .unwrap_or_else(|_| panic!("did not finish within {limit:?}"))
 }
 
 fn fast() -> FlowOptions {
@@ -233,7 +218,7 @@ impl LoginHandler for Attempts {
 #[tokio::test]
 async fn username_and_password() {
     let mock = mock().await;
-    let kernel = client(&mock);
+    let kernel = on_fake(&mock);
     let id = connection(&kernel, "password.example", "pw").await;
     let mut handler = Recording::new(credentials());
     let outcome = within(
@@ -269,7 +254,7 @@ async fn username_and_password() {
 #[tokio::test]
 async fn password_then_totp_from_a_secret() {
     let mock = mock().await;
-    let kernel = client(&mock);
+    let kernel = on_fake(&mock);
     let id = connection(&kernel, "totp.example", "totp").await;
     let mut handler = Recording::new(credentials().totp_secret(TOTP_SECRET).unwrap());
     let outcome = within(
@@ -326,7 +311,7 @@ impl LoginHandler for Typist {
 #[tokio::test]
 async fn two_factor_code_typed_by_the_user() {
     let mock = mock().await;
-    let kernel = client(&mock);
+    let kernel = on_fake(&mock);
     let id = connection(&kernel, "mfa-choice.example", "typed").await;
     let (prompts_tx, mut prompts) = mpsc::unbounded_channel();
     let (codes, codes_rx) = mpsc::unbounded_channel();
@@ -368,7 +353,7 @@ async fn two_factor_code_typed_by_the_user() {
 #[tokio::test]
 async fn sso_button_by_provider() {
     let mock = mock().await;
-    let kernel = client(&mock);
+    let kernel = on_fake(&mock);
     let id = connection(&kernel, "sso.example", "sso").await;
     let mut handler = Recording::new(CredentialAnswers::new().sso("github"));
     let outcome = within(
@@ -401,7 +386,7 @@ async fn sso_button_by_provider() {
 #[tokio::test]
 async fn sso_button_by_selector_with_the_stream_api() {
     let mock = mock().await;
-    let kernel = client(&mock);
+    let kernel = on_fake(&mock);
     let id = connection(&kernel, "sso.example", "sso-selector").await;
     let mut flow = start(&kernel, &id).await;
     let mut seen = Vec::new();
@@ -443,7 +428,7 @@ async fn sso_button_by_selector_with_the_stream_api() {
 #[tokio::test]
 async fn mfa_selection_then_a_code() {
     let mock = mock().await;
-    let kernel = client(&mock);
+    let kernel = on_fake(&mock);
     let id = connection(&kernel, "mfa-choice.example", "mfa").await;
     let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let log = asked.clone();
@@ -485,7 +470,7 @@ async fn mfa_selection_then_a_code() {
 #[tokio::test]
 async fn mfa_selection_picks_totp_when_a_secret_is_known() {
     let mock = mock().await;
-    let kernel = client(&mock);
+    let kernel = on_fake(&mock);
     let id = connection(&kernel, "mfa-choice.example", "mfa-totp").await;
     let mut handler = Recording::new(credentials().totp_secret(TOTP_SECRET).unwrap());
     let outcome = within(
@@ -507,7 +492,7 @@ async fn mfa_selection_picks_totp_when_a_secret_is_known() {
 #[tokio::test]
 async fn push_approval_completes_by_itself() {
     let mock = mock().await;
-    let kernel = client(&mock);
+    let kernel = on_fake(&mock);
     let id = connection(&kernel, "push.example", "push").await;
     let mut handler = Recording::new(credentials());
     let outcome = within(
@@ -543,7 +528,7 @@ async fn push_approval_completes_by_itself() {
 #[tokio::test]
 async fn wrong_password_then_the_right_one() {
     let mock = mock().await;
-    let kernel = client(&mock);
+    let kernel = on_fake(&mock);
     let id = connection(&kernel, "wrong-password.example", "wrong").await;
     let answers = CredentialAnswers::new()
         .value("username", USERNAME)
@@ -587,7 +572,7 @@ async fn wrong_password_then_the_right_one() {
 
 async fn fails_with(domain: &str, handler: CredentialAnswers, code: &str) {
     let mock = mock().await;
-    let kernel = client(&mock);
+    let kernel = on_fake(&mock);
     let id = connection(&kernel, domain, "failing").await;
     let outcome = within(
         Duration::from_secs(10),
@@ -636,7 +621,7 @@ async fn expiry() {
         .start()
         .await
         .unwrap();
-    let kernel = client(&mock);
+    let kernel = on_fake(&mock);
     let id = connection(&kernel, "slow.example", "slow").await;
     let started = Instant::now();
     let outcome = within(
@@ -656,7 +641,7 @@ async fn expiry() {
 #[tokio::test]
 async fn cancel_while_waiting_for_input() {
     let mock = mock().await;
-    let kernel = client(&mock);
+    let kernel = on_fake(&mock);
     let id = connection(&kernel, "password.example", "cancel").await;
     let flow = start(&kernel, &id).await;
     let cancel = flow.cancel_handle();
@@ -679,7 +664,7 @@ async fn cancel_while_waiting_for_input() {
 #[tokio::test]
 async fn cancel_the_stream_api() {
     let mock = mock().await;
-    let kernel = client(&mock);
+    let kernel = on_fake(&mock);
     let id = connection(&kernel, "slow.example", "cancel-stream").await;
     let mut flow = start(&kernel, &id).await;
     let cancel = flow.cancel_handle();
@@ -722,7 +707,7 @@ fn dropping_the_run_future_leaves_nothing_running() {
         .unwrap();
     runtime.block_on(async {
         let http = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
-        let kernel = Kernel::builder().api_key(mock.api_key()).base_url(mock.base_url()).http_client(http).build().unwrap();
+        let kernel = kernel_testkit::client::builder(&mock).http_client(http).build().unwrap();
         // While following the event stream and waiting in the handler.
         let id = connection(&kernel, "password.example", "dropped-sse").await;
         let flow = start(&kernel, &id).await;
@@ -759,7 +744,7 @@ fn dropping_the_run_future_leaves_nothing_running() {
 #[tokio::test]
 async fn event_stream_dropped_mid_flow() {
     let mock = mock().await;
-    let kernel = client(&mock);
+    let kernel = on_fake(&mock);
     let id = connection(&kernel, "totp.example", "dropped").await;
     // Cut after DISCOVERING and the first AWAITING_INPUT.
     mock.faults().drop_sse_after(2);
@@ -785,7 +770,7 @@ async fn event_stream_dropped_mid_flow() {
 #[tokio::test]
 async fn event_stream_unavailable_falls_back_to_polling() {
     let mock = mock().await;
-    let kernel = client(&mock);
+    let kernel = on_fake(&mock);
     let id = connection(&kernel, "totp.example", "polling").await;
     mock.faults()
         .inject(FaultRule::status(404).operation(EVENTS_OP));
@@ -811,7 +796,7 @@ async fn event_stream_unavailable_falls_back_to_polling() {
 #[tokio::test]
 async fn event_stream_cut_every_time_falls_back_to_polling() {
     let mock = mock().await;
-    let kernel = client(&mock);
+    let kernel = on_fake(&mock);
     let id = connection(&kernel, "password.example", "always-cut").await;
     mock.faults().drop_sse_streams(0, 10_000, Some(EVENTS_OP));
     let mut handler = Recording::new(credentials());
@@ -837,7 +822,7 @@ async fn event_stream_cut_every_time_falls_back_to_polling() {
 #[tokio::test]
 async fn polling_rides_out_a_burst_of_server_errors() {
     let mock = mock().await;
-    let kernel = client(&mock);
+    let kernel = on_fake(&mock);
     let id = connection(&kernel, "password.example", "burst").await;
     mock.faults()
         .inject(FaultRule::status(404).operation(EVENTS_OP));
@@ -861,7 +846,7 @@ async fn polling_rides_out_a_burst_of_server_errors() {
 #[tokio::test]
 async fn legacy_polling_rides_out_a_burst_of_server_errors() {
     let mock = mock().await;
-    let kernel = client(&mock);
+    let kernel = on_fake(&mock);
     let flow = LegacyFlow::start(&kernel, "password.example", "legacy-burst", None)
         .await
         .unwrap()
@@ -897,7 +882,7 @@ async fn polling_sees_a_repeated_rejection_as_a_new_pause() {
         .start()
         .await
         .unwrap();
-    let kernel = client(&mock);
+    let kernel = on_fake(&mock);
     let id = connection(&kernel, "retry.example", "retry").await;
     mock.faults()
         .inject(FaultRule::status(404).operation(EVENTS_OP));
@@ -926,7 +911,7 @@ async fn polling_sees_a_repeated_rejection_as_a_new_pause() {
 #[tokio::test]
 async fn stream_api_programmatic_flow() {
     let mock = mock().await;
-    let kernel = client(&mock);
+    let kernel = on_fake(&mock);
     let id = connection(&kernel, "totp.example", "programmatic").await;
     let totp = Totp::from_base32(TOTP_SECRET).unwrap();
     let mut flow = start(&kernel, &id).await;
@@ -966,7 +951,7 @@ async fn stream_api_programmatic_flow() {
 async fn stream_api_as_a_stream() {
     use futures::StreamExt;
     let mock = mock().await;
-    let kernel = client(&mock);
+    let kernel = on_fake(&mock);
     let id = connection(&kernel, "bot.example", "states").await;
     let states: Vec<FlowState> = within(
         Duration::from_secs(10),
@@ -992,7 +977,7 @@ async fn stream_api_as_a_stream() {
 #[tokio::test]
 async fn ensure_logged_in_twice_logs_in_once() {
     let mock = mock().await;
-    let kernel = client(&mock);
+    let kernel = on_fake(&mock);
     let connections = kernel.auth().connections();
     let first = within(
         Duration::from_secs(10),
@@ -1047,7 +1032,7 @@ async fn ensure_logged_in_twice_logs_in_once() {
 #[tokio::test]
 async fn ensure_logged_in_reuses_the_existing_connection_on_409() {
     let mock = mock().await;
-    let kernel = client(&mock);
+    let kernel = on_fake(&mock);
     let existing = connection(&kernel, "password.example", "existing").await;
     let outcome = within(
         Duration::from_secs(10),
@@ -1098,7 +1083,7 @@ async fn partial_credentials_ask_only_for_the_password() {
         .start()
         .await
         .unwrap();
-    let kernel = client(&mock);
+    let kernel = on_fake(&mock);
     let values = std::collections::HashMap::from([("email".to_string(), USERNAME.to_string())]);
     kernel
         .credentials()
@@ -1152,7 +1137,7 @@ async fn partial_credentials_ask_only_for_the_password() {
 #[tokio::test]
 async fn hosted_flow() {
     let mock = mock().await;
-    let kernel = client(&mock);
+    let kernel = on_fake(&mock);
     let id = connection(&kernel, "password.example", "hosted").await;
     let hosted = kernel
         .auth()
@@ -1215,7 +1200,7 @@ async fn hosted_flow() {
 #[tokio::test]
 async fn hosted_url_without_redirects_is_unchanged() {
     let mock = mock().await;
-    let kernel = client(&mock);
+    let kernel = on_fake(&mock);
     let id = connection(&kernel, "password.example", "hosted-plain").await;
     let hosted = kernel
         .auth()
@@ -1232,7 +1217,7 @@ async fn hosted_url_without_redirects_is_unchanged() {
 #[tokio::test]
 async fn legacy_flow_with_two_factor() {
     let mock = mock().await;
-    let kernel = client(&mock);
+    let kernel = on_fake(&mock);
     let flow = LegacyFlow::start(&kernel, "mfa-choice.example", "legacy", None)
         .await
         .unwrap()
@@ -1278,7 +1263,7 @@ async fn legacy_flow_expiry() {
         .start()
         .await
         .unwrap();
-    let kernel = client(&mock);
+    let kernel = on_fake(&mock);
     let flow = LegacyFlow::start(&kernel, "slow.example", "legacy-slow", None)
         .await
         .unwrap()
@@ -1294,7 +1279,7 @@ async fn legacy_flow_expiry() {
 #[tokio::test]
 async fn legacy_flow_wrong_password_then_the_right_one() {
     let mock = mock().await;
-    let kernel = client(&mock);
+    let kernel = on_fake(&mock);
     let flow = LegacyFlow::start(&kernel, "wrong-password.example", "legacy-wrong", None)
         .await
         .unwrap()

@@ -8,7 +8,7 @@
 //! /auth/connections/{id}` answers [`Script::connection`] of the number of
 //! submits so far.
 
-use std::future::Future;
+use kernel_testkit::client::within;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -245,12 +245,6 @@ fn connection(status: &str, flow: Option<(&str, &str)>, extra: Value) -> Value {
         map.extend(extra);
     }
     connection
-}
-
-async fn within<T>(limit: Duration, future: impl Future<Output = T>) -> T {
-    tokio::time::timeout(limit, future)
-        .await
-        .unwrap_or_else(|_| panic!("did not finish within {limit:?}"))
 }
 
 fn fast() -> FlowOptions {

@@ -4,6 +4,7 @@
 //! Chromium comes from `kernel_mock::find_chromium()` (`KERNEL_MOCK_CHROMIUM`
 //! or `PATH`). Without it these tests fail, saying how to install it.
 
+use kernel_testkit::client::on_fake;
 use std::time::{Duration, Instant};
 
 use kernel::cdp::chromiumoxide::Page;
@@ -32,16 +33,8 @@ async fn setup() -> (KernelMock, Kernel) {
         .start()
         .await
         .unwrap();
-    let kernel = client(&mock);
+    let kernel = on_fake(&mock);
     (mock, kernel)
-}
-
-fn client(mock: &KernelMock) -> Kernel {
-    Kernel::builder()
-        .api_key(mock.api_key())
-        .base_url(mock.base_url())
-        .build()
-        .unwrap()
 }
 
 /// Serves [`PAGE`] on 127.0.0.1 for the test's lifetime.
@@ -274,7 +267,7 @@ async fn connecting_gives_up_at_the_deadline() {
 async fn create_then_connect_deletes_the_browser_when_cdp_is_refused() {
     // Without Chromium the fake's CDP endpoint answers 501.
     let mock = KernelMock::builder().start().await.unwrap();
-    let kernel = client(&mock);
+    let kernel = on_fake(&mock);
     let err = kernel.browsers().create().connect().await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(501), "{err:?}");
     let left: Vec<Browser> = kernel.browsers().list().send().await.unwrap();

@@ -4,8 +4,7 @@
 use crate::common;
 
 use crate::common::{
-    browser_json, capture_tracing, client, fast_policy, http_date, raw_server, refused_url, serve,
-    API_KEY,
+    browser_json, capture_tracing, client, fast_policy, raw_server, refused_url, serve, API_KEY,
 };
 use kernel::{Error, Kernel, RetryPolicy};
 use reqwest::StatusCode;
@@ -407,7 +406,8 @@ async fn retry_after_http_date_is_honoured() {
     struct DateAhead;
     impl wiremock::Respond for DateAhead {
         fn respond(&self, _: &wiremock::Request) -> ResponseTemplate {
-            let date = http_date(SystemTime::now() + Duration::from_secs(3));
+            let date =
+                kernel_testkit::http_date::format(SystemTime::now() + Duration::from_secs(3));
             ResponseTemplate::new(503).insert_header("retry-after", date.as_str())
         }
     }

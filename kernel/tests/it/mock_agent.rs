@@ -19,11 +19,7 @@ async fn setup() -> (KernelMock, Kernel) {
         .start()
         .await
         .unwrap();
-    let kernel = Kernel::builder()
-        .api_key(mock.api_key())
-        .base_url(mock.base_url())
-        .build()
-        .unwrap();
+    let kernel = kernel_testkit::client::on_fake(&mock);
     (mock, kernel)
 }
 

@@ -14,9 +14,7 @@ fn client(mock: &KernelMock) -> Kernel {
         initial_backoff: Duration::from_millis(20),
         ..RetryPolicy::default()
     };
-    Kernel::builder()
-        .api_key(mock.api_key())
-        .base_url(mock.base_url())
+    kernel_testkit::client::builder(mock)
         .retry_policy(policy)
         .build()
         .unwrap()
@@ -67,9 +65,7 @@ async fn a_503_once_is_retried_even_for_a_post() {
 #[tokio::test]
 async fn a_delayed_post_times_out_once_and_is_not_resent() {
     let mock = fast_mock().await;
-    let kernel = Kernel::builder()
-        .api_key(mock.api_key())
-        .base_url(mock.base_url())
+    let kernel = kernel_testkit::client::builder(&mock)
         .timeout(Duration::from_millis(200))
         .build()
         .unwrap();

@@ -4,7 +4,6 @@
 
 use std::time::{Duration, Instant};
 
-use kernel::Kernel;
 use kernel_mock::KernelMock;
 
 /// How long each task holds its browser.
@@ -17,11 +16,7 @@ async fn three_tasks_share_a_pool_of_two() {
         .start()
         .await
         .unwrap();
-    let kernel = Kernel::builder()
-        .api_key(mock.api_key())
-        .base_url(mock.base_url())
-        .build()
-        .unwrap();
+    let kernel = kernel_testkit::client::on_fake(&mock);
     let pool = kernel
         .browser_pools()
         .create()

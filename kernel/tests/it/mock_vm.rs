@@ -18,11 +18,7 @@ async fn setup() -> (KernelMock, Kernel, String) {
         .start()
         .await
         .unwrap();
-    let kernel = Kernel::builder()
-        .api_key(mock.api_key())
-        .base_url(mock.base_url())
-        .build()
-        .unwrap();
+    let kernel = kernel_testkit::client::on_fake(&mock);
     let browser = kernel
         .browsers()
         .create()

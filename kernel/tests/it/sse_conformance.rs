@@ -12,47 +12,20 @@
 use std::time::Duration;
 
 use kernel::sse::{DecodeError, Decoder, Event};
+use kernel_testkit::sse::{reference, Out};
 
-/// Expected output item.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Out {
-    Event {
-        event: String,
-        data: String,
-        id: Option<String>,
-        retry: Option<u64>,
-    },
-    TooLarge,
-    Utf8(&'static str),
-}
-
-impl Out {
-    fn id(mut self, value: &str) -> Self {
-        if let Out::Event { id, .. } = &mut self {
-            *id = Some(value.to_owned());
-        }
-        self
-    }
-
-    fn retry(mut self, ms: u64) -> Self {
-        if let Out::Event { retry, .. } = &mut self {
-            *retry = Some(ms);
-        }
-        self
-    }
-
-    fn from_result(result: Result<Event, DecodeError>) -> Self {
-        match result {
-            Ok(event) => Out::Event {
-                event: event.event.into_owned(),
-                data: event.data,
-                id: event.id,
-                retry: event.retry.map(|d| u64::try_from(d.as_millis()).unwrap()),
-            },
-            Err(DecodeError::EventTooLarge { .. }) => Out::TooLarge,
-            Err(DecodeError::InvalidUtf8 { field, .. }) => Out::Utf8(field),
-            Err(other) => panic!("unexpected error {other:?}"),
-        }
+/// The decoder's item as the reference model writes it.
+fn item(result: Result<Event, DecodeError>) -> Out {
+    match result {
+        Ok(event) => Out::Event {
+            event: event.event.into_owned(),
+            data: event.data,
+            id: event.id,
+            retry: event.retry.map(|d| u64::try_from(d.as_millis()).unwrap()),
+        },
+        Err(DecodeError::EventTooLarge { .. }) => Out::TooLarge,
+        Err(DecodeError::InvalidUtf8 { field, .. }) => Out::Utf8(field),
+        Err(other) => panic!("unexpected error {other:?}"),
     }
 }
 
@@ -483,11 +456,11 @@ fn run(
         if use_feed {
             decoder.feed(chunk);
             while let Some(result) = decoder.next_event() {
-                out.push(Out::from_result(result));
+                out.push(item(result));
             }
         } else {
             while let Some(result) = decoder.next_event_from(&mut chunk) {
-                out.push(Out::from_result(result));
+                out.push(item(result));
             }
             assert!(
                 chunk.is_empty(),
@@ -497,7 +470,7 @@ fn run(
     }
     decoder.finish();
     while let Some(result) = decoder.next_event() {
-        out.push(Out::from_result(result));
+        out.push(item(result));
     }
     let retry = decoder
         .retry()
@@ -561,10 +534,10 @@ fn push_api_matches_pull_api() {
         let mut decoder = new_decoder(case.max);
         let mut out = Vec::new();
         for chunk in case.input.chunks(7) {
-            decoder.decode(chunk, |result| out.push(Out::from_result(result)));
+            decoder.decode(chunk, |result| out.push(item(result)));
         }
         decoder.finish();
-        out.extend(std::iter::from_fn(|| decoder.next_event()).map(Out::from_result));
+        out.extend(std::iter::from_fn(|| decoder.next_event()).map(item));
         assert_eq!(out, case.expect, "case {:?}", case.name);
     }
 }
@@ -576,7 +549,7 @@ fn finish_before_draining_keeps_complete_events() {
         decoder.feed(&case.input);
         decoder.finish();
         let out: Vec<Out> = std::iter::from_fn(|| decoder.next_event())
-            .map(Out::from_result)
+            .map(item)
             .collect();
         assert_eq!(out, case.expect, "case {:?}", case.name);
         assert_eq!(
@@ -645,105 +618,8 @@ fn error_values() {
 }
 
 // ---------------------------------------------------------------------------
-// Differential test against a reference model.
+// Differential test against the reference model (kernel_testkit::sse).
 // ---------------------------------------------------------------------------
-
-/// A direct transcription of the standard's algorithm (whole input at once,
-/// no chunking), extended with the decoder's documented error rules.
-fn reference(input: &[u8], max: usize) -> (Vec<Out>, String, Option<u64>) {
-    let mut rest = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
-    // Only terminated lines; the unterminated tail is discarded at EOF.
-    let mut lines = Vec::new();
-    while let Some(pos) = rest.iter().position(|&b| b == b'\r' || b == b'\n') {
-        lines.push(&rest[..pos]);
-        let skip = if rest[pos..].starts_with(b"\r\n") {
-            2
-        } else {
-            1
-        };
-        rest = &rest[pos + skip..];
-    }
-    let mut out = Vec::new();
-    let (mut data, mut has_data, mut event_type) = (String::new(), false, String::new());
-    let (mut id_buf, mut last_id, mut retry) = (String::new(), String::new(), None);
-    let mut skipping = false;
-    for line in lines {
-        if line.is_empty() {
-            skipping = false;
-            last_id = id_buf.clone();
-            if has_data {
-                out.push(Out::Event {
-                    event: if event_type.is_empty() {
-                        "message".into()
-                    } else {
-                        event_type.clone()
-                    },
-                    data: data.clone(),
-                    id: (!last_id.is_empty()).then(|| last_id.clone()),
-                    retry,
-                });
-            }
-            data.clear();
-            has_data = false;
-            event_type.clear();
-            continue;
-        }
-        if skipping || line[0] == b':' {
-            continue;
-        }
-        let (name, value) = match line.iter().position(|&b| b == b':') {
-            Some(i) => (&line[..i], &line[i + 1..]),
-            None => (line, &b""[..]),
-        };
-        let value = value.strip_prefix(b" ").unwrap_or(value);
-        let mut error = None;
-        if data.len() + line.len() > max {
-            error = Some(Out::TooLarge);
-        } else {
-            match name {
-                b"data" => match std::str::from_utf8(value) {
-                    Ok(v) => {
-                        if has_data {
-                            data.push('\n');
-                        }
-                        has_data = true;
-                        data.push_str(v);
-                    }
-                    Err(_) => error = Some(Out::Utf8("data")),
-                },
-                b"event" => match std::str::from_utf8(value) {
-                    Ok(v) => event_type = v.to_owned(),
-                    Err(_) => error = Some(Out::Utf8("event")),
-                },
-                b"id" if !value.contains(&0) => match std::str::from_utf8(value) {
-                    Ok(v) => id_buf = v.to_owned(),
-                    Err(_) => error = Some(Out::Utf8("id")),
-                },
-                b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
-                    let ms = value.iter().fold(0u64, |ms, d| {
-                        ms.saturating_mul(10).saturating_add(u64::from(d - b'0'))
-                    });
-                    retry = Some(ms);
-                }
-                _ => {}
-            }
-        }
-        if let Some(error) = error {
-            out.push(error);
-            skipping = true;
-            data.clear();
-            has_data = false;
-            event_type.clear();
-        }
-    }
-    // An unterminated line that already exceeds the limit is reported even
-    // though it never ends: the decoder cannot buffer it to find out.
-    let tail = rest;
-    if !skipping && tail.first().is_some_and(|&b| b != b':') && data.len() + tail.len() > max {
-        out.push(Out::TooLarge);
-    }
-    (out, last_id, retry)
-}
 
 /// Builds a random stream of mostly well-formed lines (so events, ids and
 /// retries do occur) with odd bytes and raw token soup mixed in.

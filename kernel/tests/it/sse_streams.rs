@@ -20,7 +20,7 @@
 //! should end but does not fails the test instead of hanging it.
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -39,7 +39,9 @@ use kernel::types::{
     LogEvent, ManagedAuthEventKnown,
 };
 use kernel::{Error, Kernel, RetryPolicy};
-use serde_json::{json, Map, Value};
+use kernel_testkit::examples::example_of;
+use kernel_testkit::spec::{component, union_members};
+use serde_json::{json, Value};
 
 // ---------------------------------------------------------------------------
 // A scriptable SSE server.
@@ -635,195 +637,6 @@ impl Rng {
     }
 }
 
-// ---------------------------------------------------------------------------
-// Event examples synthesized from the spec.
-// ---------------------------------------------------------------------------
-
-struct Spec {
-    schemas: Map<String, Value>,
-    /// Example values that had to be replaced (not valid for their format).
-    replaced: Mutex<Vec<String>>,
-}
-
-fn spec() -> &'static Spec {
-    static SPEC: OnceLock<Spec> = OnceLock::new();
-    SPEC.get_or_init(|| {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../openapi/kernel-openapi.yaml"
-        );
-        let text = std::fs::read_to_string(path).expect("the vendored spec");
-        let doc: Value = serde_yaml::from_str(&text).expect("the spec is YAML");
-        let schemas = doc["components"]["schemas"]
-            .as_object()
-            .expect("components.schemas")
-            .clone();
-        Spec {
-            schemas,
-            replaced: Mutex::new(Vec::new()),
-        }
-    })
-}
-
-impl Spec {
-    fn schema(&self, name: &str) -> &Value {
-        self.schemas
-            .get(name)
-            .unwrap_or_else(|| panic!("no schema {name} in the spec"))
-    }
-
-    /// An example of schema `name`: every property, each from its `example`
-    /// (or `const`, or the first `enum` value, or a value of its type), with
-    /// `$ref`s followed and `allOf`s merged.
-    fn example(&self, name: &str) -> Value {
-        self.synth(
-            &json!({ "$ref": format!("#/components/schemas/{name}") }),
-            &mut Vec::new(),
-            name,
-        )
-        .expect("an example")
-    }
-
-    /// The members of union `name` as `(tag, schema name)`, from its `oneOf`
-    /// and each member's `const` tag (the `discriminator.mapping` of
-    /// `DeploymentEvent` points at non-event schemas, so it is not used).
-    fn members(&self, name: &str, tag: &str) -> Vec<(String, String)> {
-        self.schema(name)["oneOf"]
-            .as_array()
-            .unwrap_or_else(|| panic!("{name} is not a oneOf"))
-            .iter()
-            .map(|member| {
-                let schema = member["$ref"]
-                    .as_str()
-                    .unwrap()
-                    .rsplit('/')
-                    .next()
-                    .unwrap()
-                    .to_owned();
-                let value = self.schema(&schema)["properties"][tag]["const"]
-                    .as_str()
-                    .unwrap_or_else(|| panic!("{schema}.{tag} has no const"))
-                    .to_owned();
-                (value, schema)
-            })
-            .collect()
-    }
-
-    fn synth(&self, s: &Value, stack: &mut Vec<String>, at: &str) -> Option<Value> {
-        if let Some(value) = s.get("const") {
-            return Some(value.clone());
-        }
-        if let Some(example) = s.get("example") {
-            if self.valid(s, example, at) {
-                return Some(example.clone());
-            }
-        }
-        if let Some(reference) = s.get("$ref").and_then(Value::as_str) {
-            let name = reference.rsplit('/').next().unwrap().to_owned();
-            if stack.contains(&name) {
-                return None; // a recursive schema: leave the property out
-            }
-            stack.push(name.clone());
-            let value = self.synth(self.schema(&name), stack, &name);
-            stack.pop();
-            return value;
-        }
-        if let Some(first) = s
-            .get("enum")
-            .and_then(Value::as_array)
-            .and_then(|v| v.iter().find(|v| !v.is_null()))
-        {
-            return Some(first.clone());
-        }
-        if let Some(parts) = s.get("allOf").and_then(Value::as_array) {
-            let mut merged = Map::new();
-            for part in parts {
-                if let Some(Value::Object(fields)) = self.synth(part, stack, at) {
-                    merged.extend(fields);
-                }
-            }
-            return Some(Value::Object(merged));
-        }
-        if let Some(first) = s
-            .get("oneOf")
-            .or_else(|| s.get("anyOf"))
-            .and_then(Value::as_array)
-            .and_then(|a| a.first())
-        {
-            return self.synth(first, stack, at);
-        }
-        let ty = match s.get("type") {
-            Some(Value::String(t)) => t.as_str(),
-            Some(Value::Array(types)) => types
-                .iter()
-                .filter_map(Value::as_str)
-                .find(|t| *t != "null")
-                .unwrap_or("null"),
-            _ if s.get("properties").is_some() => "object",
-            _ => "any",
-        };
-        Some(match ty {
-            "object" => {
-                let mut fields = Map::new();
-                if let Some(properties) = s.get("properties").and_then(Value::as_object) {
-                    for (key, property) in properties {
-                        if let Some(value) = self.synth(property, stack, &format!("{at}.{key}")) {
-                            fields.insert(key.clone(), value);
-                        }
-                    }
-                } else {
-                    let value = match s.get("additionalProperties") {
-                        Some(Value::Object(_)) => self.synth(&s["additionalProperties"], stack, at),
-                        Some(Value::Bool(false)) => None,
-                        _ => Some(json!("value")),
-                    };
-                    if let Some(value) = value {
-                        fields.insert("key".into(), value);
-                    }
-                }
-                Value::Object(fields)
-            }
-            "array" => Value::Array(
-                s.get("items")
-                    .and_then(|items| self.synth(items, stack, at))
-                    .into_iter()
-                    .collect(),
-            ),
-            "string" => json!(match s.get("format").and_then(Value::as_str) {
-                Some("date-time") => TS,
-                Some("date") => "2025-06-20",
-                Some("uri" | "url") => "https://example.com/path",
-                Some("uuid") => "123e4567-e89b-12d3-a456-426614174000",
-                Some("email") => "user@example.com",
-                _ if s.get("contentEncoding").is_some() => "aGVsbG8=",
-                _ => "example",
-            }),
-            "integer" => json!(s.get("minimum").and_then(Value::as_i64).unwrap_or(1)),
-            "number" => json!(1.5),
-            "boolean" => json!(true),
-            "null" => Value::Null,
-            _ => json!({"key": "value"}),
-        })
-    }
-
-    /// Whether a spec `example` is usable: a `date-time` example must be RFC 3339.
-    fn valid(&self, s: &Value, example: &Value, at: &str) -> bool {
-        if s.get("format").and_then(Value::as_str) == Some("date-time") {
-            let ok = example
-                .as_str()
-                .is_some_and(|t| chrono::DateTime::parse_from_rfc3339(t).is_ok());
-            if !ok {
-                self.replaced
-                    .lock()
-                    .unwrap()
-                    .push(format!("{at}: {example}"));
-            }
-            return ok;
-        }
-        true
-    }
-}
-
 /// Structural JSON equality where numbers compare by value (`1` = `1.0`) and
 /// RFC 3339 strings by instant.
 fn same_json(a: &Value, b: &Value) -> bool {
@@ -915,10 +728,8 @@ fn union_tag(item: &Item) -> Option<&'static str> {
 
 #[tokio::test]
 async fn every_spec_event_schema_decodes_as_its_typed_variant_on_its_endpoint() {
-    let spec = spec();
-
     // Telemetry: one envelope per BrowserTelemetryEvent variant.
-    let telemetry_members = spec.members("BrowserTelemetryEvent", "type");
+    let telemetry_members = union_members("BrowserTelemetryEvent", "type");
     let tags: BTreeSet<&str> = telemetry_members
         .iter()
         .map(|(tag, _)| tag.as_str())
@@ -935,7 +746,7 @@ async fn every_spec_event_schema_decodes_as_its_typed_variant_on_its_endpoint() 
         .map(|(i, (tag, schema))| {
             (
                 tag.clone(),
-                json!({"seq": i + 1, "event": spec.example(schema)}),
+                json!({"seq": i + 1, "event": example_of(schema)}),
             )
         })
         .collect();
@@ -943,10 +754,9 @@ async fn every_spec_event_schema_decodes_as_its_typed_variant_on_its_endpoint() 
     // The state unions: every member. The state event goes last: the
     // invocation example's `status` is `succeeded`, a terminal state.
     let union = |name: &str| -> Vec<(String, Value)> {
-        let mut members: Vec<(String, Value)> = spec
-            .members(name, "event")
+        let mut members: Vec<(String, Value)> = union_members(name, "event")
             .into_iter()
-            .map(|(tag, schema)| (tag, spec.example(&schema)))
+            .map(|(tag, schema)| (tag, example_of(&schema)))
             .collect();
         members.sort_by_key(|(tag, _)| tag.ends_with("_state"));
         members
@@ -959,8 +769,8 @@ async fn every_spec_event_schema_decodes_as_its_typed_variant_on_its_endpoint() 
     assert_eq!(auth.len(), 3);
 
     // FileSystemEvent: one per `type`.
-    let fs_example = spec.example("FileSystemEvent");
-    let fs_types = spec.schema("FileSystemEvent")["properties"]["type"]["enum"]
+    let fs_example = example_of("FileSystemEvent");
+    let fs_types = component("FileSystemEvent")["properties"]["type"]["enum"]
         .as_array()
         .unwrap()
         .clone();
@@ -976,8 +786,8 @@ async fn every_spec_event_schema_decodes_as_its_typed_variant_on_its_endpoint() 
 
     // ProcessStreamEvent: output on each stream (bytes that are not UTF-8),
     // then the exit.
-    let process_example = spec.example("ProcessStreamEvent");
-    let streams = spec.schema("ProcessStreamEvent")["properties"]["stream"]["enum"]
+    let process_example = example_of("ProcessStreamEvent");
+    let streams = component("ProcessStreamEvent")["properties"]["stream"]["enum"]
         .as_array()
         .unwrap()
         .clone();
@@ -1011,7 +821,7 @@ async fn every_spec_event_schema_decodes_as_its_typed_variant_on_its_endpoint() 
     assert_eq!(exit["event"], "exit");
     process.push(exit);
 
-    let log = spec.example("LogEvent");
+    let log = example_of("LogEvent");
 
     let routes = vec![
         (
@@ -1185,10 +995,6 @@ async fn every_spec_event_schema_decodes_as_its_typed_variant_on_its_endpoint() 
         server.conns(&Ep::Logs.path("b"))[0].query,
         "source=supervisor"
     );
-    let replaced = spec.replaced.lock().unwrap();
-    if !replaced.is_empty() {
-        eprintln!("spec examples replaced (not RFC 3339): {replaced:?}");
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -1764,9 +1570,7 @@ async fn kernel_mock_telemetry_resumes_across_cuts_and_ends_when_the_browser_is_
         .start()
         .await
         .unwrap();
-    let kernel = Kernel::builder()
-        .api_key(mock.api_key())
-        .base_url(mock.base_url())
+    let kernel = kernel_testkit::client::builder(&mock)
         .max_retries(0)
         .stream_options(options())
         .build()
@@ -2321,9 +2125,7 @@ async fn kernel_mock_invocation_events_reconnect_after_a_cut_and_hide_heartbeats
     mock.faults()
         .drop_sse_streams(1, 2, Some("getInvocationsEventsById"));
     let kernel = |heartbeats: bool| {
-        Kernel::builder()
-            .api_key(mock.api_key())
-            .base_url(mock.base_url())
+        kernel_testkit::client::builder(&mock)
             .max_retries(0)
             .stream_options(StreamOptions {
                 heartbeats,
