@@ -27,7 +27,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use serde_json::Value;
 
 use crate::http::error::ApiError;
-use crate::store::lock;
+use crate::sync::lock;
 
 /// An injected error status.
 ///

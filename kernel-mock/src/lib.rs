@@ -83,6 +83,7 @@ pub mod sites;
 pub mod spec;
 mod state;
 mod store;
+mod sync;
 pub mod totp;
 mod vm;
 

@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::requests::RecordedRequest;
-use crate::store::lock;
+use crate::sync::lock;
 
 /// A response an override answers with.
 ///

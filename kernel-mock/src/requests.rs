@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use serde_json::Value;
 
-use crate::store::lock;
+use crate::sync::lock;
 
 /// One request the mock received (recorded before authentication and fault
 /// injection, so rejected requests are logged too).

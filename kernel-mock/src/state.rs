@@ -13,7 +13,8 @@ use crate::faults::FaultState;
 use crate::overrides::Overrides;
 use crate::requests::RequestLog;
 use crate::sites::Site;
-use crate::store::{lock, Store};
+use crate::store::Store;
+use crate::sync::lock;
 
 /// Timing and identity settings of one mock server.
 #[derive(Clone, Debug)]

@@ -5,7 +5,7 @@
 //! `oneOf`), falling back to values that fit the type and constraints.
 
 use crate::schema::validate;
-use crate::spec::{component, resolve, spec};
+use crate::spec::{component, resolve, spec, SpecOp};
 use serde_json::{json, Map, Value};
 
 /// A synthesized example for the component schema `name`.
@@ -271,4 +271,26 @@ pub fn invalid_spec_examples() -> Vec<(String, Value)> {
     let mut out = Vec::new();
     walk(spec(), "", &mut out);
     out
+}
+
+impl SpecOp {
+    /// The success response progenitor keeps (the first 2xx with a body,
+    /// else the first 2xx): its status and, for a JSON body, an example.
+    pub fn primary_response(&self) -> (u16, Option<Value>) {
+        let responses = self.op["responses"].as_object().expect("responses");
+        let success: Vec<(&String, &Value)> = responses
+            .iter()
+            .filter(|(s, _)| s.starts_with('2'))
+            .collect();
+        let (status, response) = success
+            .iter()
+            .find(|(_, r)| r.get("content").is_some())
+            .or(success.first())
+            .copied()
+            .unwrap_or_else(|| panic!("{} has no 2xx response", self.id));
+        let body = response
+            .pointer("/content/application~1json/schema")
+            .map(example);
+        (status.parse().expect("numeric status"), body)
+    }
 }

@@ -125,26 +125,6 @@ pub fn operation(id: &str) -> SpecOp {
 }
 
 impl SpecOp {
-    /// The success response progenitor keeps (the first 2xx with a body,
-    /// else the first 2xx): its status and, for a JSON body, an example.
-    pub fn primary_response(&self) -> (u16, Option<Value>) {
-        let responses = self.op["responses"].as_object().expect("responses");
-        let success: Vec<(&String, &Value)> = responses
-            .iter()
-            .filter(|(s, _)| s.starts_with('2'))
-            .collect();
-        let (status, response) = success
-            .iter()
-            .find(|(_, r)| r.get("content").is_some())
-            .or(success.first())
-            .copied()
-            .unwrap_or_else(|| panic!("{} has no 2xx response", self.id));
-        let body = response
-            .pointer("/content/application~1json/schema")
-            .map(crate::examples::example);
-        (status.parse().expect("numeric status"), body)
-    }
-
     /// The JSON request body schema, if the operation takes one.
     pub fn json_body_schema(&self) -> Option<&'static Value> {
         self.op

@@ -4,6 +4,7 @@ use crate::error::Error;
 use crate::retry::RetryPolicy;
 use crate::routing::BrowserRouting;
 use crate::sse::StreamOptions;
+use crate::Secret;
 use std::time::Duration;
 
 /// The production API.
@@ -21,11 +22,6 @@ pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Default cap on a JSON response body: 64 MiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 << 20;
-
-/// A secret string, shown as `[redacted]` by `Debug` and `Display`: the
-/// API key, and the same type the generated code uses for every secret the
-/// spec carries.
-pub use kernel_sys::secret::SecretString as Secret;
 
 /// Builds a [`Kernel`](crate::Kernel) client.
 ///

@@ -69,7 +69,7 @@ pub mod upload;
 
 pub use call::{IntoId, Request, Response};
 pub use client::Kernel;
-pub use config::{KernelBuilder, Secret};
+pub use config::KernelBuilder;
 pub use download::{Download, Readiness};
 pub use error::{ApiError, Error, Result};
 pub use kernel_sys as sys;
@@ -78,6 +78,10 @@ pub use kernel_sys as sys;
 /// it with the token redacted; [`JwtUrl::expose`] gives the full URL to a
 /// CDP or WebDriver client.
 pub use kernel_sys::secret::JwtUrl;
+/// A secret string, shown as `[redacted]` by `Debug` and `Display`: the
+/// API key, and the same type the generated code uses for every secret the
+/// spec carries.
+pub use kernel_sys::secret::SecretString as Secret;
 pub use pagination::{Page, Paginate};
 pub use retry::RetryPolicy;
 pub use upload::Upload;

@@ -44,7 +44,7 @@
 //! # Ok(()) }
 //! ```
 
-use crate::config::Secret;
+use crate::Secret;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 

@@ -6,6 +6,8 @@
 //!   additive or cosmetic for client users.
 //! - [`surface`]: the API surface as sorted lines, snapshotted by
 //!   `tests/api_surface.rs` so every spec change is a reviewable diff.
+//! - [`imports`]: each crate's module import graph, which must have no
+//!   cycle.
 //! - [`mirror`]: the copies of the spec and license files the published
 //!   crates carry, kept identical to the workspace's.
 //!
@@ -15,6 +17,7 @@
 #![warn(missing_docs)]
 
 pub mod drift;
+pub mod imports;
 pub mod mirror;
 mod schema;
 pub mod surface;

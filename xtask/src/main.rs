@@ -12,7 +12,9 @@ mod package_check;
 
 use package_check::package_check;
 use xtask::{drift, mirror};
-use xtask::{load_spec, parse_spec, surface, validate, workspace_root, SpecError, SPEC_PATH};
+use xtask::{
+    imports, load_spec, parse_spec, surface, validate, workspace_root, SpecError, SPEC_PATH,
+};
 
 const USAGE: &str = "\
 usage: cargo xtask <command>
@@ -359,7 +361,39 @@ fn check_sources() -> Result<(), Failure> {
     println!("==> validate {SPEC_PATH}");
     let spec = load_spec(&spec_path).map_err(|e| Failure::step(e.to_string()))?;
     validate::check_generator(&spec).map_err(|e| Failure::step(format!("{SPEC_PATH}: {e}")))?;
-    Ok(())
+    println!("==> the module import graphs");
+    check_imports()
+}
+
+/// Fails when the top-level modules of a crate import each other in a cycle.
+fn check_imports() -> Result<(), Failure> {
+    let mut problems = Vec::new();
+    for krate in imports::CRATES {
+        let graph = imports::graph(&workspace_root().join(krate).join("src"))
+            .map_err(|e| Failure::step(e.to_string()))?;
+        for cycle in graph.cycles() {
+            let steps: Vec<String> = cycle
+                .windows(2)
+                .map(|pair| {
+                    let file = graph.witness(&pair[0], &pair[1]).unwrap_or(Path::new("?"));
+                    format!("    {} -> {} ({})", pair[0], pair[1], file.display())
+                })
+                .collect();
+            problems.push(format!(
+                "  {krate}: {}
+{}",
+                cycle.join(" -> "),
+                steps.join("\n")
+            ));
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::step(format!(
+        "modules that import each other in a cycle (each should sit in one layer):\n{}",
+        problems.join("\n")
+    )))
 }
 
 const PRISM_PACKAGE: &str = "@stainless-api/prism-cli@5.16.1";

@@ -18,7 +18,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::store::lock;
+use crate::sync::lock;
 
 /// How long any one command may take.
 pub(crate) const CALL_DEADLINE: Duration = Duration::from_secs(15);

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
-use crate::store::lock;
+use crate::sync::lock;
 
 /// How long [`Process::kill`] waits for the killed leader to be reaped
 /// before leaving that to a thread of its own.

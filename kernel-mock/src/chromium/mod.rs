@@ -4,7 +4,8 @@
 //! tested offline against real pages.
 //!
 //! - A browser's `cdp_ws_url` is `ws://{mock}/browser/cdp?jwt=…`, proxied
-//!   frame for frame to its Chromium's browser endpoint ([`proxy`]).
+//!   frame for frame to its Chromium's browser endpoint (`routes::cdp`, at
+//!   [`PROXY_PATH`]).
 //! - Computer controls keep their checks and logs and also act on the
 //!   newest page (the tab a screen would show): input through `Input.*`,
 //!   screenshots through `Page.captureScreenshot` ([`input`], [`keys`]).
@@ -24,12 +25,11 @@
 //! tokio-tungstenite, not a CDP library, so users of the fake do not compile
 //! one.
 
-mod cdp;
+pub(crate) mod cdp;
 pub(crate) mod input;
 mod keys;
 mod launch;
 mod profiles;
-pub(crate) mod proxy;
 mod running;
 
 use std::io;
@@ -41,7 +41,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::task::AbortHandle;
 
-use crate::store::lock;
+use crate::sync::lock;
 pub use launch::find_chromium;
 use launch::Process;
 use profiles::{Profiles, Saving};
@@ -49,6 +49,10 @@ pub(crate) use running::Running;
 
 /// Longest a graceful close (`Browser.close`, so cookies reach the disk)
 /// may take before the browser is killed.
+/// Where the fake serves each browser's CDP websocket (its `cdp_ws_url`),
+/// the real API's path.
+pub(crate) const PROXY_PATH: &str = "/browser/cdp";
+
 const CLOSE_WAIT: Duration = Duration::from_secs(5);
 
 /// The Chromium backing of one mock: the executable, the mock's temp root

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use crate::store::lock;
+use crate::sync::lock;
 
 /// Longest a launch waits for a save of its profile to finish.
 const SAVE_WAIT: Duration = Duration::from_secs(30);

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use super::cdp::{CdpError, Client};
 use super::launch::{self, Process, Spawn};
 use super::{Chromium, LaunchSpec};
-use crate::store::lock;
+use crate::sync::lock;
 
 /// Longest Chromium may take to open its DevTools endpoint.
 const START_DEADLINE: Duration = Duration::from_secs(20);

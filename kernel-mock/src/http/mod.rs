@@ -1,8 +1,7 @@
 //! The HTTP plumbing every area's handlers share: the spec's `Error` body,
-//! request extractors, pagination, SSE framing and the API-key check.
+//! request extractors, pagination and the API-key check.
 
 pub(crate) mod auth;
 pub(crate) mod error;
 pub(crate) mod extract;
 pub(crate) mod paging;
-pub(crate) mod sse;

@@ -19,7 +19,7 @@ use crate::flows::{self, non_empty, Exchange};
 use crate::http::error::{build_error, ApiError, ApiResult};
 use crate::http::extract::{JsonBody, OptionalJsonBody, QueryMap};
 use crate::http::paging::{paged_response, Page};
-use crate::http::sse::{self, Frame};
+use crate::routes::sse::{self, Frame};
 use crate::state::AppState;
 use crate::store::connections::{matching, Connection, CredentialRef};
 use crate::store::flows::{FlowStatus, FlowView, SubmitInput};

@@ -15,8 +15,8 @@ use serde::Deserialize;
 
 use crate::http::error::{build_error, ApiError, ApiResult};
 use crate::http::extract::JsonBody;
-use crate::http::sse::{self, Frame};
 use crate::routes::fs::absolute;
+use crate::routes::sse::{self, Frame};
 use crate::state::AppState;
 use crate::store::new_id;
 use crate::store::vms::{existing_vm, vm_mut, WatchRecord, MAX_WATCHES};

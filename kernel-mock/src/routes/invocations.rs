@@ -23,7 +23,7 @@ use tokio::sync::broadcast;
 use crate::http::error::{build_error, ApiError, ApiResult};
 use crate::http::extract::{parse_since, JsonBody, QueryMap};
 use crate::http::paging::{paged_response, Page};
-use crate::http::sse::{self, Frame};
+use crate::routes::sse::{self, Frame};
 use crate::state::AppState;
 use crate::store::deployments;
 use crate::store::invocations::InvocationRecord;

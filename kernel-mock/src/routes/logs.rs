@@ -29,7 +29,7 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::faults::Drills;
 use crate::http::error::{build_error, ApiError, ApiResult};
 use crate::http::extract::QueryMap;
-use crate::http::sse::{self, Frame};
+use crate::routes::sse::{self, Frame};
 use crate::state::AppState;
 use crate::store::devices::{devices, is_live, Process};
 

@@ -1,6 +1,8 @@
 //! The handlers, one module per API area. Each area declares the operations
 //! it serves with [`serves!`]; the router (`crate::server`) asks [`route`]
-//! for the handler of every spec operation.
+//! for the handler of every spec operation. Beside them: the event-stream
+//! responses they share ([`sse`]) and the CDP websocket proxy ([`cdp`]),
+//! which is not an operation of the spec.
 
 /// Declares an area's operations, `"operationId" => handler`, as the area's
 /// `SERVED` list and `route` function.
@@ -28,6 +30,7 @@ pub(crate) mod api_keys;
 pub(crate) mod apps;
 mod archive;
 pub(crate) mod browsers;
+pub(crate) mod cdp;
 pub(crate) mod computer;
 pub(crate) mod connections;
 pub(crate) mod credential_providers;
@@ -48,6 +51,7 @@ pub(crate) mod profiles;
 pub(crate) mod projects;
 pub(crate) mod proxies;
 pub(crate) mod replays;
+pub(crate) mod sse;
 pub(crate) mod telemetry;
 
 use axum::routing::{MethodFilter, MethodRouter};

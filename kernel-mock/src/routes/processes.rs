@@ -29,7 +29,7 @@ use serde_json::Value;
 
 use crate::http::error::{build_error, ApiError, ApiResult};
 use crate::http::extract::JsonBody;
-use crate::http::sse::{self, Frame};
+use crate::routes::sse::{self, Frame};
 use crate::state::AppState;
 use crate::store::processes::{
     new_uuid, parse_uuid, stdin_pipe, Output, ProcessRecord, TtySize, MAX_STDIN_QUEUED,

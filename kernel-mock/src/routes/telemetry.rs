@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use tokio::sync::broadcast;
 
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::sse::{self, Frame};
+use crate::routes::sse::{self, Frame};
 use crate::state::AppState;
 use crate::store::Store;
 

@@ -51,7 +51,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), front::front));
     // Outside the spec's routes and their middleware: a websocket the
     // browser's token opens, not an API operation.
-    let router = router.route(chromium::proxy::PATH, get(chromium::proxy::connect));
+    let router = router.route(chromium::PROXY_PATH, get(routes::cdp::connect));
     router.with_state(state)
 }
 

@@ -25,7 +25,7 @@ impl Direct {
     pub fn cdp_ws_url(&self, session_id: &str) -> String {
         let jwt = self.jwt(session_id);
         let host = self.origin.strip_prefix("http://").unwrap_or(&self.origin);
-        format!("ws://{host}{}?jwt={jwt}", crate::chromium::proxy::PATH)
+        format!("ws://{host}{}?jwt={jwt}", crate::chromium::PROXY_PATH)
     }
 
     /// The `base_url` of browser `session_id`: direct requests go to

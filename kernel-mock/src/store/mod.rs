@@ -1,4 +1,4 @@
-//! The in-memory records of every API area, the lock helper and ids.
+//! The in-memory records of every API area, and ids.
 //! Records live here and nowhere else; handlers (`crate::routes`) and engines
 //! (`crate::flows`) read and change them through `Shared::store`, the one
 //! lock.
@@ -24,7 +24,6 @@ pub(crate) mod vms;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, Utc};
@@ -77,13 +76,6 @@ pub(crate) struct Store {
     pub devices: HashMap<String, Devices>,
     /// The simulated VM of each browser session, by session id.
     pub vms: HashMap<String, Vm>,
-}
-
-/// Locks `mutex`, recovering from poisoning.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// A new random-looking id such as `ma_k3j4...` (20 base-36 characters after

@@ -2,11 +2,11 @@
 
 use super::state::{FlowState, InputRequest, LoginHandler};
 use super::totp::Totp;
-use crate::config::Secret;
 use crate::error::{Error, Result};
 use crate::types;
 use crate::types::{DiscoveredFieldType as FieldType, MfaType};
 use crate::Kernel;
+use crate::Secret;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 

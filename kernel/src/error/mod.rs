@@ -1,15 +1,16 @@
 //! One error type for every call: [`Error`].
 
 mod api;
+mod body;
 mod decode;
 mod text;
 
 pub use api::ApiError;
+pub(crate) use body::{Idle, TooLarge};
 pub use decode::DecodeError;
 pub(crate) use text::{chain, redact_url};
 
 use crate::sys::types;
-use crate::transport::{Idle, TooLarge};
 use reqwest::StatusCode;
 use std::fmt;
 use text::write_redacted;

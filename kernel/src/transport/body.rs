@@ -3,6 +3,7 @@
 //! body with a size cap and an idle timeout.
 
 use super::{Failed, Head};
+use crate::error::{Idle, TooLarge};
 use bytes::Bytes;
 use http_body::{Body as HttpBody, Frame};
 use std::future::Future;
@@ -79,32 +80,6 @@ impl HttpBody for Watched {
         self.inner.size_hint()
     }
 }
-
-/// A body read past the cap of `KernelBuilder::max_response_bytes`.
-#[derive(Debug)]
-pub(crate) struct TooLarge {
-    pub(crate) limit: u64,
-}
-
-impl std::fmt::Display for TooLarge {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "TooLarge: the body is over {} bytes", self.limit)
-    }
-}
-
-impl std::error::Error for TooLarge {}
-
-/// No chunk of a body within the read timeout.
-#[derive(Debug)]
-pub(crate) struct Idle(pub(crate) Duration);
-
-impl std::fmt::Display for Idle {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "no data for {:?}", self.0)
-    }
-}
-
-impl std::error::Error for Idle {}
 
 /// The response with its body guarded by a size cap and an idle timeout.
 pub(super) fn guard(

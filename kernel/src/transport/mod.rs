@@ -27,8 +27,6 @@
 mod body;
 pub(crate) mod route;
 
-pub(crate) use body::{Idle, TooLarge};
-
 use crate::error::{ApiError, Captured, Error};
 use crate::retry::{self, Failure, Quota, RetryPolicy, Verdict};
 use body::{guard, upload};

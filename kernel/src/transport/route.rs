@@ -4,9 +4,9 @@
 //! to the API.
 
 use super::{Failed, Head};
-use crate::config::Secret;
 use crate::retry::Failure;
 use crate::routing::{jwt_of, BrowserRoute, BrowserRoutes};
+use crate::Secret;
 use reqwest::{Method, StatusCode, Url};
 use serde_json::Value;
 

@@ -15,12 +15,9 @@ use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
 use tokio_tungstenite::tungstenite::{self as ts, Message};
 
-use super::cdp::{self, MAX_MESSAGE};
+use crate::chromium::cdp::{self, MAX_MESSAGE};
 use crate::http::error::ApiError;
 use crate::state::AppState;
-
-/// Where [`connect`] is served.
-pub(crate) const PATH: &str = "/browser/cdp";
 
 /// The query of a `cdp_ws_url`.
 #[derive(Deserialize)]
