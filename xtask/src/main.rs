@@ -9,6 +9,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 mod package_check;
+mod tools;
 
 use package_check::package_check;
 use xtask::{drift, mirror};
@@ -380,8 +381,7 @@ fn check_imports() -> Result<(), Failure> {
                 })
                 .collect();
             problems.push(format!(
-                "  {krate}: {}
-{}",
+                "  {krate}: {}\n{}",
                 cycle.join(" -> "),
                 steps.join("\n")
             ));
@@ -396,74 +396,8 @@ fn check_imports() -> Result<(), Failure> {
     )))
 }
 
-const PRISM_PACKAGE: &str = "@stainless-api/prism-cli@5.16.1";
-const SCHEMATHESIS_VERSION: &str = "4.32.5";
-
 fn test() -> Result<u8, Failure> {
-    let root = workspace_root();
-    let prism = root.join("target/tools/node_modules/.bin/prism");
-    if prism.exists() {
-        println!("==> Prism: already installed at {}", prism.display());
-    } else {
-        run(
-            "install Prism",
-            Command::new("npm").args([
-                "install",
-                "--no-save",
-                "--prefix",
-                "target/tools",
-                PRISM_PACKAGE,
-            ]),
-        )?;
-        if !prism.exists() {
-            return Err(Failure::step(format!(
-                "npm finished but {} does not exist",
-                prism.display()
-            )));
-        }
-    }
-    // A venv of our own: a pinned version, and no clash with a system Python
-    // that refuses `pip install` (PEP 668).
-    let venv = root.join("target/tools/venv");
-    let schemathesis = venv.join("bin/schemathesis");
-    let pinned = || {
-        Command::new(&schemathesis)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| {
-                o.status.success()
-                    && String::from_utf8_lossy(&o.stdout).contains(SCHEMATHESIS_VERSION)
-            })
-    };
-    if pinned() {
-        println!(
-            "==> schemathesis: already installed at {}",
-            schemathesis.display()
-        );
-    } else {
-        run(
-            "create a Python venv for schemathesis",
-            // `--clear`: a venv left broken (moved, or its Python upgraded
-            // or removed) is rebuilt rather than reused.
-            Command::new("python3").args(["-m", "venv", "--clear", "target/tools/venv"]),
-        )?;
-        run(
-            "install schemathesis",
-            Command::new(venv.join("bin/python")).args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                &format!("schemathesis=={SCHEMATHESIS_VERSION}"),
-            ]),
-        )?;
-        if !pinned() {
-            return Err(Failure::step(format!(
-                "schemathesis {SCHEMATHESIS_VERSION} was installed but `{} --version` does not report it",
-                schemathesis.display()
-            )));
-        }
-    }
+    let (prism, schemathesis) = (tools::prism()?, tools::schemathesis()?);
     // The snapshot test and kernel-sys's build run within the suite below,
     // not first on their own: building them apart, with other features,
     // compiled them twice.
