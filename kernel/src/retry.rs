@@ -395,7 +395,7 @@ mod tests {
             Some(Duration::ZERO)
         );
         let future = SystemTime::now() + Duration::from_secs(30);
-        let date = fmt_httpdate(future);
+        let date = kernel_testkit::http_date::format(future);
         let wait = after(&[("retry-after", &date)]).unwrap();
         assert!(
             wait > Duration::from_secs(27) && wait <= Duration::from_secs(30),
@@ -531,31 +531,5 @@ mod tests {
         quota.refill(100);
         assert_eq!(quota.tokens(), 22, "never above the capacity");
         assert!(Quota::new(None).is_none());
-    }
-
-    /// Test-only formatter, the inverse of the parser.
-    fn fmt_httpdate(t: SystemTime) -> String {
-        let secs = t.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
-        let days = secs / 86_400;
-        let rem = secs % 86_400;
-        let z = days + 719_468;
-        let era = z / 146_097;
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = doy - (153 * mp + 2) / 5 + 1;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 };
-        let y = yoe + era * 400 + u64::from(m <= 2);
-        let months = [
-            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-        ];
-        format!(
-            "Mon, {d:02} {} {y} {:02}:{:02}:{:02} GMT",
-            months[(m - 1) as usize],
-            rem / 3600,
-            rem % 3600 / 60,
-            rem % 60
-        )
     }
 }

@@ -5,7 +5,6 @@
 //! Code under `#[cfg(test)]` is left out: a test may reach across layers.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use syn::visit::Visit;
@@ -27,20 +26,9 @@ pub struct Graph {
     pub edges: BTreeMap<String, BTreeMap<String, PathBuf>>,
 }
 
-/// Why a crate's graph could not be read.
-#[derive(Debug)]
-pub struct ReadError(pub String);
-
-impl fmt::Display for ReadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ReadError {}
-
 /// Reads the graph of the crate whose sources are in `src`.
-pub fn graph(src: &Path) -> Result<Graph, ReadError> {
+/// Fails, saying why, on a file it cannot read or parse.
+pub fn graph(src: &Path) -> Result<Graph, String> {
     let mut files = Vec::new();
     collect(src, &mut files)?;
     let tops: BTreeSet<String> = files
@@ -51,9 +39,9 @@ pub fn graph(src: &Path) -> Result<Graph, ReadError> {
     for file in &files {
         let module = module_path(src, file);
         let text = std::fs::read_to_string(file)
-            .map_err(|e| ReadError(format!("cannot read {}: {e}", file.display())))?;
-        let ast = syn::parse_file(&text)
-            .map_err(|e| ReadError(format!("{}: not Rust: {e}", file.display())))?;
+            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        let ast =
+            syn::parse_file(&text).map_err(|e| format!("{}: not Rust: {e}", file.display()))?;
         let mut names = Names {
             module: &module,
             found: BTreeSet::new(),
@@ -178,9 +166,9 @@ impl Graph {
 }
 
 /// The `.rs` files under `dir`, sorted.
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ReadError> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| ReadError(format!("cannot list {}: {e}", dir.display())))?;
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
     for path in paths {

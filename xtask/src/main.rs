@@ -370,8 +370,8 @@ fn check_sources() -> Result<(), Failure> {
 fn check_imports() -> Result<(), Failure> {
     let mut problems = Vec::new();
     for krate in imports::CRATES {
-        let graph = imports::graph(&workspace_root().join(krate).join("src"))
-            .map_err(|e| Failure::step(e.to_string()))?;
+        let graph =
+            imports::graph(&workspace_root().join(krate).join("src")).map_err(Failure::step)?;
         for cycle in graph.cycles() {
             let steps: Vec<String> = cycle
                 .windows(2)
