@@ -45,6 +45,10 @@
 //!   (callers that set it would lose it silently);
 //! - `response_field_optional` (a response field that was always present,
 //!   i.e. required and not nullable, becomes optional or nullable);
+//!   `response_field_required` (a response field the generated type holds
+//!   as an `Option` becomes required and not nullable: harmless on the wire,
+//!   but the field's Rust type changes from `Option<T>` to `T`; arrays and
+//!   maps are generated as `Vec` / `Map` either way and stay additive);
 //!   `response_nullable` (a response body or item becomes nullable);
 //! - `type_changed` (type, format, array/object/enum shape, or a `$ref` to a
 //!   different component);

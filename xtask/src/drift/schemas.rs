@@ -278,6 +278,14 @@ impl<'a> Differ<'a> {
         let always = |doc: &'a Value, object: &schema::Object<'a>, name: &str, node: &Node<'a>| {
             object.required.contains(name) && !view(doc, node.clone()).nullable
         };
+        // Whether the generated field is an `Option`: typify wraps a field
+        // that is nullable or not required, except an array or a map that is
+        // only not required (`Vec` / `Map` with `#[serde(default)]`).
+        let wrapped = |doc: &'a Value, object: &schema::Object<'a>, name: &str, node: &Node<'a>| {
+            let v = view(doc, node.clone());
+            v.nullable
+                || (!object.required.contains(name) && !matches!(v.ty, Ty::Array(_) | Ty::Map(_)))
+        };
         for (name, on) in &a.fields {
             let floc = format!("{loc}.{name}");
             let Some(nn) = b.field(name) else {
@@ -315,6 +323,27 @@ impl<'a> Differ<'a> {
                     "response_field_optional",
                     &floc,
                     format!("was always present, now {how}"),
+                );
+                breaking = true;
+            }
+            // Harmless on the wire (old clients already handle the field
+            // being there), but the generated response type changes from
+            // `Option<T>` to `T`: code that reads it no longer compiles.
+            if sides.response
+                && !breaking
+                && wrapped(self.od, &a, name, on)
+                && !wrapped(self.nd, &b, name, nn)
+            {
+                let how = if o_null && !n_null {
+                    "no longer nullable"
+                } else {
+                    "now required"
+                };
+                self.push(
+                    Category::Breaking,
+                    "response_field_required",
+                    &floc,
+                    format!("{how}: the generated field changes from Option<T> to T"),
                 );
                 breaking = true;
             }
