@@ -39,5 +39,79 @@ pub fn generate(doc: Value, report: &Report) -> Result<syn::File, String> {
     let tokens = generator
         .generate_tokens(&api)
         .map_err(|e| format!("progenitor: {e}"))?;
-    syn::parse2(tokens).map_err(|e| format!("progenitor output does not parse: {e}"))
+    let mut file: syn::File =
+        syn::parse2(tokens).map_err(|e| format!("progenitor output does not parse: {e}"))?;
+    mark_known_unions_non_exhaustive(&mut file, report);
+    Ok(file)
+}
+
+/// Adds `#[non_exhaustive]` to the closed `<Name>Known` enum behind each
+/// open union. The open wrapper is already `#[non_exhaustive]`, but its
+/// `Known(..)` payload is what users match on, and typify generates it
+/// exhaustive: a variant the spec adds (an additive `union_variant_added` in
+/// `cargo xtask drift`) would otherwise break every exhaustive `match` of it.
+/// Only its variants are matched and constructed; nothing else changes.
+fn mark_known_unions_non_exhaustive(file: &mut syn::File, report: &Report) {
+    let known: Vec<String> = report
+        .open_unions
+        .iter()
+        .map(|u| u.known.to_upper_camel_case())
+        .collect();
+    for item in &mut file.items {
+        let syn::Item::Mod(module) = item else {
+            continue;
+        };
+        if module.ident != "types" {
+            continue;
+        }
+        for item in module.content.iter_mut().flat_map(|(_, items)| items) {
+            if let syn::Item::Enum(e) = item {
+                if known.iter().any(|k| e.ident == k) {
+                    e.attrs.push(syn::parse_quote!(#[non_exhaustive]));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use heck::ToUpperCamelCase;
+
+    /// On the vendored spec: the `Known` enum of every open union is
+    /// `#[non_exhaustive]`, and no other enum is made so.
+    #[test]
+    fn the_known_enums_of_open_unions_are_non_exhaustive() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(crate::SPEC_PATH);
+        let (doc, report) = crate::normalize(&crate::load(&path).unwrap());
+        let file = super::generate(doc, &report).unwrap();
+        let known: Vec<String> = report
+            .open_unions
+            .iter()
+            .map(|u| u.known.to_upper_camel_case())
+            .collect();
+        assert!(known.len() >= 4, "the spec's open unions: {known:?}");
+        let types = file
+            .items
+            .iter()
+            .find_map(|item| match item {
+                syn::Item::Mod(m) if m.ident == "types" => m.content.as_ref(),
+                _ => None,
+            })
+            .expect("mod types");
+        let mut marked = Vec::new();
+        for item in &types.1 {
+            if let syn::Item::Enum(e) = item {
+                if e.attrs.iter().any(|a| a.path().is_ident("non_exhaustive")) {
+                    marked.push(e.ident.to_string());
+                }
+            }
+        }
+        marked.sort();
+        let mut expected = known.clone();
+        expected.sort();
+        assert_eq!(marked, expected);
+    }
 }

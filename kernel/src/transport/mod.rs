@@ -26,6 +26,7 @@
 
 mod body;
 pub(crate) mod route;
+mod scan;
 
 use crate::error::{ApiError, Captured, Error};
 use crate::retry::{self, Failure, Quota, RetryPolicy, Verdict};

@@ -5,7 +5,7 @@
 
 use super::{Failed, Head};
 use crate::retry::Failure;
-use crate::routing::{jwt_of, BrowserRoute, BrowserRoutes};
+use crate::routing::{BrowserRoute, BrowserRoutes};
 use crate::Secret;
 use reqwest::{Method, StatusCode, Url};
 use serde_json::Value;
@@ -181,12 +181,8 @@ impl Router {
         let mut response = response;
         let head = Head::take(&mut response);
         let body = response.bytes().await?;
-        if let Ok(value) = serde_json::from_slice::<Value>(&body) {
-            let mut found = Vec::new();
-            browsers_in(&value, &mut found);
-            for route in found {
-                self.routes.insert(route);
-            }
+        for route in super::scan::browsers_in(&body) {
+            self.routes.insert(route);
         }
         Ok(head.with_body(body))
     }
@@ -215,31 +211,6 @@ fn direct_url(route: &BrowserRoute, tail: &str, query: Option<&str>) -> Option<U
     url.set_query((!kept.is_empty()).then(|| kept.join("&")).as_deref());
     url.query_pairs_mut().append_pair("jwt", route.jwt.expose());
     Some(url)
-}
-
-/// Every object in `value` with a `session_id`, a `base_url` and a token
-/// (its own `jwt`, else the `jwt` of its `cdp_ws_url`), not deleted.
-fn browsers_in(value: &Value, found: &mut Vec<BrowserRoute>) {
-    match value {
-        Value::Object(object) => {
-            let text = |key: &str| object.get(key).and_then(Value::as_str);
-            let deleted = object.get("deleted_at").is_some_and(|d| !d.is_null());
-            if let (Some(id), Some(base_url), false) =
-                (text("session_id"), text("base_url"), deleted)
-            {
-                let jwt = text("jwt")
-                    .filter(|jwt| !jwt.is_empty())
-                    .map(str::to_string)
-                    .or_else(|| jwt_of(text("cdp_ws_url")?));
-                if let Some(route) = jwt.and_then(|jwt| BrowserRoute::checked(id, base_url, jwt)) {
-                    found.push(route);
-                }
-            }
-            object.values().for_each(|v| browsers_in(v, found));
-        }
-        Value::Array(items) => items.iter().for_each(|v| browsers_in(v, found)),
-        _ => {}
-    }
 }
 
 /// `%XX` escapes decoded (a path segment, a query name); invalid ones kept.
@@ -404,25 +375,6 @@ mod tests {
             Effect::None
         );
         assert_eq!(effect(Method::GET, "/profiles", None), Effect::None);
-    }
-
-    #[test]
-    fn browsers_are_found_anywhere_in_an_answer() {
-        let answer = serde_json::json!({"items": [
-            {"session_id": "a", "base_url": "https://vm-a", "cdp_ws_url": "wss://p/cdp?jwt=ta"},
-            {"session_id": "b", "base_url": "https://vm-b", "jwt": "tb", "cdp_ws_url": "wss://p/cdp?jwt=ignored"},
-            {"session_id": "c", "cdp_ws_url": "wss://p/cdp?jwt=tc"},
-            {"session_id": "d", "base_url": "https://vm-d", "cdp_ws_url": "wss://p/cdp"},
-            {"session_id": "e", "base_url": "https://vm-e", "cdp_ws_url": "wss://p/cdp?jwt=te", "deleted_at": "2025-01-01T00:00:00Z"},
-            {"nested": {"session_id": "f", "base_url": "https://vm-f", "cdp_ws_url": "wss://p/cdp?jwt=tf"}},
-        ]});
-        let mut found = Vec::new();
-        browsers_in(&answer, &mut found);
-        let got: Vec<_> = found
-            .iter()
-            .map(|r| (r.session_id.as_str(), r.jwt.expose()))
-            .collect();
-        assert_eq!(got, [("a", "ta"), ("b", "tb"), ("f", "tf")]);
     }
 
     #[test]
