@@ -1,8 +1,9 @@
 //! Response schemas: fields removed, added or no longer always present,
 //! type and format changes, nullable refs, open and closed enums and unions.
 
-use crate::{assert_drift, drift, drift_from, op, schema};
+use crate::{assert_drift, drift, drift_from, e, entries, op, schema};
 use serde_json::{json, Value};
+use xtask::drift::Category;
 
 #[test]
 fn response_field_removed() {
@@ -155,5 +156,63 @@ fn variant_added_to_a_closed_response_union_is_breaking() {
         &report,
         &[("closed_union_variant_added", "schema Proxy.config")],
         &[],
+    );
+}
+
+#[test]
+fn optional_response_field_becoming_required_changes_the_generated_type() {
+    // `Option<String>` -> `String` in the generated `Browser`: old code that
+    // reads the field no longer compiles, though the wire is compatible.
+    let report = drift(|d| {
+        schema(d, "Browser")["required"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!("proxy_id"))
+    });
+    assert_drift(
+        &report,
+        &[("response_field_required", "schema Browser.proxy_id")],
+        &[],
+    );
+    assert_eq!(
+        report.breaking[0].detail,
+        "now required: the generated field changes from Option<T> to T"
+    );
+}
+
+#[test]
+fn nullable_response_field_becoming_required_and_non_null_changes_the_generated_type() {
+    let report = drift(|d| {
+        let profile = schema(d, "Profile");
+        profile["properties"]["name"]
+            .as_object_mut()
+            .unwrap()
+            .remove("nullable");
+        profile["required"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!("name"));
+    });
+    assert_eq!(
+        entries(&report, Category::Breaking),
+        vec![e("response_field_required", "schema Profile.name")],
+        "{}",
+        report.to_text()
+    );
+}
+
+#[test]
+fn optional_response_array_becoming_required_keeps_its_type() {
+    // An optional array is generated as a `Vec` (absent = empty), not an
+    // `Option`: requiring it changes no Rust type.
+    let report = drift(|d| {
+        let auth = schema(d, "ManagedAuth");
+        let required = auth["required"].as_array_mut().unwrap();
+        required.push(json!("allowed_domains"));
+    });
+    assert_drift(
+        &report,
+        &[],
+        &[("field_now_required", "schema ManagedAuth.allowed_domains")],
     );
 }
