@@ -22,8 +22,8 @@ fn out(result: Result<Event, DecodeError>, max: usize) -> Out {
             }
             Out::Event {
                 event: event.event.into_owned(),
-                data: event.data,
-                id: event.id,
+                data: event.data.into(),
+                id: event.id.map(Into::into),
                 retry: event.retry.map(|d| u64::try_from(d.as_millis()).unwrap()),
             }
         }

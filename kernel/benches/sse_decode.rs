@@ -4,21 +4,29 @@
 //! Every contestant must produce every event's data as an owned value; the
 //! event count and data size are checked once, outside the timed loops. The
 //! async competitors are driven over `futures::stream::iter` with
-//! `futures::executor::block_on`. Ours is measured three ways: the copying
+//! `futures::executor::block_on`. Ours is measured four ways: the copying
 //! pull API (`feed` + `next_event`), the borrowing one (`next_event_from`),
-//! and wrapped in a minimal `Stream` like the competitors.
+//! the zero-copy one on `Bytes` (`next_event_from_bytes`), and through its
+//! public `Stream`, `DecodeStream`, over the same byte stream as the
+//! competitors.
 //!
-//! Run: `cargo bench -p kernel --bench sse_decode`.
+//! On a shared machine, criterion's back-to-back groups see the load change
+//! between contestants; so after them the bench also times the contestants
+//! interleaved (each round runs each once, in a rotating order) and prints
+//! the medians and each one's speed relative to the fastest competitor,
+//! which is the figure to quote.
+//!
+//! Run: `cargo bench -p kernel --bench sse_decode` (`-- interleaved` for
+//! the interleaved comparison alone).
 
 use std::hint::black_box;
 use std::io;
-use std::task::Poll;
 
-use bytes::{Buf, Bytes};
+use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use futures::executor::block_on;
 use futures::stream::{self, Stream, StreamExt};
-use kernel::sse::{DecodeError, Decoder, Event};
+use kernel::sse::{DecodeStream, Decoder};
 
 const CHUNK: usize = 4096;
 
@@ -103,39 +111,25 @@ fn kernel_borrow(chunks: &[Bytes]) -> Tally {
     (n, bytes)
 }
 
-/// The decoder behind a minimal `Stream`, as a Stream adapter would use it.
-fn kernel_events<S>(mut inner: S) -> impl Stream<Item = Result<Event, DecodeError>>
-where
-    S: Stream<Item = Result<Bytes, io::Error>> + Unpin,
-{
+fn kernel_bytes(chunks: &[Bytes]) -> Tally {
     let mut decoder = Decoder::new();
-    let mut current = Bytes::new();
-    let mut done = false;
-    stream::poll_fn(move |cx| loop {
-        let mut input: &[u8] = &current;
-        if let Some(event) = decoder.next_event_from(&mut input) {
-            let used = current.len() - input.len();
-            current.advance(used);
-            return Poll::Ready(Some(event));
+    let (mut n, mut bytes) = (0, 0);
+    for chunk in chunks {
+        let mut input = chunk.clone();
+        while let Some(event) = decoder.next_event_from_bytes(&mut input) {
+            let event = event.expect("valid stream");
+            n += 1;
+            bytes += event.data.len();
+            black_box(event);
         }
-        if done {
-            return Poll::Ready(None);
-        }
-        match inner.poll_next_unpin(cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(Some(chunk)) => current = chunk.expect("no transport errors here"),
-            Poll::Ready(None) => {
-                current = Bytes::new();
-                decoder.finish();
-                done = true;
-            }
-        }
-    })
+    }
+    decoder.finish();
+    (n, bytes)
 }
 
 fn kernel_stream(chunks: &[Bytes]) -> Tally {
     block_on(async {
-        let mut events = std::pin::pin!(kernel_events(byte_stream(chunks)));
+        let mut events = DecodeStream::new(byte_stream(chunks));
         let (mut n, mut bytes) = (0, 0);
         while let Some(event) = events.next().await {
             let event = event.expect("valid stream");
@@ -194,9 +188,10 @@ fn eventsource_stream(chunks: &[Bytes]) -> Tally {
 
 type Contestant = (&'static str, fn(&[Bytes]) -> Tally);
 
-const CONTESTANTS: [Contestant; 6] = [
+const CONTESTANTS: [Contestant; 7] = [
     ("kernel/feed", kernel_feed),
     ("kernel/borrow", kernel_borrow),
+    ("kernel/bytes", kernel_bytes),
     ("kernel/stream", kernel_stream),
     ("sseer", sseer),
     ("sse-stream", sse_stream),
@@ -224,9 +219,61 @@ fn bench_workload(
     group.finish();
 }
 
+/// Medians of `rounds` interleaved runs of every contestant, and the speed
+/// of each relative to the fastest competitor (above 1: faster).
+fn interleaved(name: &str, (input, ..): (Vec<u8>, usize, usize), rounds: usize) {
+    let chunks = chunks(&input);
+    let mut times = vec![Vec::with_capacity(rounds); CONTESTANTS.len()];
+    for round in 0..rounds {
+        for k in 0..CONTESTANTS.len() {
+            let i = (round + k) % CONTESTANTS.len();
+            let start = std::time::Instant::now();
+            black_box(CONTESTANTS[i].1(black_box(&chunks)));
+            times[i].push(start.elapsed());
+        }
+    }
+    let medians: Vec<_> = times
+        .iter_mut()
+        .map(|t| {
+            t.sort_unstable();
+            t[t.len() / 2]
+        })
+        .collect();
+    let fastest_peer = CONTESTANTS
+        .iter()
+        .zip(&medians)
+        .filter(|((name, _), _)| !name.starts_with("kernel/"))
+        .map(|(_, m)| *m)
+        .min()
+        .expect("competitors");
+    println!("{name}, interleaved medians of {rounds} rounds:");
+    for ((contestant, _), median) in CONTESTANTS.iter().zip(&medians) {
+        println!(
+            "  {contestant:<20} {median:>10.2?}  {:.2}x the fastest competitor",
+            fastest_peer.as_secs_f64() / median.as_secs_f64()
+        );
+    }
+}
+
 fn benches(c: &mut Criterion) {
-    bench_workload(c, "telemetry_1k_json", telemetry());
-    bench_workload(c, "tiny_events", tiny());
+    // A filter (a positional argument) picks criterion benchmarks; the
+    // interleaved comparison runs without one, or for `interleaved`.
+    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    if filter.as_deref() != Some("interleaved") {
+        bench_workload(c, "telemetry_1k_json", telemetry());
+        bench_workload(c, "tiny_events", tiny());
+        if filter.is_some() {
+            return;
+        }
+    }
+    // `cargo test --benches` runs each benchmark once; so does this, briefly.
+    let rounds = if std::env::args().any(|a| a == "--bench") {
+        101
+    } else {
+        1
+    };
+    interleaved("telemetry_1k_json", telemetry(), rounds);
+    interleaved("tiny_events", tiny(), rounds);
 }
 
 criterion_group!(sse, benches);

@@ -3,7 +3,7 @@
 //! reconnects with backoff (or the server's `retry:`), resuming with
 //! `Last-Event-ID` where the endpoint takes it.
 
-use super::{DecodeError as SseDecodeError, Decoder, Event};
+use super::{DecodeError as SseDecodeError, Decoder, Event, SharedStr};
 use crate::error::{DecodeError, Error, Result};
 use crate::retry::{random_unit, RetryPolicy};
 use crate::sys::{ByteStream, ResponseValue};
@@ -89,11 +89,14 @@ pub(crate) struct Engine {
     connect: Connect,
     options: StreamOptions,
     reconnect: bool,
-    /// Sent as `Last-Event-ID` on reconnect, when set.
-    pub(crate) resume_from: Option<String>,
+    /// Sent as `Last-Event-ID` on reconnect, when set: a telemetry `seq`
+    /// (kept as a number: it changes with every event, and is sent rarely).
+    pub(crate) resume_from: Option<u64>,
     /// Whether the endpoint takes `Last-Event-ID`.
     resumable: bool,
     decoder: Decoder,
+    /// The rest of the last chunk read, not decoded yet.
+    chunk: Bytes,
     body: Option<Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>>,
     failures: u32,
     connected: bool,
@@ -122,6 +125,7 @@ impl Engine {
         Self {
             reconnect: options.reconnect.unwrap_or(reconnect_default),
             decoder: new_decoder(&options),
+            chunk: Bytes::new(),
             connect,
             options,
             resume_from: None,
@@ -149,6 +153,7 @@ impl Engine {
     pub(crate) fn finish(&mut self) {
         self.done = true;
         self.body = None;
+        self.chunk = Bytes::new();
         self.decoder = new_decoder(&self.options);
     }
 
@@ -235,18 +240,20 @@ impl Engine {
             if self.done {
                 return None;
             }
-            if let Some(event) = self.decoder.next_event() {
+            if let Some(event) = self.decoder.next_event_from_bytes(&mut self.chunk) {
                 return Some(event.map_err(|e| {
                     self.error_id = self.decoder.take_error_id();
                     sse_error(e)
                 }));
             }
+            // Used up: let go of it rather than hold an empty slice of it.
+            self.chunk = Bytes::new();
             let Some(body) = self.body.as_mut() else {
                 if self.connected {
                     tokio::time::sleep(self.reconnect_delay()).await;
                 }
                 let last = if self.resumable {
-                    self.resume_from.clone()
+                    self.resume_from.map(|seq| seq.to_string())
                 } else {
                     None
                 };
@@ -262,7 +269,9 @@ impl Engine {
                         });
                 match connected {
                     Ok(response) => {
-                        self.body = Some(Box::pin(response.into_inner().into_inner()));
+                        // The body's own box, not boxed again.
+                        self.body = Some(response.into_inner().into_inner());
+                        self.chunk = Bytes::new();
                         // A new connection starts a new byte stream: `finish`
                         // drops a partial block and keeps `retry` (which
                         // belongs to the stream, not the connection). The
@@ -297,9 +306,19 @@ impl Engine {
                 }
                 continue;
             };
-            match tokio::time::timeout(self.options.idle_timeout, body.next()).await {
+            let decoder = &mut self.decoder;
+            let next = std::future::poll_fn(|cx| {
+                let next = body.poll_next_unpin(cx);
+                if next.is_pending() {
+                    // The chunk is used up: let hyper's read buffer go while
+                    // the stream is quiet.
+                    decoder.release_input();
+                }
+                next
+            });
+            match tokio::time::timeout(self.options.idle_timeout, next).await {
                 Ok(Some(Ok(chunk))) => {
-                    self.decoder.feed(&chunk);
+                    self.chunk = chunk;
                 }
                 Ok(None) => {
                     // An unterminated block at the end is discarded.
@@ -346,12 +365,11 @@ fn sse_error(e: SseDecodeError) -> Error {
     Error::Protocol(format!("malformed event stream: {e}"))
 }
 
-/// Decodes `data` as `T`, keeping the raw body on failure.
-pub(crate) fn decode<T: DeserializeOwned>(data: &str) -> Result<T> {
-    serde_json::from_str(data).map_err(|e| {
-        Error::Decode(Box::new(DecodeError::new(
-            Bytes::copy_from_slice(data.as_bytes()),
-            e,
-        )))
-    })
+/// Decodes `data` as `T` in place, keeping the raw body (shared, not
+/// copied) on failure.
+pub(crate) fn decode<T: DeserializeOwned>(data: &SharedStr) -> Result<T> {
+    // `from_str`, not `from_slice`: the decoder has validated the UTF-8
+    // already, and serde_json's `str` reader skips validating it again.
+    serde_json::from_str(data)
+        .map_err(|e| Error::Decode(Box::new(DecodeError::new(data.clone().into_bytes(), e))))
 }

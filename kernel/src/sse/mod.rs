@@ -15,12 +15,14 @@
 //! assert_eq!(decoder.last_event_id(), "7");
 //! ```
 
+mod decode_stream;
 mod decoder;
 mod engine;
 mod process;
 mod stream;
 mod telemetry;
 
+pub use decode_stream::{DecodeStream, DecodeStreamError};
 pub use decoder::*;
 pub use engine::StreamOptions;
 pub(crate) use engine::{Connect, Engine};

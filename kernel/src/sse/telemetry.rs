@@ -195,7 +195,7 @@ pub(crate) fn telemetry(engine: Engine) -> EventStream<Telemetry> {
                         // `id:` (the API sends it before `data:`), if any.
                         let seq = state.engine.error_id().and_then(|id| id.parse().ok());
                         if let Some(missed) = seq.and_then(|seq| state.numbering.skip(seq)) {
-                            state.engine.resume_from = seq.map(|seq: u64| seq.to_string());
+                            state.engine.resume_from = seq;
                             if let Some(missed) = missed {
                                 state.pending.push_back(gap(missed));
                             }
@@ -216,7 +216,7 @@ pub(crate) fn telemetry(engine: Engine) -> EventStream<Telemetry> {
                         state.pending.extend(missed.map(gap));
                     }
                 }
-                state.engine.resume_from = Some(seq.to_string());
+                state.engine.resume_from = Some(seq);
                 if item.is_ok() {
                     state.engine.progressed();
                     state.engine.advanced();

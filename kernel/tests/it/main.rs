@@ -25,5 +25,6 @@ mod mock_faults;
 mod mock_pools;
 mod mock_vm;
 mod routing;
+mod sse_bytes;
 mod sse_conformance;
 mod sse_streams;

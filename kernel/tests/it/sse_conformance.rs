@@ -19,8 +19,8 @@ fn item(result: Result<Event, DecodeError>) -> Out {
     match result {
         Ok(event) => Out::Event {
             event: event.event.into_owned(),
-            data: event.data,
-            id: event.id,
+            data: event.data.into(),
+            id: event.id.map(Into::into),
             retry: event.retry.map(|d| u64::try_from(d.as_millis()).unwrap()),
         },
         Err(DecodeError::EventTooLarge { .. }) => Out::TooLarge,

@@ -6,6 +6,7 @@
 //! being replaced by U+FFFD, and an event larger than the configured limit is
 //! an error rather than unbounded buffering.
 
+use bytes::{Buf, Bytes};
 use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fmt;
@@ -13,8 +14,10 @@ use std::str::Utf8Error;
 use std::time::Duration;
 
 mod parser;
+mod text;
 
 use parser::Parser;
+pub use text::SharedStr;
 
 /// Default limit for [`Decoder::max_event_size`]: 16 MiB.
 pub const DEFAULT_MAX_EVENT_SIZE: usize = 16 * 1024 * 1024;
@@ -38,6 +41,11 @@ const EAGER_EVENTS: usize = 16;
 /// Produced when a blank line ends a block that had at least one `data`
 /// field. Blocks without `data` are not dispatched (their `id` and `retry`
 /// fields still take effect).
+///
+/// Decoded from [`Bytes`] ([`Decoder::next_event_from_bytes`]), `data` and
+/// `id` are slices of the chunk they arrived in; only a value split across
+/// chunks, or several `data` lines joined, is copied (once). The other APIs
+/// copy each value once.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Event {
     /// Event type: the value of the block's last `event` field, or
@@ -45,12 +53,12 @@ pub struct Event {
     pub event: Cow<'static, str>,
     /// The block's `data` values joined with `"\n"`. May be empty (a block
     /// with a `data` field whose value is empty).
-    pub data: String,
+    pub data: SharedStr,
     /// The last event ID at dispatch. IDs persist: events without an `id`
     /// field carry the previous one. `None` when the last event ID is the
     /// empty string, i.e. never set or reset by an `id` field with an empty
     /// value. `"0"` is a valid ID and is `Some("0")`.
-    pub id: Option<String>,
+    pub id: Option<SharedStr>,
     /// The reconnection time in effect at dispatch: the last valid `retry`
     /// field seen so far on the stream (not necessarily in this block), or
     /// `None` if there has been none. Same as [`Decoder::retry`].
@@ -113,6 +121,9 @@ impl std::error::Error for DecodeError {
 /// * [`next_event_from`](Self::next_event_from): decodes straight from the
 ///   caller's buffer without copying it (only a line split across chunks is
 ///   buffered);
+/// * [`next_event_from_bytes`](Self::next_event_from_bytes): the same from
+///   [`Bytes`], with each event's `data` and `id` slices of them (no copy);
+///   [`DecodeStream`] does this over a stream of chunks;
 /// * [`decode`](Self::decode): push style, calls a closure per event.
 ///
 /// Call [`finish`](Self::finish) at end of stream: an unterminated final
@@ -218,7 +229,7 @@ impl Decoder {
         // events; only allowed when no earlier input is pending (order).
         if self.pos >= self.input.len() {
             while self.queued.len() < EAGER_EVENTS {
-                match self.parser.next(&mut rest) {
+                match self.parser.next(&mut rest, None) {
                     Some(result) => self.queued.push_back(result),
                     None => break,
                 }
@@ -275,7 +286,54 @@ impl Decoder {
                 return Some(result);
             }
         }
-        self.parser.next(input)
+        self.parser.next(input, None)
+    }
+
+    /// Decodes the next event directly from `input`, advancing it past the
+    /// bytes consumed, like [`next_event_from`](Self::next_event_from); the
+    /// event's `data` and `id` are slices of `input` rather than copies
+    /// (unless split across chunks).
+    ///
+    /// The decoder may keep slices of `input` too (the last event ID, a
+    /// block not ended yet), which keeps its memory alive; call
+    /// [`release_input`](Self::release_input) before waiting long for more.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use kernel::sse::Decoder;
+    ///
+    /// let mut decoder = Decoder::new();
+    /// let mut chunk = Bytes::from_static(b"id: 1\ndata: a\n\ndata: b");
+    /// let event = decoder.next_event_from_bytes(&mut chunk).unwrap().unwrap();
+    /// assert_eq!((event.data.as_str(), event.id.as_deref()), ("a", Some("1")));
+    /// assert!(decoder.next_event_from_bytes(&mut chunk).is_none());
+    /// assert!(chunk.is_empty()); // "data: b" is kept until its line ends
+    /// ```
+    #[inline]
+    pub fn next_event_from_bytes(
+        &mut self,
+        input: &mut Bytes,
+    ) -> Option<Result<Event, DecodeError>> {
+        if !self.queued.is_empty() || self.pos < self.input.len() {
+            if let Some(result) = self.next_event() {
+                return Some(result);
+            }
+        }
+        let mut unread: &[u8] = input;
+        let result = self.parser.next(&mut unread, Some(input));
+        let used = input.len() - unread.len();
+        input.advance(used);
+        result
+    }
+
+    /// Copies what the decoder keeps from input given to
+    /// [`next_event_from_bytes`](Self::next_event_from_bytes) (the last event
+    /// ID, the values of a block not ended yet) out of it, so that input can
+    /// be freed. Cheap when there is nothing to copy; worth calling before
+    /// a stream waits for its next chunk, since network chunks are often
+    /// slices of a much larger read buffer.
+    pub fn release_input(&mut self) {
+        self.parser.release_input();
     }
 
     /// Decodes a whole chunk, calling `on_event` for each event or error in
@@ -354,7 +412,7 @@ impl Decoder {
     fn decode_fed(&mut self) -> Option<Result<Event, DecodeError>> {
         let mut unread = self.input.get(self.pos..).unwrap_or_default();
         let before = unread.len();
-        let result = self.parser.next(&mut unread);
+        let result = self.parser.next(&mut unread, None);
         self.pos += before - unread.len();
         if self.pos >= self.input.len() {
             self.pos = 0;

@@ -4,7 +4,9 @@
 
 use super::*;
 
-/// The event-stream state machine; works on borrowed input.
+/// The event-stream state machine; works on borrowed input. Given the
+/// [`Bytes`] that the input is a part of (its owner), field values are
+/// slices of it rather than copies.
 #[derive(Debug, Clone)]
 pub(super) struct Parser {
     pub(super) max: usize,
@@ -20,18 +22,25 @@ pub(super) struct Parser {
     pub(super) bom: u8,
     /// Skipping the rest of a block after an error, until a blank line.
     pub(super) skipping: bool,
-    /// The data buffer: values joined by LF (without the trailing LF).
-    pub(super) data: String,
+    /// The block's data while it has one value: a slice of the input it
+    /// came in, or a copy.
+    pub(super) data: SharedStr,
+    /// The block's values joined by LF (without the trailing LF), once it
+    /// has more than one; `data` is unused then. A scratch buffer, copied
+    /// out at dispatch, so its capacity serves the next blocks.
+    pub(super) joined: String,
     /// Whether the block had a `data` field (`data` may still be empty).
     pub(super) has_data: bool,
     /// The event type buffer.
     pub(super) event_type: String,
-    /// The spec's "last event ID buffer", set by `id` fields.
-    pub(super) id_buf: String,
-    /// `id_buf` changed since the last blank line.
-    pub(super) id_dirty: bool,
-    /// The spec's "last event ID string", copied from `id_buf` at blank lines.
-    pub(super) last_id: String,
+    /// The spec's "last event ID buffer" when an `id` field changed it since
+    /// the last blank line; when `None` it equals `last_id`.
+    pub(super) id_buf: Option<SharedStr>,
+    /// The spec's "last event ID string", taken from `id_buf` at blank lines.
+    pub(super) last_id: SharedStr,
+    /// `data`, `id_buf` or `last_id` may be a slice of an input chunk (see
+    /// `Decoder::release_input`).
+    pub(super) holds_input: bool,
     /// The reconnection time.
     pub(super) retry: Option<Duration>,
     /// `id_buf` at each error not yet taken, when recorded (see
@@ -48,12 +57,13 @@ impl Parser {
             pending_cr: false,
             bom: 0,
             skipping: false,
-            data: String::new(),
+            data: SharedStr::new(),
+            joined: String::new(),
             has_data: false,
             event_type: String::new(),
-            id_buf: String::new(),
-            id_dirty: false,
-            last_id: String::new(),
+            id_buf: None,
+            last_id: SharedStr::new(),
+            holds_input: false,
             retry: None,
             error_ids: None,
         }
@@ -61,8 +71,13 @@ impl Parser {
 
     /// Consumes `input` until an event or error is produced or `input` is
     /// exhausted; an unterminated last line is moved into `self.line`.
+    /// `owner`, if any, holds `input`: values are then slices of it.
     #[inline(always)] // see `Decoder::decode_fed`
-    pub(super) fn next(&mut self, input: &mut &[u8]) -> Option<Result<Event, DecodeError>> {
+    pub(super) fn next(
+        &mut self,
+        input: &mut &[u8],
+        owner: Option<&Bytes>,
+    ) -> Option<Result<Event, DecodeError>> {
         if input.is_empty() {
             return None;
         }
@@ -92,7 +107,7 @@ impl Parser {
                 if let Some(event) = self.blank_line() {
                     return Some(Ok(event));
                 }
-            } else if let Some(err) = self.field_line(line) {
+            } else if let Some(err) = self.field_line(line, owner) {
                 return Some(Err(err));
             }
         }
@@ -155,7 +170,8 @@ impl Parser {
         let mut line = std::mem::take(&mut self.line);
         line.extend_from_slice(head);
         // Never empty: an unfinished line holds at least one byte.
-        let result = self.field_line(&line);
+        // Its head is in an earlier input: copied.
+        let result = self.field_line(&line, None);
         line.clear();
         if line.capacity() <= RETAINED_LINE_CAPACITY {
             self.line = line;
@@ -185,7 +201,27 @@ impl Parser {
     /// bytes would exceed the limit.
     #[inline]
     pub(super) fn too_large(&self, line_len: usize) -> bool {
-        self.data.len().saturating_add(line_len) > self.max
+        self.data_len().saturating_add(line_len) > self.max
+    }
+
+    /// Bytes of data in the block so far.
+    #[inline]
+    pub(super) fn data_len(&self) -> usize {
+        if self.joined.is_empty() {
+            self.data.len()
+        } else {
+            self.joined.len()
+        }
+    }
+
+    /// Drops the block's data, keeping the scratch buffer unless it is huge.
+    pub(super) fn clear_data(&mut self) {
+        self.data = SharedStr::new();
+        self.joined.clear();
+        if self.joined.capacity() > RETAINED_LINE_CAPACITY {
+            self.joined = String::new();
+        }
+        self.has_data = false;
     }
 
     /// Enters error recovery: drop the block's data and event type and skip
@@ -194,19 +230,18 @@ impl Parser {
     #[cold]
     pub(super) fn fail(&mut self, err: DecodeError, mid_line: bool) -> DecodeError {
         if let Some(ids) = &mut self.error_ids {
-            ids.push_back(self.id_buf.clone());
+            ids.push_back(self.id_buf.as_ref().unwrap_or(&self.last_id).to_string());
         }
         self.skipping = true;
         self.discard_line = mid_line;
-        self.data = String::new();
-        self.has_data = false;
+        self.clear_data();
         self.event_type.clear();
         err
     }
 
-    /// Processes a complete, non-empty line.
+    /// Processes a complete, non-empty line, a part of `owner` if given.
     #[inline]
-    pub(super) fn field_line(&mut self, line: &[u8]) -> Option<DecodeError> {
+    pub(super) fn field_line(&mut self, line: &[u8], owner: Option<&Bytes>) -> Option<DecodeError> {
         if self.skipping {
             return None;
         }
@@ -215,7 +250,7 @@ impl Parser {
             if self.too_large(line.len()) {
                 return Some(self.fail(DecodeError::EventTooLarge { limit: self.max }, false));
             }
-            return self.data_field(value);
+            return self.data_field(value, owner);
         }
         let (name, value) = match line.iter().position(|&b| b == b':') {
             Some(0) => return None, // comment
@@ -229,7 +264,7 @@ impl Parser {
             return Some(self.fail(DecodeError::EventTooLarge { limit: self.max }, false));
         }
         match name {
-            b"data" => self.data_field(value),
+            b"data" => self.data_field(value, owner),
             b"event" => match utf8(strip_space(value)) {
                 Ok(value) => {
                     self.event_type.clear();
@@ -256,9 +291,7 @@ impl Parser {
                 }
                 match utf8(value) {
                     Ok(value) => {
-                        self.id_buf.clear();
-                        self.id_buf.push_str(value);
-                        self.id_dirty = true;
+                        self.id_buf = Some(self.share(value, owner));
                         None
                     }
                     Err(source) => Some(self.fail(
@@ -280,19 +313,40 @@ impl Parser {
         }
     }
 
+    /// `text`, a part of `owner` if given, as a slice of it, else a copy.
     #[inline]
-    pub(super) fn data_field(&mut self, value: &[u8]) -> Option<DecodeError> {
+    pub(super) fn share(&mut self, text: &str, owner: Option<&Bytes>) -> SharedStr {
+        match owner {
+            Some(owner) => {
+                self.holds_input = true;
+                SharedStr::slice_of(owner, text)
+            }
+            None => SharedStr::from(text),
+        }
+    }
+
+    #[inline]
+    pub(super) fn data_field(
+        &mut self,
+        value: &[u8],
+        owner: Option<&Bytes>,
+    ) -> Option<DecodeError> {
         match utf8(strip_space(value)) {
             Ok(value) => {
-                if self.has_data {
-                    self.data.push('\n');
-                    self.data.push_str(value);
-                } else {
-                    // The buffer is always unallocated here (moved out at
-                    // dispatch): allocate it at the exact size in one go.
+                if !self.has_data {
                     self.has_data = true;
-                    self.data = String::with_capacity(alloc_size(value.len()));
-                    self.data.push_str(value);
+                    self.data = self.share(value, owner);
+                } else {
+                    if self.joined.is_empty() {
+                        // The second value: from here on the block is
+                        // joined in the scratch buffer.
+                        let len = self.data.len() + 1 + value.len();
+                        self.joined.reserve_exact(alloc_size(len));
+                        self.joined.push_str(&self.data);
+                        self.data = SharedStr::new();
+                    }
+                    self.joined.push('\n');
+                    self.joined.push_str(value);
                 }
                 None
             }
@@ -310,9 +364,8 @@ impl Parser {
     #[inline(always)] // builds the event in place; see `Decoder::decode_fed`
     pub(super) fn blank_line(&mut self) -> Option<Event> {
         self.skipping = false;
-        if self.id_dirty {
-            self.id_dirty = false;
-            self.last_id.clone_from(&self.id_buf);
+        if let Some(id) = self.id_buf.take() {
+            self.last_id = id;
         }
         if !self.has_data {
             self.event_type.clear();
@@ -324,11 +377,17 @@ impl Parser {
         } else {
             Cow::Owned(std::mem::take(&mut self.event_type))
         };
+        let data = if self.joined.is_empty() {
+            // Moved out: a slice of the input, or a copy made for this event.
+            std::mem::take(&mut self.data)
+        } else {
+            let data = SharedStr::from(self.joined.as_str());
+            self.clear_data();
+            data
+        };
         Some(Event {
             event,
-            // Moved out, not copied: the next event's data allocates afresh
-            // at its exact size.
-            data: std::mem::take(&mut self.data),
+            data,
             id: (!self.last_id.is_empty()).then(|| self.last_id.clone()),
             retry: self.retry,
         })
@@ -344,14 +403,32 @@ impl Parser {
         self.pending_cr = false;
         self.bom = 0;
         self.skipping = false;
-        self.data = String::new();
-        self.has_data = false;
+        self.clear_data();
         self.event_type.clear();
         // An `id` of the discarded block never reached the last event ID
         // string; the next stream's ID buffer starts from that string, so
         // IDs keep persisting across a reconnection.
-        self.id_buf.clone_from(&self.last_id);
-        self.id_dirty = false;
+        self.id_buf = None;
+    }
+
+    /// Copies what the parser keeps out of input chunks (see
+    /// `Decoder::release_input`).
+    pub(super) fn release_input(&mut self) {
+        if !std::mem::take(&mut self.holds_input) {
+            return;
+        }
+        for text in [
+            Some(&mut self.last_id),
+            self.id_buf.as_mut(),
+            Some(&mut self.data),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if text.is_shared() {
+                *text = SharedStr::from(text.as_str());
+            }
+        }
     }
 }
 
