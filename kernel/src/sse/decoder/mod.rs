@@ -123,7 +123,7 @@ impl std::error::Error for DecodeError {
 ///   buffered);
 /// * [`next_event_from_bytes`](Self::next_event_from_bytes): the same from
 ///   [`Bytes`], with each event's `data` and `id` slices of them (no copy);
-///   [`DecodeStream`] does this over a stream of chunks;
+///   [`DecodeStream`](super::DecodeStream) does this over a stream of chunks;
 /// * [`decode`](Self::decode): push style, calls a closure per event.
 ///
 /// Call [`finish`](Self::finish) at end of stream: an unterminated final
