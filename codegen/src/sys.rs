@@ -4,7 +4,7 @@
 
 use crate::{Report, JWT_URL, SECRET_MAP, SECRET_STRING};
 use heck::ToUpperCamelCase;
-use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
+use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl, TypePatch};
 use quote::quote;
 use serde_json::Value;
 
@@ -26,9 +26,15 @@ pub fn generate(doc: Value, report: &Report) -> Result<syn::File, String> {
         let impls = [TypeImpl::Display, TypeImpl::FromStr];
         settings.with_replacement(&name, format!("crate::open::{name}"), impls.into_iter());
     }
+    // The closed `<Name>Known` enum behind each open union is what users
+    // match on: `#[non_exhaustive]`, so a variant the spec adds (additive in
+    // `cargo xtask drift`) breaks no `match`.
+    let mut non_exhaustive = TypePatch::default();
+    non_exhaustive.with_attr("#[non_exhaustive]");
     for u in &report.open_unions {
         let name = u.name.to_upper_camel_case();
         settings.with_replacement(&name, format!("crate::open::{name}"), std::iter::empty());
+        settings.with_patch(u.known.to_upper_camel_case(), &non_exhaustive);
     }
     // No `TypeImpl::Display` for these even where they have one: it is the
     // redacted form, never what goes over the wire.
@@ -39,39 +45,7 @@ pub fn generate(doc: Value, report: &Report) -> Result<syn::File, String> {
     let tokens = generator
         .generate_tokens(&api)
         .map_err(|e| format!("progenitor: {e}"))?;
-    let mut file: syn::File =
-        syn::parse2(tokens).map_err(|e| format!("progenitor output does not parse: {e}"))?;
-    mark_known_unions_non_exhaustive(&mut file, report);
-    Ok(file)
-}
-
-/// Adds `#[non_exhaustive]` to the closed `<Name>Known` enum behind each
-/// open union. The open wrapper is already `#[non_exhaustive]`, but its
-/// `Known(..)` payload is what users match on, and typify generates it
-/// exhaustive: a variant the spec adds (an additive `union_variant_added` in
-/// `cargo xtask drift`) would otherwise break every exhaustive `match` of it.
-/// Only its variants are matched and constructed; nothing else changes.
-fn mark_known_unions_non_exhaustive(file: &mut syn::File, report: &Report) {
-    let known: Vec<String> = report
-        .open_unions
-        .iter()
-        .map(|u| u.known.to_upper_camel_case())
-        .collect();
-    for item in &mut file.items {
-        let syn::Item::Mod(module) = item else {
-            continue;
-        };
-        if module.ident != "types" {
-            continue;
-        }
-        for item in module.content.iter_mut().flat_map(|(_, items)| items) {
-            if let syn::Item::Enum(e) = item {
-                if known.iter().any(|k| e.ident == k) {
-                    e.attrs.push(syn::parse_quote!(#[non_exhaustive]));
-                }
-            }
-        }
-    }
+    syn::parse2(tokens).map_err(|e| format!("progenitor output does not parse: {e}"))
 }
 
 #[cfg(test)]

@@ -9,16 +9,6 @@ use std::path::{Path, PathBuf};
 
 use syn::visit::Visit;
 
-/// The crates whose `src/` is checked, relative to the workspace root.
-pub const CRATES: [&str; 6] = [
-    "codegen",
-    "kernel-sys",
-    "kernel",
-    "kernel-mock",
-    "kernel-testkit",
-    "xtask",
-];
-
 /// A crate's top-level modules and which of them each one imports.
 #[derive(Debug, Default)]
 pub struct Graph {

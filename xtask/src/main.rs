@@ -366,12 +366,33 @@ fn check_sources() -> Result<(), Failure> {
     check_imports()
 }
 
+/// Every workspace member with a `src/`, by package name, as cargo lists
+/// them.
+fn workspace_sources() -> Result<Vec<(String, PathBuf)>, Failure> {
+    let output = Command::new(cargo())
+        .args(["metadata", "--no-deps", "--format-version", "1"])
+        .current_dir(workspace_root())
+        .output()
+        .map_err(|e| Failure::step(format!("cargo metadata: {e}")))?;
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .map_err(|e| Failure::step(format!("cargo metadata: {e}")))?;
+    let packages = metadata["packages"].as_array().cloned().unwrap_or_default();
+    Ok(packages
+        .iter()
+        .filter_map(|p| {
+            let manifest = Path::new(p["manifest_path"].as_str()?);
+            let src = manifest.parent()?.join("src");
+            let name = p["name"].as_str()?.to_owned();
+            src.is_dir().then_some((name, src))
+        })
+        .collect())
+}
+
 /// Fails when the top-level modules of a crate import each other in a cycle.
 fn check_imports() -> Result<(), Failure> {
     let mut problems = Vec::new();
-    for krate in imports::CRATES {
-        let graph =
-            imports::graph(&workspace_root().join(krate).join("src")).map_err(Failure::step)?;
+    for (krate, src) in workspace_sources()? {
+        let graph = imports::graph(&src).map_err(Failure::step)?;
         for cycle in graph.cycles() {
             let steps: Vec<String> = cycle
                 .windows(2)
