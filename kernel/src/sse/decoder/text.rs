@@ -255,3 +255,30 @@ macro_rules! eq_str {
     )*};
 }
 eq_str!(str, &str, String);
+
+#[cfg(test)]
+mod tests {
+    use super::SharedStr;
+    use bytes::Bytes;
+
+    /// Every length, inline or shared, reads back as the text it was made
+    /// from: the inline packing uses overlapping loads per length range.
+    #[test]
+    fn every_length_reads_back() {
+        let text: String = "aé€😀bcdefghijklmnopqrstuvwxyz0123456789".to_owned();
+        for end in (0..=text.len()).filter(|&i| text.is_char_boundary(i)) {
+            let part = &text[..end];
+            let owner = Bytes::copy_from_slice(text.as_bytes());
+            let sliced = SharedStr::slice_of(&owner, std::str::from_utf8(&owner[..end]).unwrap());
+            for made in [
+                SharedStr::from(part),
+                SharedStr::from(part.to_owned()),
+                sliced,
+            ] {
+                assert_eq!(made.as_str(), part, "length {end}");
+                assert_eq!(made.len(), end);
+                assert_eq!(made.is_shared(), end > SharedStr::INLINE, "length {end}");
+            }
+        }
+    }
+}
