@@ -111,51 +111,57 @@ impl Check {
 /// let browsers = response.into_inner();
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
 pub struct Response<T> {
-    status: StatusCode,
-    headers: HeaderMap,
-    value: T,
+    // The generated client's value, kept whole: its headers are not copied.
+    inner: ResponseValue<T>,
+}
+
+impl<T: fmt::Debug> fmt::Debug for Response<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status())
+            .field("headers", self.headers())
+            .field("value", self.value())
+            .finish()
+    }
 }
 
 impl<T> Response<T> {
     pub(crate) fn new(status: StatusCode, headers: HeaderMap, value: T) -> Self {
         Self {
-            status,
-            headers,
-            value,
+            inner: ResponseValue::new(value, status, headers),
         }
     }
 
-    fn from_value(response: ResponseValue<T>) -> Self {
-        let status = response.status();
-        let headers = response.headers().clone();
-        Self::new(status, headers, response.into_inner())
+    fn from_value(inner: ResponseValue<T>) -> Self {
+        Self { inner }
     }
 
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
-        self.status
+        self.inner.status()
     }
 
     /// The response headers.
     pub fn headers(&self) -> &HeaderMap {
-        &self.headers
+        self.inner.headers()
     }
 
     /// The decoded body.
     pub fn value(&self) -> &T {
-        &self.value
+        &self.inner
     }
 
     /// The decoded body, owned.
     pub fn into_inner(self) -> T {
-        self.value
+        self.inner.into_inner()
     }
 
     /// Status, headers and body.
     pub fn into_parts(self) -> (StatusCode, HeaderMap, T) {
-        (self.status, self.headers, self.value)
+        // The generated client's value gives its headers only by reference.
+        let (status, headers) = (self.status(), self.headers().clone());
+        (status, headers, self.into_inner())
     }
 }
 

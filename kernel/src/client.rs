@@ -141,6 +141,13 @@ impl Kernel {
         crate::browsers::Session::new(self, browser.session_id.clone())
     }
 
+    /// Caches the route of a browser the call layer decoded (routing on).
+    pub(crate) fn learn_route(&self, browser: &crate::types::Browser) {
+        if self.transport.router.enabled() {
+            self.browser_routes().learn(browser);
+        }
+    }
+
     /// The calls on the browser with this session id (routed through its
     /// VM once its route is cached: see [`browser`](Self::browser)).
     ///
@@ -177,7 +184,8 @@ impl Kernel {
     /// The generated client, for any operation by its spec name
     /// (`kernel.sys().get_browsers()`); the same transport applies, and its
     /// errors convert with `kernel::Error::from` (which finds the transport's
-    /// own failures, such as timeouts, inside them).
+    /// own failures, such as timeouts, inside them). Browsers it returns
+    /// fill no route cache: pass them to [`browser`](Self::browser).
     pub fn sys(&self) -> &kernel_sys::Client {
         &self.sys
     }

@@ -14,11 +14,15 @@
 //!   by default the [`ENV_VAR`] environment variable, read when the client is
 //!   built, and [`DEFAULT_SUBRESOURCES`] when it is unset. A prefix matches
 //!   whole path segments: `fs` routes `fs/read_file`, not `fsx/…`.
-//! - **Where routes come from:** every successful JSON answer that carries
-//!   browsers (create, get, list, update, pool acquire, an invocation's
-//!   browsers) fills the cache; a successful delete or pool release empties
-//!   the browser's entry; [`Kernel::browser`](crate::Kernel::browser) adds
-//!   one from a [`types::Browser`](crate::types::Browser) you already have.
+//! - **Where routes come from:** every call of the call layer
+//!   (`kernel.browsers()…`) whose decoded answer holds
+//!   [`types::Browser`](crate::types::Browser)s (create, get, list, update,
+//!   pool acquire, an invocation's browsers) fills the cache, from the value
+//!   it decoded, without reading the body twice; a successful delete or pool
+//!   release empties the browser's entry;
+//!   [`Kernel::browser`](crate::Kernel::browser) adds one from a browser you
+//!   already have. Calls through [`Kernel::sys`](crate::Kernel::sys) and
+//!   [`Kernel::request`](crate::Kernel::request) are routed but fill nothing.
 //!   With routing off nothing is cached.
 //! - **Fallback:** a direct call the VM refuses (401, 403) or that cannot
 //!   connect (refused, DNS) drops the route and is sent once more, through
@@ -45,6 +49,7 @@
 //! ```
 
 use crate::Secret;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -188,7 +193,14 @@ impl BrowserRoute {
     pub fn from_browser(browser: &crate::types::Browser) -> Option<Self> {
         let base_url = browser.base_url.as_deref()?;
         let jwt = jwt_of(browser.cdp_ws_url.expose())?;
-        Self::checked(&browser.session_id, base_url, jwt)
+        Self::checked(&browser.session_id, base_url, jwt.into_owned())
+    }
+
+    /// Whether this route is the one `browser` carries (same VM, same
+    /// token), read without parsing or allocating: the cache is refreshed
+    /// only when this is false.
+    pub(crate) fn is_for(&self, base_url: &str, jwt: &str) -> bool {
+        self.base_url == base_url && self.jwt.expose() == jwt
     }
 
     /// A route whose parts are usable: an id, an `http(s)` base URL, a token.
@@ -200,14 +212,17 @@ impl BrowserRoute {
     }
 }
 
-/// The `jwt` query parameter of a URL (a browser's `cdp_ws_url`).
-pub(crate) fn jwt_of(url: &str) -> Option<String> {
-    let url = reqwest::Url::parse(url).ok()?;
-    let jwt = url
-        .query_pairs()
+/// The `jwt` query parameter of a URL (a browser's `cdp_ws_url`), decoded
+/// as `Url::query_pairs` would, from the query alone: it runs on every
+/// browser an answer carries, and parsing the whole URL cost more than the
+/// rest of the route's upkeep.
+pub(crate) fn jwt_of(url: &str) -> Option<Cow<'_, str>> {
+    let query = url.split_once('?')?.1;
+    let query = query.split_once('#').map_or(query, |(query, _)| query);
+    form_urlencoded::parse(query.as_bytes())
         .find(|(name, _)| name == "jwt")
-        .map(|(_, value)| value.into_owned());
-    jwt.filter(|jwt| !jwt.is_empty())
+        .map(|(_, value)| value)
+        .filter(|jwt| !jwt.is_empty())
 }
 
 /// The route cache: session id → [`BrowserRoute`]. Shared by every clone
@@ -233,6 +248,32 @@ impl BrowserRoutes {
     /// The route of a browser, if cached.
     pub fn get(&self, session_id: &str) -> Option<BrowserRoute> {
         self.read().get(session_id).cloned()
+    }
+
+    /// Caches the route `browser` carries, unless it is deleted, has none,
+    /// or is cached already: a read lock and two comparisons when nothing
+    /// changed, which is most answers.
+    pub(crate) fn learn(&self, browser: &crate::types::Browser) {
+        if browser.deleted_at.is_some() {
+            return;
+        }
+        let (Some(base_url), Some(jwt)) = (
+            browser.base_url.as_deref(),
+            jwt_of(browser.cdp_ws_url.expose()),
+        ) else {
+            return;
+        };
+        let cached = self
+            .read()
+            .get(&browser.session_id)
+            .is_some_and(|route| route.is_for(base_url, &jwt));
+        if !cached {
+            if let Some(route) =
+                BrowserRoute::checked(&browser.session_id, base_url, jwt.into_owned())
+            {
+                self.insert(route);
+            }
+        }
     }
 
     /// Caches a route, replacing (and returning) the browser's previous one.
@@ -328,6 +369,62 @@ mod tests {
         );
         assert_eq!(jwt_of("wss://h/cdp?jwt="), None);
         assert_eq!(jwt_of("wss://h/cdp"), None);
+        // Decoded as `Url::query_pairs` decodes, a fragment left out.
+        for url in [
+            "wss://h/cdp?jwt=a%2Bb+c&x=1",
+            "wss://h/cdp?x=1&jwt=a%2Bb%20c#frag",
+            "wss://h/cdp?jwt=a%2bb c",
+        ] {
+            let parsed = reqwest::Url::parse(url).unwrap();
+            let expected = parsed.query_pairs().find(|(n, _)| n == "jwt").unwrap().1;
+            assert_eq!(jwt_of(url).as_deref(), Some(&*expected), "{url}");
+            assert_eq!(expected, "a+b c");
+        }
+    }
+
+    fn browser(extra: serde_json::Value) -> crate::types::Browser {
+        let mut value = serde_json::json!({
+            "session_id": "b",
+            "cdp_ws_url": "wss://p/cdp?jwt=t1",
+            "webdriver_ws_url": "wss://p/webdriver",
+            "base_url": "https://vm-b",
+            "created_at": "2025-01-01T00:00:00Z",
+            "headless": true,
+            "stealth": false,
+            "timeout_seconds": 60,
+        });
+        value
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn routes_are_learned_refreshed_and_never_taken_from_deleted_browsers() {
+        let routes = BrowserRoutes::default();
+        routes.learn(&browser(serde_json::json!({})));
+        assert_eq!(routes.get("b").unwrap().jwt.expose(), "t1");
+        // A new token or VM replaces the cached route.
+        routes.learn(&browser(
+            serde_json::json!({"cdp_ws_url": "wss://p/cdp?jwt=t2"}),
+        ));
+        assert_eq!(routes.get("b").unwrap().jwt.expose(), "t2");
+        routes.learn(&browser(
+            serde_json::json!({"cdp_ws_url": "wss://p/cdp?jwt=t2", "base_url": "https://vm-c"}),
+        ));
+        assert_eq!(routes.get("b").unwrap().base_url, "https://vm-c");
+        // Deleted, without a token or a usable VM: nothing is cached.
+        let others = [
+            serde_json::json!({"session_id": "d", "deleted_at": "2025-01-02T00:00:00Z"}),
+            serde_json::json!({"session_id": "e", "cdp_ws_url": "wss://p/cdp"}),
+            serde_json::json!({"session_id": "f", "base_url": "ftp://vm-f"}),
+            serde_json::json!({"session_id": "g", "base_url": null}),
+        ];
+        for other in others {
+            routes.learn(&browser(other));
+        }
+        assert_eq!(routes.len(), 1);
     }
 
     #[test]

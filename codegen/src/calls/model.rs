@@ -80,7 +80,7 @@ impl Sys {
         Ok(sys)
     }
 
-    fn read_types(&mut self, items: &[Item]) {
+    pub(crate) fn read_types(&mut self, items: &[Item]) {
         for item in items {
             match item {
                 Item::Struct(s) => {

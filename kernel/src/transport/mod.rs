@@ -26,7 +26,6 @@
 
 mod body;
 pub(crate) mod route;
-mod scan;
 
 use crate::error::{ApiError, Captured, Error};
 use crate::retry::{self, Failure, Quota, RetryPolicy, Verdict};
@@ -202,7 +201,7 @@ impl Transport {
         }
         let started = Instant::now();
         let span = tracing::Span::current();
-        let effect = self.router.effect(&request);
+        let forgets = self.router.forgets(&request);
         let mut direct = self.router.divert(&mut request);
         if direct.is_some() {
             span.record("route", "direct");
@@ -310,14 +309,8 @@ impl Transport {
                         if let Some(quota) = &self.quota {
                             quota.refill(spent);
                         }
-                        match effect {
-                            route::Effect::Fill if kind == Kind::Json => {
-                                return self.router.fill(response).await;
-                            }
-                            route::Effect::Forget(id) => {
-                                self.router.routes().remove(&id);
-                            }
-                            _ => {}
+                        if let Some(id) = forgets {
+                            self.router.routes().remove(&id);
                         }
                         Ok(response)
                     } else {

@@ -3,7 +3,7 @@
 //! answers fill or empty the route cache, and when a direct call falls back
 //! to the API.
 
-use super::{Failed, Head};
+use super::Failed;
 use crate::retry::Failure;
 use crate::routing::{BrowserRoute, BrowserRoutes};
 use crate::Secret;
@@ -26,16 +26,6 @@ pub(super) struct Direct {
     /// The request as the API would get it, for the fallback; `None` for a
     /// streamed body, which cannot be sent twice.
     gateway: Option<reqwest::Request>,
-}
-
-/// What a successful answer does to the route cache.
-#[derive(Debug, PartialEq, Eq)]
-pub(super) enum Effect {
-    None,
-    /// It carries browsers: cache their routes.
-    Fill,
-    /// The browser is gone (deleted, released to its pool).
-    Forget(String),
 }
 
 /// Why a direct call is taken for a stale route.
@@ -91,7 +81,12 @@ impl Router {
     /// The path segments of `url` under the API's base URL, or `None` for a
     /// URL elsewhere.
     fn segments<'u>(&self, url: &'u Url) -> Option<Vec<&'u str>> {
-        if url.origin() != self.gateway.origin() {
+        // The origin compared part by part: `Url::origin` copies both hosts.
+        let gateway = &self.gateway;
+        if url.scheme() != gateway.scheme()
+            || url.host() != gateway.host()
+            || url.port_or_known_default() != gateway.port_or_known_default()
+        {
             return None;
         }
         let base = self.gateway.path().trim_end_matches('/');
@@ -109,31 +104,28 @@ impl Router {
         })
     }
 
-    /// What a successful answer to `request` does to the cache.
-    pub(super) fn effect(&self, request: &reqwest::Request) -> Effect {
+    /// The browser a successful answer to `request` ends (a delete, a
+    /// release to its pool), whose route is then forgotten. Answers that
+    /// carry browsers fill the cache in the call layer, from the value it
+    /// decoded (`BrowserRoutes::learn`).
+    pub(super) fn forgets(&self, request: &reqwest::Request) -> Option<String> {
         if !self.enabled() {
-            return Effect::None;
+            return None;
         }
-        let Some(segments) = self.segments(request.url()) else {
-            return Effect::None;
-        };
         let method = request.method();
-        match segments.as_slice() {
-            ["browsers"] if matches!(*method, Method::GET | Method::POST) => Effect::Fill,
-            ["browsers", id] if !id.is_empty() => match *method {
-                Method::GET | Method::PATCH => Effect::Fill,
-                Method::DELETE => Effect::Forget(percent_decode(id)),
-                _ => Effect::None,
-            },
-            ["browser_pools", _, "acquire"] if method == Method::POST => Effect::Fill,
-            ["invocations", _, "browsers"] if method == Method::GET => Effect::Fill,
+        if !matches!(*method, Method::DELETE | Method::POST) {
+            return None;
+        }
+        match self.segments(request.url())?.as_slice() {
+            ["browsers", id] if !id.is_empty() && method == Method::DELETE => {
+                Some(percent_decode(id))
+            }
             ["browser_pools", _, "release"] if method == Method::POST => request
                 .body()
                 .and_then(|b| b.as_bytes())
                 .and_then(|body| serde_json::from_slice::<Value>(body).ok())
-                .and_then(|body| Some(body.get("session_id")?.as_str()?.to_string()))
-                .map_or(Effect::None, Effect::Forget),
-            _ => Effect::None,
+                .and_then(|body| Some(body.get("session_id")?.as_str()?.to_string())),
+            _ => None,
         }
     }
 
@@ -170,21 +162,6 @@ impl Router {
         if self.routes.remove_stale(&direct.session_id, &direct.jwt) {
             tracing::debug!(session_id = %direct.session_id, "browser route dropped");
         }
-    }
-
-    /// Reads a successful JSON answer and caches the route of every browser
-    /// in it; returns an equal response.
-    pub(super) async fn fill(
-        &self,
-        response: reqwest::Response,
-    ) -> reqwest::Result<reqwest::Response> {
-        let mut response = response;
-        let head = Head::take(&mut response);
-        let body = response.bytes().await?;
-        for route in super::scan::browsers_in(&body) {
-            self.routes.insert(route);
-        }
-        Ok(head.with_body(body))
     }
 }
 
@@ -332,7 +309,7 @@ mod tests {
     }
 
     #[test]
-    fn answers_that_carry_or_end_browsers() {
+    fn answers_that_end_browsers() {
         let r = router(&["fs"], "http://api.example");
         let effect = |method: Method, path: &str, body: Option<&str>| {
             let mut request = reqwest::Request::new(
@@ -340,23 +317,20 @@ mod tests {
                 Url::parse(&format!("http://api.example{path}")).unwrap(),
             );
             *request.body_mut() = body.map(|b| b.to_string().into());
-            r.effect(&request)
+            r.forgets(&request)
         };
-        assert_eq!(effect(Method::POST, "/browsers", None), Effect::Fill);
-        assert_eq!(effect(Method::GET, "/browsers", None), Effect::Fill);
-        assert_eq!(effect(Method::GET, "/browsers/b1", None), Effect::Fill);
-        assert_eq!(effect(Method::PATCH, "/browsers/b1", None), Effect::Fill);
-        assert_eq!(
-            effect(Method::POST, "/browser_pools/p/acquire", None),
-            Effect::Fill
-        );
-        assert_eq!(
-            effect(Method::GET, "/invocations/i/browsers", None),
-            Effect::Fill
-        );
+        for (method, path) in [
+            (Method::POST, "/browsers"),
+            (Method::GET, "/browsers"),
+            (Method::GET, "/browsers/b1"),
+            (Method::PATCH, "/browsers/b1"),
+            (Method::POST, "/browser_pools/p/acquire"),
+        ] {
+            assert_eq!(effect(method, path, None), None, "{path}");
+        }
         assert_eq!(
             effect(Method::DELETE, "/browsers/b%201", None),
-            Effect::Forget("b 1".into())
+            Some("b 1".into())
         );
         assert_eq!(
             effect(
@@ -364,17 +338,17 @@ mod tests {
                 "/browser_pools/p/release",
                 Some(r#"{"session_id":"b2","reuse":true}"#)
             ),
-            Effect::Forget("b2".into())
+            Some("b2".into())
         );
         assert_eq!(
             effect(Method::POST, "/browser_pools/p/release", Some("{}")),
-            Effect::None
+            None
         );
         assert_eq!(
             effect(Method::GET, "/browsers/b1/fs/list_files", None),
-            Effect::None
+            None
         );
-        assert_eq!(effect(Method::GET, "/profiles", None), Effect::None);
+        assert_eq!(effect(Method::GET, "/profiles", None), None);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use quote::{format_ident, quote};
 
 mod areas;
 mod convert;
+mod routes;
 
 pub(super) use areas::layer;
 use convert::{convert, kernel_ty, kind, plain, Conv, Kind};
@@ -421,6 +422,16 @@ fn op(op: &Op, sys: &Sys) -> Result<Rendered, String> {
             }
         }
     } else {
+        // Browsers in the answer: their routes are cached from the decoded
+        // value.
+        let learn = match &op.response {
+            Response::Json(t) => routes::learn(t, quote!(response.value()), sys),
+            Response::Optional(t) => {
+                let t: syn::Type = syn::parse_quote!(Option<#t>);
+                routes::learn(&t, quote!(response.value()), sys)
+            }
+            _ => None,
+        };
         let finish = match &op.response {
             Response::Json(_) => quote!(crate::call::json(result).await),
             Response::Optional(_) => quote!(crate::call::optional(result).await),
@@ -428,6 +439,14 @@ fn op(op: &Op, sys: &Sys) -> Result<Rendered, String> {
             Response::Download => quote!(crate::call::download(result).await),
             Response::Readiness => quote!(crate::call::readiness(result, self.kernel).await),
             Response::Stream { .. } => unreachable!(),
+        };
+        let finish = match learn {
+            Some(learn) => quote! {
+                let response = #finish?;
+                #learn
+                Ok(response)
+            },
+            None => finish,
         };
         let paginate = op.page_item.as_ref().map(|item| {
             let item = kernel_ty(item);
