@@ -215,14 +215,20 @@ impl BrowserRoute {
 /// The `jwt` query parameter of a URL (a browser's `cdp_ws_url`), decoded
 /// as `Url::query_pairs` would, from the query alone: it runs on every
 /// browser an answer carries, and parsing the whole URL cost more than the
-/// rest of the route's upkeep.
+/// rest of the route's upkeep. A pair without escapes is borrowed as it is.
 pub(crate) fn jwt_of(url: &str) -> Option<Cow<'_, str>> {
     let query = url.split_once('?')?.1;
     let query = query.split_once('#').map_or(query, |(query, _)| query);
-    form_urlencoded::parse(query.as_bytes())
-        .find(|(name, _)| name == "jwt")
-        .map(|(_, value)| value)
-        .filter(|jwt| !jwt.is_empty())
+    let jwt = query.split('&').find_map(|pair| {
+        if pair.bytes().any(|b| b == b'%' || b == b'+') {
+            let (name, value) = form_urlencoded::parse(pair.as_bytes()).next()?;
+            (name == "jwt").then_some(value)
+        } else {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (name == "jwt").then_some(Cow::Borrowed(value))
+        }
+    })?;
+    (!jwt.is_empty()).then_some(jwt)
 }
 
 /// The route cache: session id → [`BrowserRoute`]. Shared by every clone
@@ -370,15 +376,22 @@ mod tests {
         assert_eq!(jwt_of("wss://h/cdp?jwt="), None);
         assert_eq!(jwt_of("wss://h/cdp"), None);
         // Decoded as `Url::query_pairs` decodes, a fragment left out.
-        for url in [
-            "wss://h/cdp?jwt=a%2Bb+c&x=1",
-            "wss://h/cdp?x=1&jwt=a%2Bb%20c#frag",
-            "wss://h/cdp?jwt=a%2bb c",
+        for (url, jwt) in [
+            ("wss://h/cdp?jwt=a%2Bb+c&x=1", "a+b c"),
+            ("wss://h/cdp?x=1&jwt=a%2Bb%20c#frag", "a+b c"),
+            ("wss://h/cdp?jwt=a%2bb c", "a+b c"),
+            ("wss://h/cdp?%6Awt=t&jwt=u", "t"),
+            (
+                "wss://h/cdp?jw=x&jwtx=y&&jwt=eyJ.a-b_c.d=#jwt=no",
+                "eyJ.a-b_c.d=",
+            ),
+            ("wss://h/cdp?x&jwt", ""),
         ] {
             let parsed = reqwest::Url::parse(url).unwrap();
             let expected = parsed.query_pairs().find(|(n, _)| n == "jwt").unwrap().1;
-            assert_eq!(jwt_of(url).as_deref(), Some(&*expected), "{url}");
-            assert_eq!(expected, "a+b c");
+            assert_eq!(expected, jwt, "{url}");
+            let expected = (!expected.is_empty()).then_some(&*expected);
+            assert_eq!(jwt_of(url).as_deref(), expected, "{url}");
         }
     }
 

@@ -81,6 +81,12 @@ impl Router {
     /// The path segments of `url` under the API's base URL, or `None` for a
     /// URL elsewhere.
     fn segments<'u>(&self, url: &'u Url) -> Option<Vec<&'u str>> {
+        Some(self.under_base(url)?.split('/').collect())
+    }
+
+    /// The path of `url` after the API's base URL and its `/`, or `None`
+    /// for a URL elsewhere.
+    fn under_base<'u>(&self, url: &'u Url) -> Option<&'u str> {
         // The origin compared part by part: `Url::origin` copies both hosts.
         let gateway = &self.gateway;
         if url.scheme() != gateway.scheme()
@@ -90,8 +96,7 @@ impl Router {
             return None;
         }
         let base = self.gateway.path().trim_end_matches('/');
-        let rest = url.path().strip_prefix(base)?.strip_prefix('/')?;
-        Some(rest.split('/').collect())
+        url.path().strip_prefix(base)?.strip_prefix('/')
     }
 
     /// Whether `tail` (the path after `/browsers/{id}/`) is routed: it is a
@@ -134,6 +139,12 @@ impl Router {
     /// caller set is replaced) and no `Authorization`.
     pub(super) fn divert(&self, request: &mut reqwest::Request) -> Option<Direct> {
         if !self.enabled() {
+            return None;
+        }
+        // Most calls are not on a browser's subresource: tell them apart
+        // before splitting the path.
+        let rest = self.under_base(request.url())?.strip_prefix("browsers/")?;
+        if !rest.contains('/') {
             return None;
         }
         let (id, tail) = match self.segments(request.url())?.as_slice() {
