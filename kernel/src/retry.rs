@@ -270,10 +270,12 @@ impl Quota {
     /// nothing.
     pub(crate) fn refill(&self, spent: u32) {
         let amount = spent.max(1);
+        // A full bucket is left unwritten: concurrent successes then share
+        // its cache line instead of taking it from each other.
         let _ = self
             .tokens
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
-                Some(t.saturating_add(amount).min(self.capacity))
+                (t < self.capacity).then(|| t.saturating_add(amount).min(self.capacity))
             });
     }
 
