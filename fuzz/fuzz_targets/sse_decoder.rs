@@ -1,5 +1,7 @@
 //! Fuzzes `kernel::sse::Decoder`: arbitrary bytes, split at points derived
-//! from the input, fed through both pull APIs. It must never panic, must give
+//! from the input, fed through its three pull APIs (copying, borrowing, and
+//! zero-copy on `Bytes`, with or without letting go of the input between
+//! chunks) and its `Stream`, `DecodeStream`. It must never panic, must give
 //! the same result however the input is split, must agree with the reference
 //! model of the parsing rules (`kernel_testkit::sse`), and its events must
 //! respect their invariants.
@@ -8,7 +10,8 @@
 //! split points, the rest is the event stream.
 #![no_main]
 
-use kernel::sse::{DecodeError, Decoder, Event};
+use bytes::Bytes;
+use kernel::sse::{DecodeError, DecodeStream, DecodeStreamError, Decoder, Event};
 use kernel_testkit::sse::{reference, Out, Outcome};
 use libfuzzer_sys::fuzz_target;
 
@@ -36,24 +39,47 @@ fn out(result: Result<Event, DecodeError>, max: usize) -> Out {
     }
 }
 
-/// Decodes `input` cut at `cuts`; `api` bit i picks the API for chunk i.
+/// The chunks of `input` cut at `cuts`.
+fn chunks<'a>(input: &'a [u8], cuts: &'a [usize]) -> impl Iterator<Item = &'a [u8]> {
+    let ends = cuts.iter().copied().chain(std::iter::once(input.len()));
+    let starts = std::iter::once(0).chain(cuts.iter().copied());
+    starts.zip(ends).map(|(start, end)| &input[start..end])
+}
+
+/// Decodes `input` cut at `cuts`; bits 2i and 2i+1 of `api` pick the API
+/// for chunk i: `feed`, `next_event_from`, or `next_event_from_bytes`
+/// (then `release_input` too when both bits are set).
 fn run(input: &[u8], cuts: &[usize], max: usize, api: u64) -> Outcome {
     let mut decoder = Decoder::with_max_event_size(max);
     let mut events = Vec::new();
-    let mut start = 0;
-    for (i, &end) in cuts.iter().chain(std::iter::once(&input.len())).enumerate() {
-        let mut chunk = &input[start..end];
-        start = end;
-        if api >> (i % 64) & 1 == 0 {
-            decoder.feed(chunk);
-            while let Some(result) = decoder.next_event() {
-                events.push(out(result, max));
+    for (i, mut chunk) in chunks(input, cuts).enumerate() {
+        match api >> (2 * i % 64) & 3 {
+            0 => {
+                decoder.feed(chunk);
+                while let Some(result) = decoder.next_event() {
+                    events.push(out(result, max));
+                }
             }
-        } else {
-            while let Some(result) = decoder.next_event_from(&mut chunk) {
-                events.push(out(result, max));
+            1 => {
+                while let Some(result) = decoder.next_event_from(&mut chunk) {
+                    events.push(out(result, max));
+                }
+                assert!(chunk.is_empty());
             }
-            assert!(chunk.is_empty());
+            release => {
+                // A chunk that is a slice of a larger buffer, as a network
+                // read's is.
+                let owner = Bytes::from([b"<", chunk, b">"].concat());
+                let mut chunk = owner.slice(1..owner.len() - 1);
+                drop(owner);
+                while let Some(result) = decoder.next_event_from_bytes(&mut chunk) {
+                    events.push(out(result, max));
+                }
+                assert!(chunk.is_empty());
+                if release == 3 {
+                    decoder.release_input();
+                }
+            }
         }
     }
     decoder.finish();
@@ -107,6 +133,25 @@ fuzz_target!(|input: &[u8]| {
             "byte by byte"
         );
     }
+
+    // So does the `Stream`, over the same chunks.
+    let body = futures::stream::iter(
+        chunks(stream, &cuts).map(|c| Ok::<_, std::convert::Infallible>(Bytes::copy_from_slice(c))),
+    );
+    let mut decoded = DecodeStream::with_decoder(body, Decoder::with_max_event_size(max));
+    let streamed: Vec<Out> = futures::executor::block_on_stream(&mut decoded)
+        .map(|item| match item {
+            Ok(event) => out(Ok(event), max),
+            Err(DecodeStreamError::Decode(e)) => out(Err(e), max),
+            Err(DecodeStreamError::Body(never)) => match never {},
+        })
+        .collect();
+    assert_eq!(streamed, expected.0, "DecodeStream, split at {cuts:?}");
+    assert_eq!(
+        decoded.decoder().last_event_id(),
+        expected.1,
+        "DecodeStream's last id"
+    );
 
     // The push API agrees too.
     let mut decoder = Decoder::with_max_event_size(max);

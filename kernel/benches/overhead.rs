@@ -222,24 +222,29 @@ fn main() {
     });
 
     // Profiling aid: `OVERHEAD_PROFILE=kernel|reqwest` runs only that client
-    // (sequential GETs for `OVERHEAD_SECS`, default 10 s), e.g. under
-    // `perf record -g`, and exits.
+    // (batches of `OVERHEAD_CONCURRENCY` GETs, default 1, for
+    // `OVERHEAD_SECS`, default 10 s), e.g. under `perf record -g` or
+    // callgrind, and exits.
     if let Ok(which) = std::env::var("OVERHEAD_PROFILE") {
-        let secs: u64 = std::env::var("OVERHEAD_SECS")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(10);
+        let number = |name: &str, default: u64| {
+            std::env::var(name)
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(default)
+        };
+        let secs = number("OVERHEAD_SECS", 10);
+        let concurrency = number("OVERHEAD_CONCURRENCY", 1) as usize;
         let deadline = Instant::now() + Duration::from_secs(secs);
         let mut n = 0u64;
         rt.block_on(async {
             while Instant::now() < deadline {
                 for _ in 0..100 {
                     match which.as_str() {
-                        "kernel" => kernel_batch(&kernel, 1).await,
-                        _ => raw_batch(&http, &url, 1).await,
+                        "kernel" => kernel_batch(&kernel, concurrency).await,
+                        _ => raw_batch(&http, &url, concurrency).await,
                     }
                 }
-                n += 100;
+                n += 100 * concurrency as u64;
             }
         });
         println!(
