@@ -1,6 +1,6 @@
-//! The route cache: filled from every answer that carries browsers,
-//! emptied by a successful delete or release (kept when they fail), and
-//! shared by clones; the browser-scoped handle.
+//! The route cache: filled from every answer of the call layer that
+//! carries browsers, emptied by a successful delete or release (kept when
+//! they fail), and shared by clones; the browser-scoped handle.
 
 use super::{
     answer, api, assert_credentials, browser, client, json_response, setup, Server, JWT, VM_PATH,
@@ -70,6 +70,31 @@ async fn the_cache_fills_from_create_get_list_update_acquire_and_invocations() {
     // Clones share the cache.
     assert_eq!(cached(&kernel.clone(), "b7"), route);
     assert!(vm.seen().is_empty());
+}
+
+#[tokio::test]
+async fn raw_and_hand_built_calls_learn_no_routes() {
+    let vm = Server::start(answer).await;
+    let api = Server::start(api(vm.vm_base())).await;
+    let kernel = client(&api.url, BrowserRouting::subresources(["fs"]));
+    let raw = kernel
+        .sys()
+        .get_browsers_by_id()
+        .id("b3")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.session_id, "b3");
+    let hand: serde_json::Value = kernel
+        .request(reqwest::Method::GET, "/browsers/b3")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hand["session_id"], "b3");
+    assert!(kernel.browser_routes().is_empty());
+    // The same answer through the call layer is learned.
+    kernel.browsers().get("b3").send().await.unwrap();
+    assert_eq!(kernel.browser_routes().len(), 1);
 }
 
 #[tokio::test]
