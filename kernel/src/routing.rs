@@ -217,8 +217,8 @@ impl BrowserRoute {
 /// browser an answer carries, and parsing the whole URL cost more than the
 /// rest of the route's upkeep. A pair without escapes is borrowed as it is.
 pub(crate) fn jwt_of(url: &str) -> Option<Cow<'_, str>> {
+    let url = url.split_once('#').map_or(url, |(url, _)| url);
     let query = url.split_once('?')?.1;
-    let query = query.split_once('#').map_or(query, |(query, _)| query);
     let jwt = query.split('&').find_map(|pair| {
         if pair.bytes().any(|b| b == b'%' || b == b'+') {
             let (name, value) = form_urlencoded::parse(pair.as_bytes()).next()?;
@@ -375,6 +375,12 @@ mod tests {
         );
         assert_eq!(jwt_of("wss://h/cdp?jwt="), None);
         assert_eq!(jwt_of("wss://h/cdp"), None);
+        // A `?` in the fragment starts no query.
+        assert_eq!(jwt_of("wss://h/cdp#x?jwt=t"), None);
+        assert!(reqwest::Url::parse("wss://h/cdp#x?jwt=t")
+            .unwrap()
+            .query()
+            .is_none());
         // Decoded as `Url::query_pairs` decodes, a fragment left out.
         for (url, jwt) in [
             ("wss://h/cdp?jwt=a%2Bb+c&x=1", "a+b c"),
