@@ -213,7 +213,8 @@ impl BrowserRoute {
 }
 
 /// The `jwt` query parameter of a URL (a browser's `cdp_ws_url`), decoded
-/// as `Url::query_pairs` would, from the query alone: it runs on every
+/// as `Url::query_pairs` decodes a well-formed URL's, from the query alone
+/// (the URL is not validated, and tabs or newlines are not stripped): it runs on every
 /// browser an answer carries, and parsing the whole URL cost more than the
 /// rest of the route's upkeep. A pair without escapes is borrowed as it is.
 pub(crate) fn jwt_of(url: &str) -> Option<Cow<'_, str>> {
