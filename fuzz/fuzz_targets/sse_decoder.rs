@@ -109,7 +109,16 @@ fuzz_target!(|input: &[u8]| {
 
     let expected = reference(stream, max);
     assert_eq!(run(stream, &[], max, 0), expected, "whole, feed");
-    assert_eq!(run(stream, &[], max, u64::MAX), expected, "whole, borrow");
+    assert_eq!(
+        run(stream, &[], max, 0x5555_5555_5555_5555),
+        expected,
+        "whole, borrow"
+    );
+    assert_eq!(
+        run(stream, &[], max, u64::MAX),
+        expected,
+        "whole, bytes, released"
+    );
 
     // Split points derived from the input (xorshift on the seed).
     let mut cuts = Vec::new();

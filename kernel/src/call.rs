@@ -239,12 +239,24 @@ pub(crate) async fn optional<T: DeserializeOwned>(
 
 /// A binary body (any 2xx), streamed.
 pub(crate) async fn download(result: SysResult<ByteStream>) -> Result<Response<Download>> {
+    streamed(result, |download| download)
+}
+
+/// A binary body (any 2xx) as `wrap` makes it, its headers copied once.
+fn streamed<T>(
+    result: SysResult<ByteStream>,
+    wrap: impl FnOnce(Download) -> T,
+) -> Result<Response<T>> {
     let response = match result {
         Ok(response) => response,
         Err(e) => ResponseValue::stream(unlisted_success(e)?),
     };
     let (status, headers) = (response.status(), response.headers().clone());
-    Ok(Response::new(status, headers, Download::new(response)))
+    Ok(Response::new(
+        status,
+        headers,
+        wrap(Download::new(response)),
+    ))
 }
 
 /// A binary body, or [`Readiness::NotReady`] on `202 Accepted`.
@@ -263,10 +275,7 @@ pub(crate) async fn readiness(
                 Readiness::NotReady { retry_after },
             ))
         }
-        other => {
-            let (status, headers, download) = download(other).await?.into_parts();
-            Ok(Response::new(status, headers, Readiness::Ready(download)))
-        }
+        other => streamed(other, Readiness::Ready),
     }
 }
 
