@@ -430,8 +430,9 @@ fn op(op: &Op, sys: &Sys) -> Result<Rendered, String> {
                 let t: syn::Type = syn::parse_quote!(Option<#t>);
                 routes::learn(&t, quote!(response.value()), sys)
             }
-            _ => None,
-        };
+            _ => Ok(None),
+        }
+        .map_err(|e| format!("{}: {e}", op.id))?;
         let finish = match &op.response {
             Response::Json(_) => quote!(crate::call::json(result).await),
             Response::Optional(_) => quote!(crate::call::optional(result).await),

@@ -4,11 +4,14 @@
 //!
 //! A browser is a struct with the fields a route is made of: `session_id`,
 //! `base_url` and `cdp_ws_url`. An answer holds browsers when its type is
-//! one, or a `Vec`, `Option` or struct field of one, to a few levels.
+//! one, or a `Vec`, `Option` or struct field of one, to a few levels. A
+//! browser anywhere else (deeper, in a map, behind a `Box`) is a generation
+//! error rather than a route silently never learned.
 
 use super::super::model::{generics, type_name, Sys, TypeInfo};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
+use std::collections::HashSet;
 use syn::Type;
 
 /// The fields that make a struct a browser with a route.
@@ -19,8 +22,13 @@ const ROUTE_FIELDS: [&str; 3] = ["session_id", "base_url", "cdp_ws_url"];
 const MAX_DEPTH: usize = 4;
 
 /// Statements that hand every browser in `value` (an expression of type
-/// `&ty`) to the client's route cache; `None` when `ty` holds none.
-pub(super) fn learn(ty: &Type, value: TokenStream, sys: &Sys) -> Option<TokenStream> {
+/// `&ty`) to the client's route cache; `None` when `ty` holds none. An
+/// error when `ty` holds a browser the walk does not reach.
+pub(super) fn learn(
+    ty: &Type,
+    value: TokenStream,
+    sys: &Sys,
+) -> Result<Option<TokenStream>, String> {
     walk(ty, Value::Ref(value), sys, 0)
 }
 
@@ -48,48 +56,79 @@ impl Value {
     }
 }
 
-fn walk(ty: &Type, value: Value, sys: &Sys, depth: usize) -> Option<TokenStream> {
+fn walk(ty: &Type, value: Value, sys: &Sys, depth: usize) -> Result<Option<TokenStream>, String> {
+    let unreachable = || {
+        let ty = quote!(#ty).to_string();
+        format!("`{ty}` holds a browser where route learning does not look; extend `routes::walk`")
+    };
     if depth > MAX_DEPTH {
-        return None;
+        return if holds_browser(ty, sys, &mut HashSet::new()) {
+            Err(unreachable())
+        } else {
+            Ok(None)
+        };
     }
     let name = type_name(ty);
     let item = format_ident!("item{depth}");
-    match name.as_str() {
-        "Vec" | "Option" => {
-            let inner = generics(ty).into_iter().next()?;
-            let body = walk(&inner, Value::Ref(quote!(#item)), sys, depth + 1)?;
+    match (name.as_str(), sys.types.get(&name)) {
+        ("Vec" | "Option", _) => {
+            let Some(inner) = generics(ty).into_iter().next() else {
+                return Ok(None);
+            };
+            let Some(body) = walk(&inner, Value::Ref(quote!(#item)), sys, depth + 1)? else {
+                return Ok(None);
+            };
             let place = value.place();
-            Some(if name == "Vec" {
+            Ok(Some(if name == "Vec" {
                 quote!(for #item in #place.iter() { #body })
             } else {
                 quote!(if let Some(#item) = #place.as_ref() { #body })
-            })
+            }))
         }
-        _ => {
-            let TypeInfo::Struct { fields } = sys.types.get(&name)? else {
-                return None;
-            };
+        (_, Some(TypeInfo::Struct { fields })) => {
             let has = |f: &str| fields.iter().any(|field| field.ident == f);
             if ROUTE_FIELDS.iter().all(|f| has(f)) {
                 let browser = value.by_ref();
-                return Some(quote!(self.kernel.learn_route(#browser);));
+                return Ok(Some(quote!(self.kernel.learn_route(#browser);)));
             }
-            let parts: Vec<TokenStream> = fields
-                .iter()
-                .filter_map(|field| {
-                    let ident = format_ident!("{}", field.ident);
-                    let place = value.place();
-                    walk(
-                        &field.ty,
-                        Value::Place(quote!(#place.#ident)),
-                        sys,
-                        depth + 1,
-                    )
-                })
-                .collect();
-            (!parts.is_empty()).then(|| quote!(#(#parts)*))
+            let mut parts = Vec::new();
+            for field in fields {
+                let ident = format_ident!("{}", field.ident);
+                let place = value.place();
+                let place = Value::Place(quote!(#place.#ident));
+                parts.extend(walk(&field.ty, place, sys, depth + 1)?);
+            }
+            Ok((!parts.is_empty()).then(|| quote!(#(#parts)*)))
         }
+        // Anything else (a map, a `Box`, a scalar) is not walked: it must
+        // hold no browser.
+        _ if generics(ty)
+            .iter()
+            .any(|t| holds_browser(t, sys, &mut HashSet::new())) =>
+        {
+            Err(unreachable())
+        }
+        _ => Ok(None),
     }
+}
+
+/// Whether a browser is anywhere inside `ty`, at any depth, through any
+/// type argument or field. `seen` stops recursive types.
+fn holds_browser(ty: &Type, sys: &Sys, seen: &mut HashSet<String>) -> bool {
+    let name = type_name(ty);
+    if generics(ty).iter().any(|t| holds_browser(t, sys, seen)) {
+        return true;
+    }
+    let Some(TypeInfo::Struct { fields }) = sys.types.get(&name) else {
+        return false;
+    };
+    if !seen.insert(name) {
+        return false;
+    }
+    ROUTE_FIELDS
+        .iter()
+        .all(|f| fields.iter().any(|field| field.ident == *f))
+        || fields.iter().any(|field| holds_browser(&field.ty, sys, seen))
 }
 
 #[cfg(test)]
@@ -105,7 +144,9 @@ mod tests {
 
     fn rendered(ty: &str, sys: &Sys) -> Option<String> {
         let ty: Type = syn::parse_str(ty).unwrap();
-        learn(&ty, quote!(value), sys).map(|t| t.to_string())
+        learn(&ty, quote!(value), sys)
+            .unwrap()
+            .map(|t| t.to_string())
     }
 
     #[test]
@@ -131,5 +172,25 @@ mod tests {
     fn a_struct_with_part_of_a_route_is_no_browser() {
         let sys = sys("pub struct Half { pub session_id: String, pub base_url: String }");
         assert_eq!(rendered("types::Half", &sys), None);
+    }
+
+    #[test]
+    fn a_browser_the_walk_cannot_reach_fails_generation() {
+        let sys = sys("
+            pub struct Browser { pub session_id: String, pub base_url: Option<String>, pub cdp_ws_url: String }
+            pub struct ByName { pub browsers: ::std::collections::HashMap<String, Browser> }
+            pub struct L1 { pub a: L2 } pub struct L2 { pub b: L3 } pub struct L3 { pub c: L4 }
+            pub struct L4 { pub d: L5 } pub struct L5 { pub e: Browser }
+            pub struct Tree { pub name: String, pub children: Vec<Tree> }
+        ");
+        let fails = |ty: &str| {
+            let ty: Type = syn::parse_str(ty).unwrap();
+            learn(&ty, quote!(value), &sys).unwrap_err()
+        };
+        assert!(fails("types::ByName").contains("HashMap"), "{}", fails("types::ByName"));
+        assert!(fails("Box<types::Browser>").contains("Box"));
+        assert!(fails("types::L1").contains("L5"), "{}", fails("types::L1"));
+        // A recursive type without browsers ends, and learns nothing.
+        assert_eq!(rendered("types::Tree", &sys), None);
     }
 }
