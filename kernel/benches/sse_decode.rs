@@ -255,7 +255,35 @@ fn interleaved(name: &str, (input, ..): (Vec<u8>, usize, usize), rounds: usize) 
     }
 }
 
+/// Profiling aid: `SSE_PROFILE=<contestant>@<workload>` (say
+/// `kernel/stream@tiny_events`) runs only that contestant on that workload
+/// for `SSE_ROUNDS` rounds (default 200), e.g. under `perf record` or
+/// callgrind, and exits.
+fn profile(spec: &str) {
+    let (who, workload) = spec.split_once('@').expect("SSE_PROFILE=<contestant>@<workload>");
+    let (_, run) = CONTESTANTS
+        .into_iter()
+        .find(|(name, _)| *name == who)
+        .expect("a contestant's name");
+    let (input, ..) = match workload {
+        "telemetry_1k_json" => telemetry(),
+        "tiny_events" => tiny(),
+        other => panic!("no workload {other}"),
+    };
+    let rounds: usize = std::env::var("SSE_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(200);
+    let chunks = chunks(&input);
+    for _ in 0..rounds {
+        black_box(run(black_box(&chunks)));
+    }
+}
+
 fn benches(c: &mut Criterion) {
+    if let Ok(spec) = std::env::var("SSE_PROFILE") {
+        return profile(&spec);
+    }
     // A filter (a positional argument) picks criterion benchmarks; the
     // interleaved comparison runs without one, or for `interleaved`.
     let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));

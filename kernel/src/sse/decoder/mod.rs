@@ -13,6 +13,7 @@ use std::fmt;
 use std::str::Utf8Error;
 use std::time::Duration;
 
+mod eol;
 mod parser;
 mod text;
 

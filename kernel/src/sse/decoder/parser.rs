@@ -2,6 +2,7 @@
 //! "Interpreting an event stream", with the end-of-line search done a word
 //! at a time.
 
+use super::eol::{find_eol, Eol};
 use super::*;
 
 /// The event-stream state machine; works on borrowed input. Given the
@@ -97,17 +98,17 @@ impl Parser {
         }
         loop {
             let bytes = *input;
-            let Some(pos) = find_eol(bytes) else {
+            let Some(Eol { at, ascii }) = find_eol(bytes) else {
                 *input = &[];
                 return self.start_line(bytes).map(Err);
             };
-            let (line, rest) = bytes.split_at(pos);
+            let (line, rest) = bytes.split_at(at);
             *input = self.skip_eol(rest);
             if line.is_empty() {
                 if let Some(event) = self.blank_line() {
                     return Some(Ok(event));
                 }
-            } else if let Some(err) = self.field_line(line, owner) {
+            } else if let Some(err) = self.field_line(Line { bytes: line, ascii }, owner) {
                 return Some(Err(err));
             }
         }
@@ -153,11 +154,11 @@ impl Parser {
     /// Continues the unfinished line with `input`.
     pub(super) fn continue_line(&mut self, input: &mut &[u8]) -> Option<DecodeError> {
         let bytes = *input;
-        let Some(pos) = find_eol(bytes) else {
+        let Some(Eol { at, .. }) = find_eol(bytes) else {
             *input = &[];
             return self.start_line(bytes);
         };
-        let (head, rest) = bytes.split_at(pos);
+        let (head, rest) = bytes.split_at(at);
         *input = self.skip_eol(rest);
         if self.discard_line {
             self.discard_line = false;
@@ -171,7 +172,7 @@ impl Parser {
         line.extend_from_slice(head);
         // Never empty: an unfinished line holds at least one byte.
         // Its head is in an earlier input: copied.
-        let result = self.field_line(&line, None);
+        let result = self.field_line(Line::unchecked(&line), None);
         line.clear();
         if line.capacity() <= RETAINED_LINE_CAPACITY {
             self.line = line;
@@ -241,16 +242,17 @@ impl Parser {
 
     /// Processes a complete, non-empty line, a part of `owner` if given.
     #[inline]
-    pub(super) fn field_line(&mut self, line: &[u8], owner: Option<&Bytes>) -> Option<DecodeError> {
+    pub(super) fn field_line(&mut self, line: Line<'_>, owner: Option<&Bytes>) -> Option<DecodeError> {
         if self.skipping {
             return None;
         }
+        let Line { bytes: line, ascii } = line;
         // Fast path: data lines are by far the most common.
         if let Some(value) = line.strip_prefix(b"data:") {
             if self.too_large(line.len()) {
                 return Some(self.fail(DecodeError::EventTooLarge { limit: self.max }, false));
             }
-            return self.data_field(value, owner);
+            return self.data_field(value, ascii, owner);
         }
         let (name, value) = match line.iter().position(|&b| b == b':') {
             Some(0) => return None, // comment
@@ -264,8 +266,8 @@ impl Parser {
             return Some(self.fail(DecodeError::EventTooLarge { limit: self.max }, false));
         }
         match name {
-            b"data" => self.data_field(value, owner),
-            b"event" => match utf8(strip_space(value)) {
+            b"data" => self.data_field(value, ascii, owner),
+            b"event" => match text(strip_space(value), ascii) {
                 Ok(value) => {
                     self.event_type.clear();
                     if self.event_type.capacity() == 0 {
@@ -289,7 +291,7 @@ impl Parser {
                 if value.contains(&0) {
                     return None; // the standard ignores ids containing NULL
                 }
-                match utf8(value) {
+                match text(value, ascii) {
                     Ok(value) => {
                         self.id_buf = Some(self.share(value, owner));
                         None
@@ -329,9 +331,10 @@ impl Parser {
     pub(super) fn data_field(
         &mut self,
         value: &[u8],
+        ascii: bool,
         owner: Option<&Bytes>,
     ) -> Option<DecodeError> {
-        match utf8(strip_space(value)) {
+        match text(strip_space(value), ascii) {
             Ok(value) => {
                 if !self.has_data {
                     self.has_data = true;
@@ -432,6 +435,39 @@ impl Parser {
     }
 }
 
+/// A complete, non-empty line, without its end.
+#[derive(Clone, Copy)]
+pub(super) struct Line<'a> {
+    pub(super) bytes: &'a [u8],
+    /// `bytes` are all ASCII, as the line-end search found; `false` when
+    /// not known.
+    pub(super) ascii: bool,
+}
+
+impl<'a> Line<'a> {
+    /// A line not known to be ASCII: its values are checked.
+    pub(super) fn unchecked(bytes: &'a [u8]) -> Self {
+        Self {
+            bytes,
+            ascii: false,
+        }
+    }
+}
+
+/// `value`, a part of a line, as text: without a check when the line is
+/// known to be ASCII.
+#[inline]
+pub(super) fn text(value: &[u8], ascii: bool) -> Result<&str, Utf8Error> {
+    if ascii {
+        debug_assert!(value.is_ascii());
+        // SAFETY: ASCII is UTF-8; `ascii` comes from `find_eol`, which
+        // saw every byte of the line.
+        Ok(unsafe { std::str::from_utf8_unchecked(value) })
+    } else {
+        utf8(value)
+    }
+}
+
 /// `std::str::from_utf8`, validated with SIMD: data values are most of the
 /// bytes of a stream, and std's validation was the decoder's largest cost
 /// (27% on 1 KiB JSON events). The error, rare, comes from std.
@@ -441,37 +477,6 @@ pub(super) fn utf8(bytes: &[u8]) -> Result<&str, Utf8Error> {
         Ok(text) => Ok(text),
         Err(_) => std::str::from_utf8(bytes),
     }
-}
-
-/// Index of the first CR or LF.
-#[inline]
-pub(super) fn find_eol(bytes: &[u8]) -> Option<usize> {
-    // Lines are often short (blank lines, `id: 7`, `data: x`): test the
-    // first 16 bytes a word at a time before paying the setup cost of the
-    // vectorized search.
-    let Some((head, tail)) = bytes.split_first_chunk::<16>() else {
-        return bytes.iter().position(|&b| b == b'\n' || b == b'\r');
-    };
-    for (i, word) in head.as_chunks::<8>().0.iter().enumerate() {
-        let mask = eol_mask(u64::from_le_bytes(*word));
-        if mask != 0 {
-            return Some(i * 8 + (mask.trailing_zeros() / 8) as usize);
-        }
-    }
-    memchr::memchr2(b'\n', b'\r', tail).map(|pos| pos + 16)
-}
-
-/// Marks (with the byte's top bit) the bytes of `word` equal to LF or CR.
-/// Classic zero-byte test; it may also flag a byte just above a real match
-/// (borrow propagation), but the lowest flag is always exact, and only the
-/// lowest is used.
-#[inline]
-pub(super) fn eol_mask(word: u64) -> u64 {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let lf = word ^ (LO * u64::from(b'\n'));
-    let cr = word ^ (LO * u64::from(b'\r'));
-    ((lf.wrapping_sub(LO) & !lf) | (cr.wrapping_sub(LO) & !cr)) & HI
 }
 
 /// Capacity for a new data buffer of `len` bytes: exact for small ones,

@@ -13,19 +13,6 @@ fn data_of(results: &[Result<Event, DecodeError>]) -> Vec<&str> {
 }
 
 #[test]
-fn find_eol_head_and_tail() {
-    assert_eq!(find_eol(b""), None);
-    assert_eq!(find_eol(b"\n"), Some(0));
-    assert_eq!(find_eol(b"abc\r"), Some(3));
-    let mut long = vec![b'x'; 100];
-    assert_eq!(find_eol(&long), None);
-    long.push(b'\r');
-    assert_eq!(find_eol(&long), Some(100));
-    long[16] = b'\n';
-    assert_eq!(find_eol(&long), Some(16));
-}
-
-#[test]
 fn alloc_size_rounds_large_buffers_only() {
     assert_eq!(alloc_size(0), 0);
     assert_eq!(alloc_size(512), 512);
