@@ -17,7 +17,7 @@ const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
 /// The first CR or LF in `bytes`.
-#[inline]
+#[inline(always)]
 pub(super) fn find_eol(bytes: &[u8]) -> Option<Eol> {
     // Lines are often short (blank lines, `id: 7`, `data: x`): test the
     // first 16 bytes a word at a time before paying the setup cost of the

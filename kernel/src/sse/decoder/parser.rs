@@ -293,6 +293,8 @@ impl Parser {
                 }
                 match text(value, ascii) {
                     Ok(value) => {
+                        // The old value first, as for `data`.
+                        drop(self.id_buf.take());
                         self.id_buf = Some(self.share(value, owner));
                         None
                     }
@@ -338,6 +340,11 @@ impl Parser {
             Ok(value) => {
                 if !self.has_data {
                     self.has_data = true;
+                    // The old value goes first: dropped after the new one is
+                    // made, the drop call would move the new value through
+                    // the stack, and that move stalled on store forwarding
+                    // (measured: 70% of this function's time).
+                    drop(std::mem::take(&mut self.data));
                     self.data = self.share(value, owner);
                 } else {
                     if self.joined.is_empty() {
