@@ -260,7 +260,9 @@ fn interleaved(name: &str, (input, ..): (Vec<u8>, usize, usize), rounds: usize) 
 /// for `SSE_ROUNDS` rounds (default 200), e.g. under `perf record` or
 /// callgrind, and exits.
 fn profile(spec: &str) {
-    let (who, workload) = spec.split_once('@').expect("SSE_PROFILE=<contestant>@<workload>");
+    let (who, workload) = spec
+        .split_once('@')
+        .expect("SSE_PROFILE=<contestant>@<workload>");
     let (_, run) = CONTESTANTS
         .into_iter()
         .find(|(name, _)| *name == who)
