@@ -2,7 +2,7 @@
 //! "Interpreting an event stream", with the end-of-line search done a word
 //! at a time.
 
-use super::eol::{find_eol, Eol};
+use super::eol::find_eol;
 use super::*;
 
 /// The event-stream state machine; works on borrowed input. Given the
@@ -13,6 +13,9 @@ pub(super) struct Parser {
     pub(super) max: usize,
     /// Start of a line whose end has not arrived yet.
     pub(super) line: Vec<u8>,
+    /// `line` is all ASCII (as the line-end search found); `false` when not
+    /// known.
+    pub(super) line_ascii: bool,
     /// The current unfinished line is dropped rather than buffered: it is a
     /// comment, or part of a block skipped after an error.
     pub(super) discard_line: bool,
@@ -54,6 +57,7 @@ impl Parser {
         Self {
             max,
             line: Vec::new(),
+            line_ascii: false,
             discard_line: false,
             pending_cr: false,
             bom: 0,
@@ -98,10 +102,12 @@ impl Parser {
         }
         loop {
             let bytes = *input;
-            let Some(Eol { at, ascii }) = find_eol(bytes) else {
+            let scan = find_eol(bytes);
+            if !scan.found {
                 *input = &[];
-                return self.start_line(bytes).map(Err);
-            };
+                return self.start_line(bytes, scan.ascii).map(Err);
+            }
+            let (at, ascii) = (scan.at, scan.ascii);
             let (line, rest) = bytes.split_at(at);
             *input = self.skip_eol(rest);
             if line.is_empty() {
@@ -158,6 +164,7 @@ impl Parser {
                 // Not a BOM after all: the bytes taken start the first line.
                 self.line
                     .extend_from_slice(BOM.get(..matched).unwrap_or_default());
+                self.line_ascii = false;
                 self.bom = BOM_DONE;
                 return true;
             }
@@ -183,11 +190,12 @@ impl Parser {
     /// Continues the unfinished line with `input`.
     pub(super) fn continue_line(&mut self, input: &mut &[u8]) -> Option<DecodeError> {
         let bytes = *input;
-        let Some(Eol { at, .. }) = find_eol(bytes) else {
+        let scan = find_eol(bytes);
+        if !scan.found {
             *input = &[];
-            return self.start_line(bytes);
-        };
-        let (head, rest) = bytes.split_at(at);
+            return self.start_line(bytes, scan.ascii);
+        }
+        let (head, rest) = bytes.split_at(scan.at);
         *input = self.skip_eol(rest);
         if self.discard_line {
             self.discard_line = false;
@@ -197,11 +205,34 @@ impl Parser {
             self.line.clear();
             return Some(self.fail(DecodeError::EventTooLarge { limit: self.max }, false));
         }
-        let mut line = std::mem::take(&mut self.line);
-        line.extend_from_slice(head);
         // Never empty: an unfinished line holds at least one byte.
+        let mut line = std::mem::take(&mut self.line);
+        let ascii = self.line_ascii && scan.ascii;
+        if line.len() + head.len() > LONG_LINE && line.starts_with(b"data:") {
+            // A long data value: the buffer becomes the value's own
+            // storage, exactly sized, rather than being copied once more
+            // (measured: a line split across chunks cost three times a
+            // whole one).
+            line.reserve_exact(head.len());
+            line.extend_from_slice(head);
+            let line = Bytes::from(line);
+            return self.field_line(
+                Line {
+                    bytes: &line,
+                    ascii,
+                },
+                Some(&line),
+            );
+        }
+        line.extend_from_slice(head);
         // Its head is in an earlier input: copied.
-        let result = self.field_line(Line::unchecked(&line), None);
+        let result = self.field_line(
+            Line {
+                bytes: &line,
+                ascii,
+            },
+            None,
+        );
         line.clear();
         if line.capacity() <= RETAINED_LINE_CAPACITY {
             self.line = line;
@@ -211,7 +242,8 @@ impl Parser {
 
     /// Takes the start (or a further piece) of a line whose end has not
     /// arrived: buffers it, or drops it if its content can't matter.
-    pub(super) fn start_line(&mut self, bytes: &[u8]) -> Option<DecodeError> {
+    /// `ascii`: the piece is all ASCII.
+    pub(super) fn start_line(&mut self, bytes: &[u8], ascii: bool) -> Option<DecodeError> {
         if bytes.is_empty() || self.discard_line {
             return None;
         }
@@ -223,6 +255,7 @@ impl Parser {
             self.line.clear();
             return Some(self.fail(DecodeError::EventTooLarge { limit: self.max }, true));
         }
+        self.line_ascii = ascii && (self.line.is_empty() || self.line_ascii);
         self.line.extend_from_slice(bytes);
         None
     }
@@ -494,16 +527,6 @@ pub(super) struct Line<'a> {
     /// `bytes` are all ASCII, as the line-end search found; `false` when
     /// not known.
     pub(super) ascii: bool,
-}
-
-impl<'a> Line<'a> {
-    /// A line not known to be ASCII: its values are checked.
-    pub(super) fn unchecked(bytes: &'a [u8]) -> Self {
-        Self {
-            bytes,
-            ascii: false,
-        }
-    }
 }
 
 /// `value`, a part of a line, as text: without a check when the line is
