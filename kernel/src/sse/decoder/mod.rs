@@ -32,9 +32,6 @@ const MESSAGE: &str = "message";
 /// Scratch line buffers above this capacity are freed after use, so one huge
 /// line does not pin its memory for the rest of the stream.
 const RETAINED_LINE_CAPACITY: usize = 64 * 1024;
-/// A `data` line longer than this, split across chunks, keeps its buffer as
-/// its value's storage; a shorter one is copied out of the reused buffer.
-const LONG_LINE: usize = 64;
 /// Same idea for the input buffer of [`Decoder::feed`].
 const RETAINED_INPUT_CAPACITY: usize = 1024 * 1024;
 /// At most this many events are decoded ahead by [`Decoder::feed`].

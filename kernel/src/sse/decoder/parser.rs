@@ -205,27 +205,13 @@ impl Parser {
             self.line.clear();
             return Some(self.fail(DecodeError::EventTooLarge { limit: self.max }, false));
         }
-        // Never empty: an unfinished line holds at least one byte.
         let mut line = std::mem::take(&mut self.line);
-        let ascii = self.line_ascii && scan.ascii;
-        if line.len() + head.len() > LONG_LINE && line.starts_with(b"data:") {
-            // A long data value: the buffer becomes the value's own
-            // storage, exactly sized, rather than being copied once more
-            // (measured: a line split across chunks cost three times a
-            // whole one).
-            line.reserve_exact(head.len());
-            line.extend_from_slice(head);
-            let line = Bytes::from(line);
-            return self.field_line(
-                Line {
-                    bytes: &line,
-                    ascii,
-                },
-                Some(&line),
-            );
-        }
         line.extend_from_slice(head);
-        // Its head is in an earlier input: copied.
+        // Never empty: an unfinished line holds at least one byte. Its
+        // start is in an earlier input: copied. Both parts were scanned, so
+        // an ASCII line is not checked again (measured: 6% of the time on
+        // 1 KiB events in 4 KiB chunks).
+        let ascii = self.line_ascii && scan.ascii;
         let result = self.field_line(
             Line {
                 bytes: &line,
