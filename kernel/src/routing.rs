@@ -214,10 +214,16 @@ impl BrowserRoute {
 
 /// The `jwt` query parameter of a URL (a browser's `cdp_ws_url`), decoded
 /// as `Url::query_pairs` decodes a well-formed URL's, from the query alone
-/// (the URL is not validated, and tabs or newlines are not stripped): it runs on every
-/// browser an answer carries, and parsing the whole URL cost more than the
-/// rest of the route's upkeep. A pair without escapes is borrowed as it is.
+/// (the rest of the URL is not validated): it runs on every browser an
+/// answer carries, and parsing the whole URL cost more than the rest of the
+/// route's upkeep. A pair without escapes is borrowed as it is. A URL with
+/// a tab or line break, which a URL parser strips, is parsed whole.
 pub(crate) fn jwt_of(url: &str) -> Option<Cow<'_, str>> {
+    if memchr::memchr3(b'\t', b'\n', b'\r', url.as_bytes()).is_some() {
+        let url = reqwest::Url::parse(url).ok()?;
+        let jwt = url.query_pairs().find(|(name, _)| name == "jwt")?.1;
+        return (!jwt.is_empty()).then(|| Cow::Owned(jwt.into_owned()));
+    }
     let url = url.split_once('#').map_or(url, |(url, _)| url);
     let query = url.split_once('?')?.1;
     let jwt = query.split('&').find_map(|pair| {
@@ -393,6 +399,8 @@ mod tests {
                 "eyJ.a-b_c.d=",
             ),
             ("wss://h/cdp?x&jwt", ""),
+            ("wss://h/cdp?jwt=a\tb\n", "ab"),
+            ("wss://h/cd\r\np?j\twt=ab#\n", "ab"),
         ] {
             let parsed = reqwest::Url::parse(url).unwrap();
             let expected = parsed.query_pairs().find(|(n, _)| n == "jwt").unwrap().1;
