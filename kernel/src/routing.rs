@@ -216,14 +216,23 @@ impl BrowserRoute {
 /// as `Url::query_pairs` decodes a well-formed URL's, from the query alone
 /// (the rest of the URL is not validated): it runs on every browser an
 /// answer carries, and parsing the whole URL cost more than the rest of the
-/// route's upkeep. A pair without escapes is borrowed as it is. A URL with
-/// a tab or line break, which a URL parser strips, is parsed whole.
+/// route's upkeep. As a URL parser does, it first trims leading and
+/// trailing spaces and control characters and removes tabs and line
+/// breaks. A pair without escapes is borrowed as it is.
 pub(crate) fn jwt_of(url: &str) -> Option<Cow<'_, str>> {
+    let url = url.trim_matches(|c: char| c <= ' ');
     if memchr::memchr3(b'\t', b'\n', b'\r', url.as_bytes()).is_some() {
-        let url = reqwest::Url::parse(url).ok()?;
-        let jwt = url.query_pairs().find(|(name, _)| name == "jwt")?.1;
-        return (!jwt.is_empty()).then(|| Cow::Owned(jwt.into_owned()));
+        let url: String = url
+            .chars()
+            .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+            .collect();
+        return query_jwt(&url).map(|jwt| Cow::Owned(jwt.into_owned()));
     }
+    query_jwt(url)
+}
+
+/// [`jwt_of`] on a URL without tabs or line breaks.
+fn query_jwt(url: &str) -> Option<Cow<'_, str>> {
     let url = url.split_once('#').map_or(url, |(url, _)| url);
     let query = url.split_once('?')?.1;
     let jwt = query.split('&').find_map(|pair| {
@@ -382,6 +391,9 @@ mod tests {
         );
         assert_eq!(jwt_of("wss://h/cdp?jwt="), None);
         assert_eq!(jwt_of("wss://h/cdp"), None);
+        // The rest of the URL is not validated, with or without a tab.
+        assert_eq!(jwt_of("wss://h:99999/cdp?jwt=ab").as_deref(), Some("ab"));
+        assert_eq!(jwt_of("wss://h:99999/cdp?jwt=a\tb").as_deref(), Some("ab"));
         // A `?` in the fragment starts no query.
         assert_eq!(jwt_of("wss://h/cdp#x?jwt=t"), None);
         assert!(reqwest::Url::parse("wss://h/cdp#x?jwt=t")
@@ -401,6 +413,8 @@ mod tests {
             ("wss://h/cdp?x&jwt", ""),
             ("wss://h/cdp?jwt=a\tb\n", "ab"),
             ("wss://h/cd\r\np?j\twt=ab#\n", "ab"),
+            (" \u{1}wss://h/cdp?jwt=ab \u{7f}\u{0} ", "ab \u{7f}"),
+            ("wss://h/cdp?jwt=ab \n", "ab"),
         ] {
             let parsed = reqwest::Url::parse(url).unwrap();
             let expected = parsed.query_pairs().find(|(n, _)| n == "jwt").unwrap().1;

@@ -24,7 +24,12 @@ pub enum TypeInfo {
     },
     /// A newtype over `String`: constructed with `TryFrom<String>`.
     StringNewtype,
-    Other,
+    /// Anything else: an enum, a tuple struct. `parts` are the types inside
+    /// it (variant payloads, tuple fields), for the checks that must see
+    /// through it.
+    Other {
+        parts: Vec<Type>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -107,12 +112,17 @@ impl Sys {
                         {
                             TypeInfo::StringNewtype
                         }
-                        _ => TypeInfo::Other,
+                        fields => TypeInfo::Other {
+                            parts: field_types(fields),
+                        },
                     };
                     self.types.insert(s.ident.to_string(), info);
                 }
                 Item::Enum(e) => {
-                    self.types.insert(e.ident.to_string(), TypeInfo::Other);
+                    let parts = e.variants.iter().flat_map(|v| field_types(&v.fields));
+                    let parts = parts.collect();
+                    self.types
+                        .insert(e.ident.to_string(), TypeInfo::Other { parts });
                 }
                 _ => {}
             }
@@ -183,6 +193,11 @@ pub fn type_name(ty: &Type) -> String {
             .unwrap_or_default(),
         _ => String::new(),
     }
+}
+
+/// The types of a struct's or variant's fields.
+fn field_types(fields: &Fields) -> Vec<Type> {
+    fields.iter().map(|f| f.ty.clone()).collect()
 }
 
 /// The type arguments of the last path segment.

@@ -101,14 +101,9 @@ fn walk(ty: &Type, value: Value, sys: &Sys, depth: usize) -> Result<Option<Token
             }
             Ok((!parts.is_empty()).then(|| quote!(#(#parts)*)))
         }
-        // Anything else (a map, a `Box`, a scalar) is not walked: it must
-        // hold no browser.
-        _ if generics(ty)
-            .iter()
-            .any(|t| holds_browser(t, sys, &mut HashSet::new())) =>
-        {
-            Err(unreachable())
-        }
+        // Anything else (a map, a `Box`, an enum, a scalar) is not walked:
+        // it must hold no browser.
+        _ if holds_browser(ty, sys, &mut HashSet::new()) => Err(unreachable()),
         _ => Ok(None),
     }
 }
@@ -120,18 +115,24 @@ fn holds_browser(ty: &Type, sys: &Sys, seen: &mut HashSet<String>) -> bool {
     if generics(ty).iter().any(|t| holds_browser(t, sys, seen)) {
         return true;
     }
-    let Some(TypeInfo::Struct { fields }) = sys.types.get(&name) else {
+    let Some(info) = sys.types.get(&name) else {
         return false;
     };
     if !seen.insert(name) {
         return false;
     }
-    ROUTE_FIELDS
-        .iter()
-        .all(|f| fields.iter().any(|field| field.ident == *f))
-        || fields
-            .iter()
-            .any(|field| holds_browser(&field.ty, sys, seen))
+    match info {
+        TypeInfo::Struct { fields } => {
+            ROUTE_FIELDS
+                .iter()
+                .all(|f| fields.iter().any(|field| field.ident == *f))
+                || fields
+                    .iter()
+                    .any(|field| holds_browser(&field.ty, sys, seen))
+        }
+        TypeInfo::Other { parts } => parts.iter().any(|part| holds_browser(part, sys, seen)),
+        TypeInfo::StringNewtype => false,
+    }
 }
 
 #[cfg(test)]
@@ -185,6 +186,9 @@ mod tests {
             pub struct L1 { pub a: L2 } pub struct L2 { pub b: L3 } pub struct L3 { pub c: L4 }
             pub struct L4 { pub d: L5 } pub struct L5 { pub e: Browser }
             pub struct Tree { pub name: String, pub children: Vec<Tree> }
+            pub enum Either { One(Browser), Other { name: String } }
+            pub struct Wrapped(pub Vec<Browser>);
+            pub enum Plain { A, B(String) }
         ");
         let fails = |ty: &str| {
             let ty: Type = syn::parse_str(ty).unwrap();
@@ -198,6 +202,9 @@ mod tests {
         assert!(fails("Box<types::Browser>").contains("Box"));
         let deep = fails("types::L1");
         assert!(deep.starts_with("`types :: L1` holds a browser"), "{deep}");
+        assert!(fails("types::Either").contains("Either"));
+        assert!(fails("Vec<types::Wrapped>").contains("Wrapped"));
+        assert_eq!(rendered("Option<types::Plain>", &sys), None);
         // A recursive type without browsers ends, and learns nothing.
         assert_eq!(rendered("types::Tree", &sys), None);
     }

@@ -32,7 +32,9 @@ use std::ops::Deref;
 pub struct SharedStr(Repr);
 
 // The type is as small as `Bytes` (the tag goes in the niche of its vtable
-// pointer).
+// pointer), where words are 8 bytes: elsewhere the inline value is larger
+// than `Bytes`.
+#[cfg(target_pointer_width = "64")]
 const _: () = assert!(std::mem::size_of::<SharedStr>() == std::mem::size_of::<Bytes>());
 
 #[derive(Clone)]
