@@ -36,13 +36,14 @@ pub enum Telemetry {
     /// reconnect) or the first of a new numbering. A replay resends the
     /// same event, a new numbering brings other events (their `ts` differ,
     /// at least) under old numbers. So the stream remembers a fingerprint of
-    /// the `data` of the last 1024 events delivered: an event with the
-    /// `seq` and the `data` of one of them is a replay and is dropped; any
+    /// the `data` of the events delivered among the last 1024 `seq`s: an
+    /// event with the `seq` and the `data` of one of them is a replay and is
+    /// dropped; any
     /// other event with a `seq` at or below the last delivered one is a
     /// reset. Since `seq` only grows within a numbering, the same rule holds
     /// on a fresh connection and in the middle of one.
     ///
-    /// Limits: a replay reaching back more than 1024 events, or resending
+    /// Limits: a replay reaching back more than 1024 `seq`s, or resending
     /// an event with different bytes, is taken for a reset (those events
     /// come again after it); an event of a new numbering byte for byte
     /// equal to the old event of the same `seq` is taken for a replay; and
@@ -57,9 +58,13 @@ pub enum Telemetry {
     },
 }
 
-/// How many delivered events the telemetry stream remembers, to tell a
-/// replay from a reset.
+/// How many `seq`s back the telemetry stream remembers the events it
+/// delivered, to tell a replay from a reset.
 const REPLAY_WINDOW: usize = 1024;
+
+/// A `seq` of the window with no event delivered (a gap, an unreadable
+/// event); fingerprints are never this (their lowest bit is set).
+const NOT_DELIVERED: u64 = 0;
 
 /// What a telemetry event is to the stream.
 #[derive(Debug, PartialEq, Eq)]
@@ -80,9 +85,11 @@ enum Place {
 struct Numbering {
     /// The last `seq` delivered, in the current numbering.
     last: Option<u64>,
-    /// `(seq, fingerprint of its data)` of the last delivered events of the
-    /// current numbering, in `seq` order.
-    recent: std::collections::VecDeque<(u64, u64)>,
+    /// Fingerprints of the `data` of the events of the current numbering,
+    /// by `seq`: the last is `last`'s, each one before it the `seq` before
+    /// (8 bytes a `seq`, where a `(seq, fingerprint)` list took 16 an
+    /// event).
+    recent: std::collections::VecDeque<u64>,
     /// Keys of the fingerprints: random, so a server cannot make a new
     /// event pass for a replay on purpose.
     keys: std::collections::hash_map::RandomState,
@@ -101,18 +108,19 @@ impl Numbering {
     /// unless it is a replay. The rule is on [`Telemetry::Reset`].
     fn place(&mut self, seq: u64, data: &str) -> Place {
         use std::hash::BuildHasher;
-        let print = self.keys.hash_one(data);
+        let print = self.keys.hash_one(data) | 1;
         let place = match self.last {
             Some(last) if seq <= last => {
-                let known = self
-                    .recent
-                    .binary_search_by_key(&seq, |&(seq, _)| seq)
-                    .ok()
+                let back = usize::try_from(last - seq).unwrap_or(usize::MAX);
+                let known = back
+                    .checked_add(1)
+                    .and_then(|back| self.recent.len().checked_sub(back))
                     .and_then(|i| self.recent.get(i));
-                if known.is_some_and(|&(_, known)| known == print) {
+                if known == Some(&print) {
                     return Place::Replay;
                 }
                 self.recent.clear();
+                self.last = None;
                 Place::Reset {
                     previous: last,
                     missed: missed(0, seq),
@@ -122,11 +130,7 @@ impl Numbering {
                 missed: last.and_then(|last| missed(last, seq)),
             },
         };
-        self.last = Some(seq);
-        if self.recent.len() == REPLAY_WINDOW {
-            self.recent.pop_front();
-        }
-        self.recent.push_back((seq, print));
+        self.advance(seq, print);
         place
     }
 
@@ -139,8 +143,32 @@ impl Numbering {
             Some(last) if seq <= last => return None,
             last => last.and_then(|last| missed(last, seq)),
         };
-        self.last = Some(seq);
+        self.advance(seq, NOT_DELIVERED);
         Some(missed)
+    }
+
+    /// Moves the numbering to `seq`, above the last one, with `print` as
+    /// its fingerprint.
+    fn advance(&mut self, seq: u64, print: u64) {
+        if let Some(last) = self.last {
+            let between = seq - last - 1;
+            if between >= REPLAY_WINDOW as u64 {
+                self.recent.clear();
+            } else {
+                for _ in 0..between {
+                    self.remember(NOT_DELIVERED);
+                }
+            }
+        }
+        self.remember(print);
+        self.last = Some(seq);
+    }
+
+    fn remember(&mut self, print: u64) {
+        if self.recent.len() == REPLAY_WINDOW {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(print);
     }
 }
 
@@ -296,6 +324,32 @@ mod tests {
         assert_eq!(n.recent.len(), REPLAY_WINDOW);
         assert_eq!(n.place(11, "11"), Place::Replay, "the oldest remembered");
         assert!(matches!(n.place(10, "10"), Place::Reset { .. }));
+    }
+
+    #[test]
+    fn replays_are_found_by_seq_across_gaps_and_unreadable_events() {
+        let mut n = Numbering::new();
+        assert_eq!(n.place(1, "a"), next(None));
+        assert_eq!(n.place(2, "b"), next(None));
+        assert_eq!(n.skip(3), Some(None));
+        assert_eq!(n.place(5, "c"), next(Some((4, 4))));
+        assert_eq!(n.place(2, "b"), Place::Replay);
+        assert_eq!(n.place(5, "c"), Place::Replay);
+        assert_eq!(n.place(1, "a"), Place::Replay);
+        // A seq never delivered is no replay, whatever its data.
+        assert!(matches!(n.place(4, "c"), Place::Reset { previous: 5, .. }));
+        let mut n = Numbering::new();
+        n.place(1, "a");
+        assert_eq!(n.skip(2), Some(None));
+        assert!(matches!(n.place(2, ""), Place::Reset { .. }));
+        // A gap wider than the window forgets what came before it.
+        let mut n = Numbering::new();
+        let far = 1 + 3 * REPLAY_WINDOW as u64;
+        n.place(1, "a");
+        assert_eq!(n.place(far, "b"), next(Some((2, far - 1))));
+        assert_eq!(n.recent.len(), 1);
+        assert_eq!(n.place(far, "b"), Place::Replay);
+        assert!(matches!(n.place(1, "a"), Place::Reset { .. }));
     }
 
     #[test]
