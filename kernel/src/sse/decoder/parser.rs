@@ -1,6 +1,5 @@
 //! The line and field parser under [`Decoder`](super::Decoder): WHATWG's
-//! "Interpreting an event stream", with the end-of-line search done a word
-//! at a time.
+//! "Interpreting an event stream". Line ends are found by `super::eol`.
 
 use super::eol::find_eol;
 use super::*;
