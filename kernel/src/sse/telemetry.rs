@@ -38,9 +38,8 @@ pub enum Telemetry {
     /// at least) under old numbers. So the stream remembers a fingerprint of
     /// the `data` of the events delivered among the last 1024 `seq`s: an
     /// event with the `seq` and the `data` of one of them is a replay and is
-    /// dropped; any
-    /// other event with a `seq` at or below the last delivered one is a
-    /// reset. Since `seq` only grows within a numbering, the same rule holds
+    /// dropped; any other event with a `seq` at or below the last delivered
+    /// one is a reset. Since `seq` only grows within a numbering, the same rule holds
     /// on a fresh connection and in the middle of one.
     ///
     /// Limits: a replay reaching back more than 1024 `seq`s, or resending

@@ -8,7 +8,7 @@
 //! browser anywhere else (deeper, in a map, behind a `Box`) is a generation
 //! error rather than a route silently never learned.
 
-use super::super::model::{generics, type_name, Sys, TypeInfo};
+use super::super::model::{generics, type_name, FieldInfo, Sys, TypeInfo};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use std::collections::HashSet;
@@ -87,8 +87,7 @@ fn walk(ty: &Type, value: Value, sys: &Sys, depth: usize) -> Result<Option<Token
             }))
         }
         (_, Some(TypeInfo::Struct { fields })) => {
-            let has = |f: &str| fields.iter().any(|field| field.ident == f);
-            if ROUTE_FIELDS.iter().all(|f| has(f)) {
+            if is_browser(fields) {
                 let browser = value.by_ref();
                 return Ok(Some(quote!(self.kernel.learn_route(#browser);)));
             }
@@ -108,6 +107,13 @@ fn walk(ty: &Type, value: Value, sys: &Sys, depth: usize) -> Result<Option<Token
     }
 }
 
+/// Whether a struct with `fields` is a browser with a route.
+fn is_browser(fields: &[FieldInfo]) -> bool {
+    ROUTE_FIELDS
+        .iter()
+        .all(|name| fields.iter().any(|field| field.ident == *name))
+}
+
 /// Whether a browser is anywhere inside `ty`, at any depth, through any
 /// type argument or field. `seen` stops recursive types.
 fn holds_browser(ty: &Type, sys: &Sys, seen: &mut HashSet<String>) -> bool {
@@ -123,12 +129,7 @@ fn holds_browser(ty: &Type, sys: &Sys, seen: &mut HashSet<String>) -> bool {
     }
     match info {
         TypeInfo::Struct { fields } => {
-            ROUTE_FIELDS
-                .iter()
-                .all(|f| fields.iter().any(|field| field.ident == *f))
-                || fields
-                    .iter()
-                    .any(|field| holds_browser(&field.ty, sys, seen))
+            is_browser(fields) || fields.iter().any(|f| holds_browser(&f.ty, sys, seen))
         }
         TypeInfo::Other { parts } => parts.iter().any(|part| holds_browser(part, sys, seen)),
         TypeInfo::StringNewtype => false,

@@ -82,15 +82,19 @@ fn find_eol_short(bytes: &[u8]) -> Scan {
 /// (borrow propagation), but the lowest flag is always exact, and only the
 /// lowest is used.
 #[inline]
-pub(super) fn eol_mask(word: u64) -> u64 {
+fn eol_mask(word: u64) -> u64 {
     let lf = word ^ (LO * u64::from(b'\n'));
     let cr = word ^ (LO * u64::from(b'\r'));
     ((lf.wrapping_sub(LO) & !lf) | (cr.wrapping_sub(LO) & !cr)) & HI
 }
 
+/// Bytes per vector of the AVX2 search; shorter input is scanned byte by
+/// byte.
+const VECTOR: usize = 32;
+
 #[inline]
 fn find_eol_long(bytes: &[u8]) -> Scan {
-    if bytes.len() < 32 {
+    if bytes.len() < VECTOR {
         return find_eol_short(bytes);
     }
     #[cfg(target_arch = "x86_64")]
@@ -109,14 +113,11 @@ fn find_eol_long(bytes: &[u8]) -> Scan {
 
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
-    use super::Scan;
+    use super::{Scan, VECTOR as BLOCK};
     use std::arch::x86_64::{
         __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256,
         _mm256_set1_epi8, _mm256_setzero_si256,
     };
-
-    /// Bytes per vector.
-    pub(super) const BLOCK: usize = 32;
 
     /// [`super::find_eol`] a vector at a time.
     ///
