@@ -79,6 +79,7 @@ fn main() {
     // are in it too.
     let hand: Vec<&str> = report.hand_written.iter().map(|h| h.id.as_str()).collect();
     let mut names: Vec<(String, usize)> = Vec::new();
+    let mut consts = Vec::new();
     let rows: Vec<_> = codegen::operations(&raw).into_iter().enumerate().map(|(index, op)| {
         let codegen::Operation { id, method, path, tag, deprecated } = op;
         let method = method.to_uppercase();
@@ -97,6 +98,9 @@ fn main() {
         // Progenitor names methods (and `OperationInfo::operation_id`) in
         // snake case.
         let method_name = id.to_snake_case();
+        let name = format_ident!("{}", method_name.to_uppercase());
+        let doc = format!("`{method} {path}` (`{id}`).");
+        consts.push(quote!(#[doc = #doc] pub const #name: &Operation = &OPERATIONS[#index];));
         names.push((id.clone(), index));
         names.push((method_name.clone(), index));
         let binary = media.iter().any(|m| *m != "text/event-stream" && *m != "application/json");
@@ -111,6 +115,7 @@ fn main() {
     }).collect();
     let table = quote!(&[#(#rows),*]);
     std::fs::write(out.join("operations.rs"), table.to_string()).unwrap();
+    std::fs::write(out.join("operation_consts.rs"), quote!(#(#consts)*).to_string()).unwrap();
     let methods = codegen::idempotency::IDEMPOTENT_METHODS;
     std::fs::write(
         out.join("idempotent_methods.rs"),

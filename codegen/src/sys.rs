@@ -2,6 +2,8 @@
 //! project's settings. `kernel-sys/build.rs` writes its output; the call
 //! layer ([`crate::calls`]) reads it.
 
+mod build_request;
+
 use crate::{Report, JWT_URL, SECRET_MAP, SECRET_STRING};
 use heck::ToUpperCamelCase;
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl, TypePatch};
@@ -45,7 +47,10 @@ pub fn generate(doc: Value, report: &Report) -> Result<syn::File, String> {
     let tokens = generator
         .generate_tokens(&api)
         .map_err(|e| format!("progenitor: {e}"))?;
-    syn::parse2(tokens).map_err(|e| format!("progenitor output does not parse: {e}"))
+    let mut file: syn::File =
+        syn::parse2(tokens).map_err(|e| format!("progenitor output does not parse: {e}"))?;
+    build_request::split(&mut file)?;
+    Ok(file)
 }
 
 #[cfg(test)]

@@ -136,6 +136,14 @@ pub struct Operation {
 /// Every operation of the vendored spec, in spec order.
 pub const OPERATIONS: &[Operation] = include!(concat!(env!("OUT_DIR"), "/operations.rs"));
 
+/// Each operation of [`OPERATIONS`] by its method name in upper case
+/// (`ops::GET_BROWSERS_BY_ID`), for callers that know the operation when
+/// they are compiled and need no lookup.
+pub mod ops {
+    use super::{Operation, OPERATIONS};
+    include!(concat!(env!("OUT_DIR"), "/operation_consts.rs"));
+}
+
 /// The HTTP methods that promise idempotency, upper case: the rule
 /// [`Operation::idempotent`] starts from, for requests that have no
 /// operation to look up.
@@ -167,6 +175,14 @@ mod tests {
                 assert_eq!(found.id, op.id, "looked up by {name}");
             }
         }
+    }
+
+    #[test]
+    fn each_constant_is_its_operation() {
+        assert_eq!(super::ops::GET_BROWSERS_BY_ID.id, "getBrowsersById");
+        assert_eq!(super::ops::GET_BROWSERS_BY_ID.path, "/browsers/{id}");
+        let by_const = super::ops::DELETE_API_KEYS_BY_ID;
+        assert_eq!(by_const, operation("deleteApiKeysById").unwrap());
     }
 
     #[test]

@@ -4,7 +4,9 @@
 
 use crate::download::{Download, Readiness};
 use crate::error::{Error, Result};
-use crate::sys::{ByteStream, ResponseValue};
+use crate::sys::ResponseValue;
+use crate::transport::Head;
+use bytes::Bytes;
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -133,10 +135,6 @@ impl<T> Response<T> {
         }
     }
 
-    fn from_value(inner: ResponseValue<T>) -> Self {
-        Self { inner }
-    }
-
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.inner.status()
@@ -165,118 +163,80 @@ impl<T> Response<T> {
     }
 }
 
-type SysResult<T> = std::result::Result<ResponseValue<T>, progenitor_client::Error<()>>;
+/// A body read whole, from the transport.
+type Read = Result<(Head, Bytes)>;
 
-/// A success status the spec does not list for the operation (`201` where
-/// it says `200`): the answer still counts. Anything else is an error.
-fn unlisted_success(error: progenitor_client::Error<()>) -> Result<reqwest::Response> {
-    match error {
-        progenitor_client::Error::UnexpectedResponse(r) if r.status().is_success() => Ok(r),
-        e => Err(e.into()),
-    }
-}
-
-/// A JSON body. An unlisted 2xx whose body decodes as `T` is the same
-/// success; one that does not is [`Error::Decode`] with the body kept, so
-/// whatever the server created can still be found.
-pub(crate) async fn json<T: DeserializeOwned>(result: SysResult<T>) -> Result<Response<T>> {
-    match result {
-        Ok(response) => Ok(Response::from_value(response)),
-        Err(e) => {
-            let response = unlisted_success(e)?;
-            decode(response).await
-        }
-    }
-}
-
-/// Reads and decodes a body as `T`; whitespace alone reads as `null`.
-async fn decode<T: DeserializeOwned>(response: reqwest::Response) -> Result<Response<T>> {
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response.bytes().await.map_err(Error::from_reqwest)?;
-    let body: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+/// A JSON body. Any 2xx whose body decodes as `T` is a success (`201`
+/// where the spec says `200`); one that does not is [`Error::Decode`] with
+/// the body kept, so whatever the server created can still be found.
+/// Whitespace alone reads as `null`.
+pub(crate) fn json<T: DeserializeOwned>(read: Read) -> Result<Response<T>> {
+    let (head, body) = read?;
+    let text: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
         b"null"
     } else {
-        &bytes
+        &body
     };
-    let value = serde_json::from_slice(body)
-        .map_err(|e| Error::Decode(Box::new(crate::error::DecodeError::new(bytes.clone(), e))))?;
+    let value = serde_json::from_slice(text)
+        .map_err(|e| Error::Decode(Box::new(crate::error::DecodeError::new(body.clone(), e))))?;
+    let (status, headers) = head.into_parts();
     Ok(Response::new(status, headers, value))
 }
 
-/// No body (any 2xx).
-pub(crate) async fn empty(result: SysResult<()>) -> Result<Response<()>> {
-    match result {
-        Ok(response) => Ok(Response::from_value(response)),
-        Err(e) => {
-            let response = unlisted_success(e)?;
-            Ok(Response::new(
-                response.status(),
-                response.headers().clone(),
-                (),
-            ))
-        }
-    }
+/// An answer through the generated client's hooks (the multipart
+/// uploads, which `kernel_sys` writes by hand).
+pub(crate) fn sys<T>(
+    result: std::result::Result<ResponseValue<T>, progenitor_client::Error<()>>,
+) -> Result<Response<T>> {
+    Ok(Response { inner: result? })
+}
+
+/// No body (any 2xx; a body is ignored).
+pub(crate) fn empty(read: Read) -> Result<Response<()>> {
+    let (status, headers) = read?.0.into_parts();
+    Ok(Response::new(status, headers, ()))
 }
 
 /// A JSON body, or `None` on `204 No Content` (or another 2xx with an
 /// empty body).
-pub(crate) async fn optional<T: DeserializeOwned>(
-    result: SysResult<T>,
-) -> Result<Response<Option<T>>> {
-    match result {
-        Ok(response) => {
-            let (status, headers, value) = Response::from_value(response).into_parts();
-            Ok(Response::new(status, headers, Some(value)))
-        }
-        Err(e) => {
-            let response = unlisted_success(e)?;
-            let decoded: Response<Option<T>> = decode(response).await?;
-            Ok(decoded)
-        }
-    }
+pub(crate) fn optional<T: DeserializeOwned>(read: Read) -> Result<Response<Option<T>>> {
+    json(read)
 }
 
 /// A binary body (any 2xx), streamed.
-pub(crate) async fn download(result: SysResult<ByteStream>) -> Result<Response<Download>> {
-    streamed(result, |download| download)
+pub(crate) fn download(open: Result<reqwest::Response>) -> Result<Response<Download>> {
+    streamed(open?, |download| download)
 }
 
 /// A binary body (any 2xx) as `wrap` makes it, its headers copied once.
 fn streamed<T>(
-    result: SysResult<ByteStream>,
+    response: reqwest::Response,
     wrap: impl FnOnce(Download) -> T,
 ) -> Result<Response<T>> {
-    let response = match result {
-        Ok(response) => response,
-        Err(e) => ResponseValue::stream(unlisted_success(e)?),
-    };
     let (status, headers) = (response.status(), response.headers().clone());
     Ok(Response::new(
         status,
         headers,
-        wrap(Download::new(response)),
+        wrap(Download::new(ResponseValue::stream(response))),
     ))
 }
 
 /// A binary body, or [`Readiness::NotReady`] on `202 Accepted`.
-pub(crate) async fn readiness(
-    result: SysResult<ByteStream>,
+pub(crate) fn readiness(
+    open: Result<reqwest::Response>,
     kernel: &crate::Kernel,
 ) -> Result<Response<Readiness<Download>>> {
-    match result {
-        Err(progenitor_client::Error::UnexpectedResponse(r))
-            if r.status() == StatusCode::ACCEPTED =>
-        {
-            let retry_after = kernel.retry_policy().retry_after(r.headers());
-            Ok(Response::new(
-                r.status(),
-                r.headers().clone(),
-                Readiness::NotReady { retry_after },
-            ))
-        }
-        other => streamed(other, Readiness::Ready),
+    let response = open?;
+    if response.status() == StatusCode::ACCEPTED {
+        let retry_after = kernel.retry_policy().retry_after(response.headers());
+        let (status, headers) = (response.status(), response.headers().clone());
+        return Ok(Response::new(
+            status,
+            headers,
+            Readiness::NotReady { retry_after },
+        ));
     }
+    streamed(response, Readiness::Ready)
 }
 
 /// A request to any path, for endpoints newer than the vendored spec, sent
@@ -352,10 +312,6 @@ impl<'a> Request<'a> {
             );
             *request.body_mut() = Some(body.into());
         }
-        let response = self.kernel.execute(request).await?;
-        if !response.status().is_success() {
-            return Err(progenitor_client::Error::<()>::UnexpectedResponse(response).into());
-        }
-        decode(response).await
+        json(self.kernel.send_read(request, None).await)
     }
 }

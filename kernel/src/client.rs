@@ -196,15 +196,24 @@ impl Kernel {
         Request::new(self, method, path)
     }
 
-    /// Sends `request` through the transport.
-    pub(crate) async fn execute(&self, request: reqwest::Request) -> Result<reqwest::Response> {
-        use kernel_sys::Exec;
-        let info = progenitor_client::OperationInfo {
-            operation_id: "request",
-        };
-        self.transport
-            .exec(&self.http, request, &info)
-            .await
-            .map_err(Error::from_reqwest)
+    /// Sends `request` (for `op`; `None` for a hand-built request)
+    /// through the transport and reads the answer whole.
+    pub(crate) fn send_read(
+        &self,
+        request: reqwest::Request,
+        op: Option<&'static kernel_sys::Operation>,
+    ) -> impl std::future::Future<Output = Result<(transport::Head, bytes::Bytes)>> + Send + '_
+    {
+        self.transport.send_read(&self.http, request, op)
+    }
+
+    /// Sends `request` for `op` through the transport; the body is left
+    /// to read.
+    pub(crate) fn send_open(
+        &self,
+        request: reqwest::Request,
+        op: Option<&'static kernel_sys::Operation>,
+    ) -> impl std::future::Future<Output = Result<reqwest::Response>> + Send + '_ {
+        self.transport.send_open(&self.http, request, op)
     }
 }

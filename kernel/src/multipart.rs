@@ -76,13 +76,12 @@ impl<'a> UploadExtensionsToBrowser<'a> {
             .into_iter()
             .map(|(name, zip)| (name, zip.into_part()))
             .collect();
-        call::empty(
+        call::sys(
             self.kernel
                 .sys()
                 .upload_extensions_to_browser(&self.id, parts)
                 .await,
         )
-        .await
     }
 }
 
@@ -129,7 +128,7 @@ impl<'a> UploadFiles<'a> {
             .into_iter()
             .map(|(dest, file)| (dest, file.into_part()))
             .collect();
-        call::empty(self.kernel.sys().upload_files(&self.id, parts).await).await
+        call::sys(self.kernel.sys().upload_files(&self.id, parts).await)
     }
 }
 
@@ -185,13 +184,12 @@ impl<'a> UploadZip<'a> {
         let (Some(zip), Some(dest)) = (self.zip_file, self.dest_path) else {
             unreachable!("checked above")
         };
-        call::empty(
+        call::sys(
             self.kernel
                 .sys()
                 .upload_zip(&self.id, &dest, zip.into_part())
                 .await,
         )
-        .await
     }
 }
 
@@ -241,13 +239,12 @@ impl<'a> PostExtensions<'a> {
         let Some(file) = self.file else {
             unreachable!("checked above")
         };
-        call::json(
+        call::sys(
             self.kernel
                 .sys()
                 .post_extensions(file.into_part(), self.name.as_deref())
                 .await,
         )
-        .await
     }
 }
 
@@ -367,6 +364,6 @@ impl<'a> PostDeployments<'a> {
             force: self.force,
             env_vars: self.env_vars,
         };
-        call::json(self.kernel.sys().post_deployments(form).await).await
+        call::sys(self.kernel.sys().post_deployments(form).await)
     }
 }

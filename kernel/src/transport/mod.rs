@@ -83,18 +83,55 @@ enum Kind {
     Upload,
 }
 
-impl kernel_sys::Exec for Transport {
-    fn exec<'a>(
+impl Transport {
+    /// Sends `request` for `op` (`None`: a hand-built request, which goes
+    /// by its method) and reads the answer whole: JSON and empty answers.
+    /// Boxed, so a call's own future stays small.
+    pub(crate) fn send_read<'a>(
         &'a self,
         client: &'a reqwest::Client,
         request: reqwest::Request,
-        info: &'a OperationInfo,
-    ) -> Pin<Box<dyn Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a>> {
-        let op = kernel_sys::operation(info.operation_id);
+        op: Option<&'static kernel_sys::Operation>,
+    ) -> Pin<Box<dyn Future<Output = Result<(Head, Bytes), Error>> + Send + 'a>> {
+        let run = self.instrumented(client, request, op, true);
+        Box::pin(async move {
+            match run.await.map_err(Failed::into_error)? {
+                Answer::Read(head, body) => Ok((head, body)),
+                // `run` read it: `whole` was set.
+                Answer::Open(mut response) => {
+                    let head = Head::take(&mut response);
+                    let body = response.bytes().await.map_err(Error::from_reqwest)?;
+                    Ok((head, body))
+                }
+            }
+        })
+    }
+
+    /// Sends `request` for `op`, the answer's body left to read: event
+    /// streams and downloads.
+    pub(crate) fn send_open<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        op: Option<&'static kernel_sys::Operation>,
+    ) -> Pin<Box<dyn Future<Output = Result<reqwest::Response, Error>> + Send + 'a>> {
+        let run = self.instrumented(client, request, op, false);
+        Box::pin(async move { Ok(run.await.map_err(Failed::into_error)?.into_response()) })
+    }
+
+    /// [`run`](Self::run) in its span, with its kind and idempotency.
+    fn instrumented<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        op: Option<&'static kernel_sys::Operation>,
+        whole: bool,
+    ) -> impl Future<Output = Result<Answer, Failed>> + Send + 'a {
+        let name = op.map_or("request", |o| o.method_name);
         let span = tracing::info_span!(
             "kernel.request",
-            otel.name = info.operation_id,
-            operation = info.operation_id,
+            otel.name = name,
+            operation = name,
             method = %request.method(),
             path = op.map(|o| o.path).unwrap_or("?"),
             status = tracing::field::Empty,
@@ -113,7 +150,101 @@ impl kernel_sys::Exec for Transport {
             || retry::method_is_idempotent(request.method()),
             |o| o.idempotent,
         );
-        Box::pin(self.run(client, request, kind, idempotent).instrument(span))
+        self.run(client, request, kind, idempotent, whole)
+            .instrument(span)
+    }
+}
+
+/// The hooks of the generated client (`Kernel::sys()`, event streams and
+/// multipart uploads): the same transport, its answers turned back into
+/// `reqwest` responses. An error of ours travels in a response's
+/// extensions, which `Error::from` finds.
+impl kernel_sys::Exec for Transport {
+    fn exec<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        info: &'a OperationInfo,
+    ) -> Pin<Box<dyn Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a>> {
+        let op = kernel_sys::operation(info.operation_id);
+        let run = self.instrumented(client, request, op, false);
+        Box::pin(async move {
+            match run.await {
+                Ok(answer) => Ok(answer.into_response()),
+                Err(Failed::Reqwest(error)) => Err(error),
+                Err(Failed::Status { head, body, api }) => {
+                    let mut response = head.with_body(body);
+                    response
+                        .extensions_mut()
+                        .insert(Captured::new(Error::Api(api)));
+                    Ok(response)
+                }
+                Err(failed) => Ok(failure_response(failed.into_error())),
+            }
+        })
+    }
+}
+
+/// What an attempt got, its body read whole (JSON calls that may be
+/// resent, and every JSON answer of `send_read`) or still open.
+#[derive(Debug)]
+enum Answer {
+    /// A body still to read.
+    Open(reqwest::Response),
+    /// A body read whole.
+    Read(Head, Bytes),
+}
+
+impl Answer {
+    fn status(&self) -> StatusCode {
+        match self {
+            Answer::Open(response) => response.status(),
+            Answer::Read(head, _) => head.status,
+        }
+    }
+
+    fn headers(&self) -> &HeaderMap {
+        match self {
+            Answer::Open(response) => response.headers(),
+            Answer::Read(head, _) => &head.headers,
+        }
+    }
+
+    /// The answer read whole.
+    async fn read(self) -> Result<Answer, Failed> {
+        match self {
+            Answer::Open(mut response) => {
+                let head = Head::take(&mut response);
+                let body = response.bytes().await.map_err(Failed::reqwest)?;
+                Ok(Answer::Read(head, body))
+            }
+            read => Ok(read),
+        }
+    }
+
+    /// The answer as a `reqwest` response.
+    fn into_response(self) -> reqwest::Response {
+        match self {
+            Answer::Open(response) => response,
+            Answer::Read(head, body) => head.with_body(body),
+        }
+    }
+
+    /// A VM's answer with the `jwt` of its URL redacted, so nothing that
+    /// shows the response's URL shows the token.
+    fn hide_token(self) -> Self {
+        match self {
+            Answer::Open(mut response) => {
+                let mut head = Head::take(&mut response);
+                crate::error::redact_url(&mut head.url);
+                let body = http::Response::<reqwest::Body>::from(response).into_body();
+                Answer::Open(head.with_body(body))
+            }
+            Answer::Read(mut head, body) => {
+                crate::error::redact_url(&mut head.url);
+                Answer::Read(head, body)
+            }
+        }
     }
 }
 
@@ -130,6 +261,13 @@ enum Failed {
     },
     /// A declared length over the cap.
     TooLarge(u64),
+    /// A status that is not a success, its body read (for the hooks,
+    /// which return the response itself).
+    Status {
+        head: Head,
+        body: Vec<u8>,
+        api: Box<ApiError>,
+    },
 }
 
 impl Failed {
@@ -146,7 +284,7 @@ impl Failed {
         match self {
             Failed::Reqwest(e) => classify(e),
             Failed::Timeout(_) => Failure::Timeout,
-            Failed::Redirect { .. } | Failed::TooLarge(_) => Failure::Final,
+            Failed::Redirect { .. } | Failed::TooLarge(_) | Failed::Status { .. } => Failure::Final,
         }
     }
 
@@ -156,6 +294,7 @@ impl Failed {
             Failed::Timeout(what) => Error::Timeout(what),
             Failed::Redirect { status, location } => Error::Redirect { status, location },
             Failed::TooLarge(limit) => Error::TooLarge { limit },
+            Failed::Status { api, .. } => Error::Api(api),
         }
     }
 
@@ -163,6 +302,7 @@ impl Failed {
     fn failure_text(&self) -> String {
         match self {
             Failed::Reqwest(e) => crate::error::chain(e),
+            Failed::Status { head, .. } => format!("status {}", head.status),
             other => format!("{other:?}"),
         }
     }
@@ -188,7 +328,8 @@ impl Transport {
         mut request: reqwest::Request,
         kind: Kind,
         idempotent: bool,
-    ) -> reqwest::Result<reqwest::Response> {
+        whole: bool,
+    ) -> Result<Answer, Failed> {
         for name in self.headers.keys() {
             if !request.headers().contains_key(name) {
                 for value in self.headers.get_all(name) {
@@ -228,7 +369,7 @@ impl Transport {
             let read_now = kind == Kind::Json && idempotent && pending.is_some();
             let mut result = self.attempt(client, current, kind, read_now).await;
             if direct.is_some() {
-                result = result.map(hide_token);
+                result = result.map(Answer::hide_token);
                 if let Some(stale) = route::Stale::of(&result) {
                     let mut used = direct.take().expect("a direct call");
                     let gateway = used.take_gateway();
@@ -302,31 +443,34 @@ impl Transport {
                     self.router.drop_route(&used);
                 }
             }
-            return match result {
-                Ok(response) => {
-                    span.record("status", response.status().as_u16());
-                    if response.status().is_success() {
-                        if let Some(quota) = &self.quota {
-                            quota.refill(spent);
-                        }
-                        if let Some(id) = forgets {
-                            self.router.routes().remove(&id);
-                        }
-                        Ok(response)
+            if let Ok(answer) = &result {
+                span.record("status", answer.status().as_u16());
+            }
+            let answer = match result {
+                Ok(answer) if answer.status().is_success() => {
+                    if let Some(quota) = &self.quota {
+                        quota.refill(spent);
+                    }
+                    if let Some(id) = forgets {
+                        self.router.routes().remove(&id);
+                    }
+                    // What was not read inside the loop (a call that is not
+                    // resent) is read now, within the same time bounds.
+                    if whole {
+                        answer.read().await
                     } else {
-                        Ok(self.capture_error(response).await)
+                        Ok(answer)
                     }
                 }
-                Err(Failed::Reqwest(error)) => {
-                    tracing::debug!(error = %crate::error::chain(&error), "kernel request failed");
-                    Err(error)
-                }
-                Err(failed) => {
-                    let error = failed.into_error();
-                    tracing::debug!(%error, "kernel request failed");
-                    Ok(failure_response(error))
-                }
+                Ok(answer) => Err(self.capture_error(answer).await),
+                Err(failed) => Err(failed),
             };
+            if let Err(failed) = &answer {
+                if !matches!(failed, Failed::Status { .. }) {
+                    tracing::debug!(error = %failed.failure_text(), "kernel request failed");
+                }
+            }
+            return answer;
         }
     }
 
@@ -338,7 +482,7 @@ impl Transport {
         request: reqwest::Request,
         kind: Kind,
         read_now: bool,
-    ) -> Result<reqwest::Response, Failed> {
+    ) -> Result<Answer, Failed> {
         let read_timeout = self.limits.read_timeout;
         let response = match kind {
             Kind::Json => client.execute(request).await.map_err(Failed::reqwest)?,
@@ -365,7 +509,7 @@ impl Transport {
             }
         }
         if !status.is_success() {
-            return Ok(response);
+            return Ok(Answer::Open(response));
         }
         let cap = self.limits.max_response_bytes;
         let response = match kind {
@@ -382,20 +526,40 @@ impl Transport {
                 }
             }
         };
+        let answer = Answer::Open(response);
         if read_now {
-            buffer(response).await.map_err(Failed::reqwest)
+            answer.read().await
         } else {
-            Ok(response)
+            Ok(answer)
         }
     }
 
     /// Reads the body of an error response (up to [`MAX_ERROR_BODY`], for
-    /// at most [`ERROR_BODY_DEADLINE`]) and returns a response carrying the
-    /// [`ApiError`] in its extensions, so it converts without another read.
-    /// A body cut short by the deadline or the connection is kept as far as
-    /// it arrived.
-    async fn capture_error(&self, mut response: reqwest::Response) -> reqwest::Response {
-        let mut head = Head::take(&mut response);
+    /// at most [`ERROR_BODY_DEADLINE`]) into the [`ApiError`] it stands
+    /// for. A body cut short by the deadline or the connection is kept as
+    /// far as it arrived.
+    async fn capture_error(&self, answer: Answer) -> Failed {
+        let (head, body) = match answer {
+            Answer::Read(head, body) => (head, body.to_vec()),
+            Answer::Open(mut response) => {
+                let head = Head::take(&mut response);
+                (head, self.error_body(response).await)
+            }
+        };
+        let api = ApiError::new(head.status, head.headers.clone(), &body);
+        tracing::debug!(
+            status = head.status.as_u16(),
+            code = api.code.as_deref(),
+            "kernel error response"
+        );
+        Failed::Status {
+            head,
+            body,
+            api: Box::new(api),
+        }
+    }
+
+    async fn error_body(&self, mut response: reqwest::Response) -> Vec<u8> {
         let deadline = tokio::time::Instant::now() + ERROR_BODY_DEADLINE.min(self.limits.timeout);
         let mut body = Vec::new();
         loop {
@@ -418,15 +582,7 @@ impl Transport {
                 }
             }
         }
-        let api = ApiError::new(head.status, head.headers.clone(), &body);
-        tracing::debug!(
-            status = head.status.as_u16(),
-            code = api.code.as_deref(),
-            "kernel error response"
-        );
-        head.extensions
-            .insert(Captured::new(Error::Api(Box::new(api))));
-        head.with_body(body)
+        body
     }
 }
 
@@ -470,7 +626,8 @@ pub(crate) fn redirect_policy() -> reqwest::redirect::Policy {
 /// and the response rebuilt around it. Moving the headers and extensions
 /// (rather than cloning them) and keeping the URL (rather than letting
 /// reqwest parse a placeholder) keeps this cheap: it runs on most JSON calls.
-pub(super) struct Head {
+#[derive(Debug)]
+pub(crate) struct Head {
     status: StatusCode,
     version: http::Version,
     url: reqwest::Url,
@@ -479,6 +636,11 @@ pub(super) struct Head {
 }
 
 impl Head {
+    /// The status and the headers, moved out.
+    pub(crate) fn into_parts(self) -> (StatusCode, HeaderMap) {
+        (self.status, self.headers)
+    }
+
     pub(super) fn take(response: &mut reqwest::Response) -> Self {
         Head {
             status: response.status(),
@@ -501,20 +663,4 @@ impl Head {
         rebuilt.extensions_mut().extend(self.extensions);
         reqwest::Response::from(rebuilt)
     }
-}
-
-/// A VM's response with the `jwt` of its URL redacted, so nothing that
-/// shows the response's URL shows the token.
-fn hide_token(mut response: reqwest::Response) -> reqwest::Response {
-    let mut head = Head::take(&mut response);
-    crate::error::redact_url(&mut head.url);
-    let body = http::Response::<reqwest::Body>::from(response).into_body();
-    head.with_body(body)
-}
-
-/// Reads a whole success body and returns an equal response holding it.
-async fn buffer(mut response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
-    let head = Head::take(&mut response);
-    let body = response.bytes().await?;
-    Ok(head.with_body(body))
 }

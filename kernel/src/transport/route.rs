@@ -3,7 +3,7 @@
 //! answers fill or empty the route cache, and when a direct call falls back
 //! to the API.
 
-use super::Failed;
+use super::{Answer, Failed};
 use crate::retry::Failure;
 use crate::routing::{BrowserRoute, BrowserRoutes};
 use crate::Secret;
@@ -51,7 +51,7 @@ impl std::fmt::Display for Stale {
 
 impl Stale {
     /// The stale-route signal in an attempt's outcome, if any.
-    pub(super) fn of(result: &Result<reqwest::Response, Failed>) -> Option<Self> {
+    pub(super) fn of(result: &Result<Answer, Failed>) -> Option<Self> {
         match result {
             Ok(r) if matches!(r.status().as_u16(), 401 | 403) => Some(Stale::Refused(r.status())),
             Ok(r) if r.status() == StatusCode::NOT_FOUND => Some(Stale::NotFound),

@@ -4,7 +4,7 @@
 
 use super::model::{type_name, Sys};
 use super::{Area, Body, Op, Response};
-use heck::ToUpperCamelCase;
+use heck::{ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -433,17 +433,21 @@ fn op(op: &Op, sys: &Sys) -> Result<Rendered, String> {
             _ => Ok(None),
         }
         .map_err(|e| format!("{}: {e}", op.id))?;
+        // The operation, as `kernel_sys` names its constant.
+        let op_const = format_ident!("{}", op.id.to_snake_case().to_uppercase());
+        let read = quote!(self.kernel.send_read(request, Some(crate::sys::ops::#op_const)).await);
+        let open = quote!(self.kernel.send_open(request, Some(crate::sys::ops::#op_const)).await);
         let finish = match &op.response {
-            Response::Json(_) => quote!(crate::call::json(result).await),
-            Response::Optional(_) => quote!(crate::call::optional(result).await),
-            Response::Empty => quote!(crate::call::empty(result).await),
-            Response::Download => quote!(crate::call::download(result).await),
-            Response::Readiness => quote!(crate::call::readiness(result, self.kernel).await),
+            Response::Json(_) => quote!(crate::call::json(#read)),
+            Response::Optional(_) => quote!(crate::call::optional(#read)),
+            Response::Empty => quote!(crate::call::empty(#read)),
+            Response::Download => quote!(crate::call::download(#open)),
+            Response::Readiness => quote!(crate::call::readiness(#open, self.kernel)),
             Response::Stream { .. } => unreachable!(),
         };
         let finish = match learn {
             Some(learn) => quote! {
-                let response = #finish?;
+                let response: crate::Response<#output> = #finish?;
                 #learn
                 Ok(response)
             },
@@ -463,13 +467,6 @@ fn op(op: &Op, sys: &Sys) -> Result<Rendered, String> {
                 }
             }
         });
-        // A readiness answer needs the client (its retry policy); hand-written
-        // extensions of a builder (`Create::connect`) do too.
-        let kernel_field = if matches!(op.response, Response::Readiness) {
-            quote!(kernel: &'a crate::Kernel,)
-        } else {
-            quote!(#[allow(dead_code)] kernel: &'a crate::Kernel,)
-        };
         // A streamed body (`reqwest::Body`) cannot be cloned.
         let streamed_body = matches!(&op.body, Body::Whole { ty } if type_name(ty) == "Body");
         let derive = if streamed_body {
@@ -482,7 +479,7 @@ fn op(op: &Op, sys: &Sys) -> Result<Rendered, String> {
             #[must_use = "a request does nothing until `.send().await`"]
             #derive
             pub struct #builder<'a> {
-                #kernel_field
+                kernel: &'a crate::Kernel,
                 inner: crate::sys::builder::#sys_builder_ty<'a>,
                 check: crate::call::Check,
             }
@@ -505,7 +502,7 @@ fn op(op: &Op, sys: &Sys) -> Result<Rendered, String> {
                 /// Like [`send`](Self::send), with the status and headers.
                 pub async fn send_with_response(self) -> crate::Result<crate::Response<#output>> {
                     self.check.result()?;
-                    let result = self.inner.send().await;
+                    let request = self.inner.build_request()?;
                     #finish
                 }
             }
