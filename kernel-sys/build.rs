@@ -115,7 +115,11 @@ fn main() {
     }).collect();
     let table = quote!(&[#(#rows),*]);
     std::fs::write(out.join("operations.rs"), table.to_string()).unwrap();
-    std::fs::write(out.join("operation_consts.rs"), quote!(#(#consts)*).to_string()).unwrap();
+    std::fs::write(
+        out.join("operation_consts.rs"),
+        quote!(#(#consts)*).to_string(),
+    )
+    .unwrap();
     let methods = codegen::idempotency::IDEMPOTENT_METHODS;
     std::fs::write(
         out.join("idempotent_methods.rs"),

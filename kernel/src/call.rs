@@ -5,8 +5,7 @@
 use crate::download::{Download, Readiness};
 use crate::error::{Error, Result};
 use crate::sys::ResponseValue;
-use crate::transport::Head;
-use bytes::Bytes;
+use crate::transport::Whole;
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -164,14 +163,14 @@ impl<T> Response<T> {
 }
 
 /// A body read whole, from the transport.
-type Read = Result<(Head, Bytes)>;
+type Read = Result<Whole>;
 
 /// A JSON body. Any 2xx whose body decodes as `T` is a success (`201`
 /// where the spec says `200`); one that does not is [`Error::Decode`] with
 /// the body kept, so whatever the server created can still be found.
 /// Whitespace alone reads as `null`.
 pub(crate) fn json<T: DeserializeOwned>(read: Read) -> Result<Response<T>> {
-    let (head, body) = read?;
+    let (status, headers, body) = read?.into_parts();
     let text: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
         b"null"
     } else {
@@ -179,7 +178,6 @@ pub(crate) fn json<T: DeserializeOwned>(read: Read) -> Result<Response<T>> {
     };
     let value = serde_json::from_slice(text)
         .map_err(|e| Error::Decode(Box::new(crate::error::DecodeError::new(body.clone(), e))))?;
-    let (status, headers) = head.into_parts();
     Ok(Response::new(status, headers, value))
 }
 
@@ -193,7 +191,7 @@ pub(crate) fn sys<T>(
 
 /// No body (any 2xx; a body is ignored).
 pub(crate) fn empty(read: Read) -> Result<Response<()>> {
-    let (status, headers) = read?.0.into_parts();
+    let (status, headers, _) = read?.into_parts();
     Ok(Response::new(status, headers, ()))
 }
 

@@ -202,8 +202,7 @@ impl Kernel {
         &self,
         request: reqwest::Request,
         op: Option<&'static kernel_sys::Operation>,
-    ) -> impl std::future::Future<Output = Result<(transport::Head, bytes::Bytes)>> + Send + '_
-    {
+    ) -> impl std::future::Future<Output = Result<transport::Whole>> + Send + '_ {
         self.transport.send_read(&self.http, request, op)
     }
 

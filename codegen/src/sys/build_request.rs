@@ -37,7 +37,12 @@ fn split_item(item: &mut Item) -> Result<usize, String> {
                 return Ok(0);
             };
             let name = quote!(#imp).to_string();
-            let name = name.split('{').next().unwrap_or_default().trim().to_string();
+            let name = name
+                .split('{')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_string();
             let ImplItem::Fn(send) = &mut imp.items[index] else {
                 unreachable!("is_send matched a method");
             };
@@ -58,7 +63,11 @@ fn split_send(send: &mut syn::ImplItemFn) -> Result<ImplItem, String> {
     let stmts = &send.block.stmts;
     let info = stmts
         .iter()
-        .position(|s| quote!(#s).to_string().starts_with("let info = OperationInfo"))
+        .position(|s| {
+            quote!(#s)
+                .to_string()
+                .starts_with("let info = OperationInfo")
+        })
         .ok_or("send() has no `let info = OperationInfo`")?;
     let built = info.checked_sub(1).map(|i| &stmts[i]);
     if !matches!(built, Some(Stmt::Local(l)) if binds(&l.pat, "request")) {
@@ -196,9 +205,12 @@ mod tests {
         // longer takes `self` apart.
         let mut file = crate::sys::generate(doc, &report).unwrap();
         let text = prettyplease::unparse(&file);
-        let generated = crate::operations(&crate::load(&path).unwrap()).len()
-            - report.hand_written.len();
-        assert_eq!(text.matches("pub fn build_request(self)").count(), generated);
+        let generated =
+            crate::operations(&crate::load(&path).unwrap()).len() - report.hand_written.len();
+        assert_eq!(
+            text.matches("pub fn build_request(self)").count(),
+            generated
+        );
         assert_eq!(text.matches("self.build_request()?").count(), generated);
         assert!(split(&mut file).is_err());
     }

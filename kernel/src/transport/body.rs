@@ -98,6 +98,29 @@ pub(super) fn guard(
     }))
 }
 
+/// Reads a response's body whole, leaving the response (its head) as it
+/// is. One chunk (most JSON answers) is kept as it came; more are joined.
+/// `Response::bytes` does the same but takes the response, through a
+/// future several times the size of this one, which every call holds.
+pub(super) async fn read_whole(response: &mut reqwest::Response) -> reqwest::Result<Bytes> {
+    let mut first: Option<Bytes> = None;
+    let mut joined: Vec<u8> = Vec::new();
+    while let Some(data) = response.chunk().await? {
+        match first.take() {
+            None if joined.is_empty() => first = Some(data),
+            None => joined.extend_from_slice(&data),
+            Some(before) => {
+                let declared = response.content_length().unwrap_or(0) as usize;
+                let capacity = declared.max(before.len() + data.len());
+                joined.reserve(capacity.min(super::MAX_ERROR_BODY));
+                joined.extend_from_slice(&before);
+                joined.extend_from_slice(&data);
+            }
+        }
+    }
+    Ok(first.unwrap_or_else(|| Bytes::from(joined)))
+}
+
 /// A response body that fails past `cap` bytes or after `idle` without a
 /// chunk.
 struct Guarded {
@@ -157,5 +180,54 @@ impl HttpBody for Guarded {
 
     fn size_hint(&self) -> http_body::SizeHint {
         self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_whole;
+    use bytes::Bytes;
+
+    fn response(chunks: &[&'static str]) -> reqwest::Response {
+        let chunks: Vec<Result<Bytes, std::io::Error>> = chunks
+            .iter()
+            .map(|c| Ok(Bytes::from_static(c.as_bytes())))
+            .collect();
+        let body = reqwest::Body::wrap_stream(futures::stream::iter(chunks));
+        reqwest::Response::from(http::Response::new(body))
+    }
+
+    #[tokio::test]
+    async fn chunks_are_joined_in_order() {
+        for chunks in [
+            &["{\"a\":", "1,", "\"b\":2}"][..],
+            &["", "x", "", "yz"],
+            &["only"],
+            &[],
+            &["", ""],
+        ] {
+            let body = read_whole(&mut response(chunks)).await.unwrap();
+            assert_eq!(body, chunks.concat().as_bytes(), "{chunks:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn one_chunk_is_kept_as_it_came() {
+        static TEXT: &str = "{\"session_id\":\"s\"}";
+        let body = read_whole(&mut response(&[TEXT])).await.unwrap();
+        assert_eq!(body.as_ptr(), TEXT.as_ptr(), "copied");
+    }
+
+    #[tokio::test]
+    async fn the_head_stays_on_the_response() {
+        let mut answer = http::Response::new(reqwest::Body::from("body"));
+        answer
+            .headers_mut()
+            .insert("x-kept", "yes".parse().unwrap());
+        *answer.status_mut() = reqwest::StatusCode::CREATED;
+        let mut answer = reqwest::Response::from(answer);
+        assert_eq!(read_whole(&mut answer).await.unwrap(), "body");
+        assert_eq!(answer.status(), reqwest::StatusCode::CREATED);
+        assert_eq!(answer.headers()["x-kept"], "yes");
     }
 }

@@ -29,8 +29,10 @@ pub(crate) mod route;
 
 use crate::error::{ApiError, Captured, Error};
 use crate::retry::{self, Failure, Quota, RetryPolicy, Verdict};
-use body::{guard, upload};
+use body::{guard, read_whole, upload};
 use bytes::Bytes;
+use futures::future::Either;
+use futures::{FutureExt, TryFutureExt};
 use progenitor_client::OperationInfo;
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
@@ -92,19 +94,13 @@ impl Transport {
         client: &'a reqwest::Client,
         request: reqwest::Request,
         op: Option<&'static kernel_sys::Operation>,
-    ) -> Pin<Box<dyn Future<Output = Result<(Head, Bytes), Error>> + Send + 'a>> {
-        let run = self.instrumented(client, request, op, true);
-        Box::pin(async move {
-            match run.await.map_err(Failed::into_error)? {
-                Answer::Read(head, body) => Ok((head, body)),
-                // `run` read it: `whole` was set.
-                Answer::Open(mut response) => {
-                    let head = Head::take(&mut response);
-                    let body = response.bytes().await.map_err(Error::from_reqwest)?;
-                    Ok((head, body))
-                }
-            }
-        })
+    ) -> Pin<Box<dyn Future<Output = Result<Whole, Error>> + Send + 'a>> {
+        let (run, span) = self.prepare(client, request, op);
+        Box::pin(
+            run.and_then(Answer::read)
+                .map_err(Failed::into_error)
+                .instrument(span),
+        )
     }
 
     /// Sends `request` for `op`, the answer's body left to read: event
@@ -115,18 +111,25 @@ impl Transport {
         request: reqwest::Request,
         op: Option<&'static kernel_sys::Operation>,
     ) -> Pin<Box<dyn Future<Output = Result<reqwest::Response, Error>> + Send + 'a>> {
-        let run = self.instrumented(client, request, op, false);
-        Box::pin(async move { Ok(run.await.map_err(Failed::into_error)?.into_response()) })
+        let (run, span) = self.prepare(client, request, op);
+        Box::pin(
+            run.map_ok(Answer::into_response)
+                .map_err(Failed::into_error)
+                .instrument(span),
+        )
     }
 
-    /// [`run`](Self::run) in its span, with its kind and idempotency.
-    fn instrumented<'a>(
+    /// [`run`](Self::run) with its kind and idempotency, and the span it
+    /// runs in.
+    fn prepare<'a>(
         &'a self,
         client: &'a reqwest::Client,
         request: reqwest::Request,
         op: Option<&'static kernel_sys::Operation>,
-        whole: bool,
-    ) -> impl Future<Output = Result<Answer, Failed>> + Send + 'a {
+    ) -> (
+        impl Future<Output = Result<Answer, Failed>> + Send + 'a,
+        tracing::Span,
+    ) {
         let name = op.map_or("request", |o| o.method_name);
         let span = tracing::info_span!(
             "kernel.request",
@@ -150,8 +153,10 @@ impl Transport {
             || retry::method_is_idempotent(request.method()),
             |o| o.idempotent,
         );
-        self.run(client, request, kind, idempotent, whole)
-            .instrument(span)
+        (
+            self.run(client, request, kind, idempotent, span.clone()),
+            span,
+        )
     }
 }
 
@@ -167,21 +172,25 @@ impl kernel_sys::Exec for Transport {
         info: &'a OperationInfo,
     ) -> Pin<Box<dyn Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a>> {
         let op = kernel_sys::operation(info.operation_id);
-        let run = self.instrumented(client, request, op, false);
-        Box::pin(async move {
-            match run.await {
-                Ok(answer) => Ok(answer.into_response()),
-                Err(Failed::Reqwest(error)) => Err(error),
-                Err(Failed::Status { head, body, api }) => {
-                    let mut response = head.with_body(body);
-                    response
-                        .extensions_mut()
-                        .insert(Captured::new(Error::Api(api)));
-                    Ok(response)
-                }
-                Err(failed) => Ok(failure_response(failed.into_error())),
-            }
-        })
+        let (run, span) = self.prepare(client, request, op);
+        Box::pin(run.map(hook_answer).instrument(span))
+    }
+}
+
+/// An answer as the hooks return it.
+fn hook_answer(result: Result<Answer, Failed>) -> reqwest::Result<reqwest::Response> {
+    match result {
+        Ok(answer) => Ok(answer.into_response()),
+        Err(Failed::Reqwest(error)) => Err(error),
+        Err(Failed::Status(rejected)) => {
+            let Rejected { head, body, api } = *rejected;
+            let mut response = head.with_body(body);
+            response
+                .extensions_mut()
+                .insert(Captured::new(Error::Api(Box::new(api))));
+            Ok(response)
+        }
+        Err(failed) => Ok(failure_response(failed.into_error())),
     }
 }
 
@@ -192,33 +201,29 @@ enum Answer {
     /// A body still to read.
     Open(reqwest::Response),
     /// A body read whole.
-    Read(Head, Bytes),
+    Read(Whole),
 }
 
 impl Answer {
     fn status(&self) -> StatusCode {
         match self {
             Answer::Open(response) => response.status(),
-            Answer::Read(head, _) => head.status,
+            Answer::Read(whole) => whole.response.status(),
         }
     }
 
     fn headers(&self) -> &HeaderMap {
         match self {
             Answer::Open(response) => response.headers(),
-            Answer::Read(head, _) => &head.headers,
+            Answer::Read(whole) => whole.response.headers(),
         }
     }
 
     /// The answer read whole.
-    async fn read(self) -> Result<Answer, Failed> {
+    fn read(self) -> impl Future<Output = Result<Whole, Failed>> + Send {
         match self {
-            Answer::Open(mut response) => {
-                let head = Head::take(&mut response);
-                let body = response.bytes().await.map_err(Failed::reqwest)?;
-                Ok(Answer::Read(head, body))
-            }
-            read => Ok(read),
+            Answer::Open(response) => Either::Left(read_open(response)),
+            Answer::Read(whole) => Either::Right(std::future::ready(Ok(whole))),
         }
     }
 
@@ -226,7 +231,7 @@ impl Answer {
     fn into_response(self) -> reqwest::Response {
         match self {
             Answer::Open(response) => response,
-            Answer::Read(head, body) => head.with_body(body),
+            Answer::Read(Whole { mut response, body }) => Head::take(&mut response).with_body(body),
         }
     }
 
@@ -240,12 +245,62 @@ impl Answer {
                 let body = http::Response::<reqwest::Body>::from(response).into_body();
                 Answer::Open(head.with_body(body))
             }
-            Answer::Read(mut head, body) => {
-                crate::error::redact_url(&mut head.url);
-                Answer::Read(head, body)
-            }
+            Answer::Read(Whole { response, body }) => Answer::Read(Whole {
+                response: Answer::Open(response).hide_token().into_response(),
+                body,
+            }),
         }
     }
+}
+
+/// Reads `response`'s body whole. Not an `async fn`, whose future would
+/// hold the response twice (as its argument and as its local).
+#[allow(clippy::manual_async_fn)]
+fn read_open(
+    mut response: reqwest::Response,
+) -> impl Future<Output = Result<Whole, Failed>> + Send {
+    async move {
+        let body = read_whole(&mut response).await.map_err(Failed::reqwest)?;
+        Ok(Whole { response, body })
+    }
+}
+
+/// `result` with a success's body read whole.
+fn read_success(
+    result: Result<Answer, Failed>,
+) -> impl Future<Output = Result<Answer, Failed>> + Send {
+    match result {
+        Ok(Answer::Open(response)) if response.status().is_success() => {
+            Either::Left(read_open(response).map_ok(Answer::Read))
+        }
+        other => Either::Right(std::future::ready(other)),
+    }
+}
+
+/// A success read whole: the response (its body spent) and the body.
+/// The response is kept whole, so nothing of its head is copied.
+#[derive(Debug)]
+pub(crate) struct Whole {
+    response: reqwest::Response,
+    body: Bytes,
+}
+
+impl Whole {
+    /// Status, headers (moved out) and body.
+    pub(crate) fn into_parts(mut self) -> (StatusCode, HeaderMap, Bytes) {
+        let headers = std::mem::take(self.response.headers_mut());
+        (self.response.status(), headers, self.body)
+    }
+}
+
+/// What one call keeps from its preparation to its answer.
+struct Call {
+    kind: Kind,
+    idempotent: bool,
+    span: tracing::Span,
+    started: Instant,
+    /// The browser whose route a success ends.
+    forgets: Option<String>,
 }
 
 /// Why an attempt ended without a usable response.
@@ -261,13 +316,17 @@ enum Failed {
     },
     /// A declared length over the cap.
     TooLarge(u64),
-    /// A status that is not a success, its body read (for the hooks,
-    /// which return the response itself).
-    Status {
-        head: Head,
-        body: Vec<u8>,
-        api: Box<ApiError>,
-    },
+    /// A status that is not a success, its body read.
+    Status(Box<Rejected>),
+}
+
+/// An answer with a status that is not a success: the error, and the head
+/// and body for the hooks, which return the response itself.
+#[derive(Debug)]
+struct Rejected {
+    head: Head,
+    body: Vec<u8>,
+    api: ApiError,
 }
 
 impl Failed {
@@ -284,7 +343,7 @@ impl Failed {
         match self {
             Failed::Reqwest(e) => classify(e),
             Failed::Timeout(_) => Failure::Timeout,
-            Failed::Redirect { .. } | Failed::TooLarge(_) | Failed::Status { .. } => Failure::Final,
+            Failed::Redirect { .. } | Failed::TooLarge(_) | Failed::Status(_) => Failure::Final,
         }
     }
 
@@ -294,7 +353,7 @@ impl Failed {
             Failed::Timeout(what) => Error::Timeout(what),
             Failed::Redirect { status, location } => Error::Redirect { status, location },
             Failed::TooLarge(limit) => Error::TooLarge { limit },
-            Failed::Status { api, .. } => Error::Api(api),
+            Failed::Status(rejected) => Error::Api(Box::new(rejected.api)),
         }
     }
 
@@ -302,7 +361,7 @@ impl Failed {
     fn failure_text(&self) -> String {
         match self {
             Failed::Reqwest(e) => crate::error::chain(e),
-            Failed::Status { head, .. } => format!("status {}", head.status),
+            Failed::Status(rejected) => format!("status {}", rejected.head.status),
             other => format!("{other:?}"),
         }
     }
@@ -322,14 +381,16 @@ fn classify(e: &reqwest::Error) -> Failure {
 }
 
 impl Transport {
-    async fn run(
-        &self,
-        client: &reqwest::Client,
+    /// The request prepared (headers, time bound, route) before the future
+    /// is made, so the future does not hold the request twice.
+    fn run<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
         mut request: reqwest::Request,
         kind: Kind,
         idempotent: bool,
-        whole: bool,
-    ) -> Result<Answer, Failed> {
+        span: tracing::Span,
+    ) -> impl Future<Output = Result<Answer, Failed>> + Send + 'a {
         for name in self.headers.keys() {
             if !request.headers().contains_key(name) {
                 for value in self.headers.get_all(name) {
@@ -341,163 +402,209 @@ impl Transport {
             *request.timeout_mut() = Some(self.limits.timeout);
         }
         let started = Instant::now();
-        let span = tracing::Span::current();
         let forgets = self.router.forgets(&request);
-        let mut direct = self.router.divert(&mut request);
+        // Boxed: most calls are not direct, and the future holds two.
+        let direct = self.router.divert(&mut request).map(Box::new);
         if direct.is_some() {
             span.record("route", "direct");
         }
-        // A 404 from the VM drops its route only if the API does not answer
-        // 404 as well (a missing file is no stale route).
-        let mut unconfirmed: Option<route::Direct> = None;
-        let mut fell_back = false;
-        let mut attempt = 0u32;
-        let mut spent = 0u32;
+        let call = Call {
+            kind,
+            idempotent,
+            span,
+            started,
+            forgets,
+        };
+        self.attempts(client, request, call, direct)
+    }
+
+    /// The attempts of one call: retries, the route fallback, the answer.
+    ///
+    /// Not an `async fn`, whose future would hold its arguments twice.
+    fn attempts<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        call: Call,
+        mut direct: Option<Box<route::Direct>>,
+    ) -> impl Future<Output = Result<Answer, Failed>> + Send + 'a {
         let mut pending = Some(request);
-        loop {
-            let current = pending.take().expect("a request for every attempt");
-            // Keep a copy for the next attempt while retries remain; a
-            // streamed body cannot be copied, so it gets one attempt.
-            pending = if attempt < self.policy.max_retries {
-                current.try_clone()
-            } else {
-                None
-            };
-            // JSON bodies of calls that may be resent are read here, inside
-            // the retry loop, so a connection lost after the head is retried
-            // like one lost before it.
-            let read_now = kind == Kind::Json && idempotent && pending.is_some();
-            let mut result = self.attempt(client, current, kind, read_now).await;
-            if direct.is_some() {
-                result = result.map(Answer::hide_token);
-                if let Some(stale) = route::Stale::of(&result) {
-                    let mut used = direct.take().expect("a direct call");
-                    let gateway = used.take_gateway();
-                    if stale == route::Stale::NotFound && gateway.is_some() {
-                        unconfirmed = Some(used);
+        async move {
+            // A 404 from the VM drops its route only if the API does not answer
+            // 404 as well (a missing file is no stale route).
+            let mut unconfirmed: Option<Box<route::Direct>> = None;
+            let mut fell_back = false;
+            let mut attempt = 0u32;
+            let mut spent = 0u32;
+            loop {
+                // In a block of its own, so the request is not kept in the
+                // future across the attempt's await.
+                let (sent, read_now) = {
+                    let current = pending.take().expect("a request for every attempt");
+                    // Keep a copy for the next attempt while retries remain; a
+                    // streamed body cannot be copied, so it gets one attempt.
+                    pending = if attempt < self.policy.max_retries {
+                        current.try_clone()
                     } else {
+                        None
+                    };
+                    // JSON bodies of calls that may be resent are read here, inside
+                    // the retry loop, so a connection lost after the head is retried
+                    // like one lost before it.
+                    let read_now = call.kind == Kind::Json && call.idempotent && pending.is_some();
+                    (self.attempt(client, current, call.kind), read_now)
+                };
+                let mut result = sent.await;
+                if read_now {
+                    result = read_success(result).await;
+                }
+                if direct.is_some() {
+                    result = result.map(Answer::hide_token);
+                    if let Some(stale) = route::Stale::of(&result) {
+                        let mut used = direct.take().expect("a direct call");
+                        let gateway = used.take_gateway();
+                        if stale == route::Stale::NotFound && gateway.is_some() {
+                            unconfirmed = Some(used);
+                        } else {
+                            self.router.drop_route(&used);
+                        }
+                        // The VM did not act (it refused, or nothing reached
+                        // it): one more attempt, through the API, that is not a
+                        // retry. A streamed body was spent: its error stands.
+                        if let Some(gateway) = gateway {
+                            tracing::info!(reason = %stale, "direct browser call failed; sending it through the API");
+                            call.span.record("route", "fallback");
+                            fell_back = true;
+                            pending = Some(gateway);
+                            continue;
+                        }
+                    }
+                }
+                attempt += 1;
+                let (wait, failure) = match &result {
+                    Ok(response)
+                        if response.status().is_success()
+                            || response.status().is_informational() =>
+                    {
+                        (None, None)
+                    }
+                    Ok(response) => {
+                        match retry::status_verdict(
+                            call.idempotent,
+                            response.status(),
+                            response.headers(),
+                        ) {
+                            Verdict::Retry => {
+                                (self.policy.wait_for(response.headers(), attempt - 1), None)
+                            }
+                            Verdict::Stop => (None, None),
+                        }
+                    }
+                    Err(failed) => {
+                        let failure = failed.failure();
+                        match retry::failure_verdict(call.idempotent, failure) {
+                            Verdict::Retry => {
+                                (Some(self.policy.backoff(attempt - 1)), Some(failure))
+                            }
+                            Verdict::Stop => (None, Some(failure)),
+                        }
+                    }
+                };
+                let paid = match (wait, pending.is_some(), &self.quota) {
+                    (Some(_), true, Some(quota)) => match quota.spend(failure) {
+                        Some(cost) => Some(cost),
+                        None => {
+                            tracing::warn!(attempt, "retry quota exhausted: not retrying");
+                            None
+                        }
+                    },
+                    (Some(_), true, None) => Some(0),
+                    _ => None,
+                };
+                if let (Some(wait), Some(cost)) = (wait, paid) {
+                    spent += cost;
+                    tracing::warn!(
+                        attempt,
+                        wait_ms = wait.as_millis() as u64,
+                        status = result.as_ref().ok().map(|r| r.status().as_u16()),
+                        error = result.as_ref().err().map(|e| e.failure_text()),
+                        "retrying kernel request",
+                    );
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+                call.span.record("attempts", attempt + u32::from(fell_back));
+                call.span
+                    .record("duration_ms", call.started.elapsed().as_millis() as u64);
+                if let Some(used) = unconfirmed.take() {
+                    if !matches!(&result, Ok(r) if r.status() == StatusCode::NOT_FOUND) {
                         self.router.drop_route(&used);
                     }
-                    // The VM did not act (it refused, or nothing reached
-                    // it): one more attempt, through the API, that is not a
-                    // retry. A streamed body was spent: its error stands.
-                    if let Some(gateway) = gateway {
-                        tracing::info!(reason = %stale, "direct browser call failed; sending it through the API");
-                        span.record("route", "fallback");
-                        fell_back = true;
-                        pending = Some(gateway);
-                        continue;
-                    }
                 }
-            }
-            attempt += 1;
-            let (wait, failure) = match &result {
-                Ok(response)
-                    if response.status().is_success() || response.status().is_informational() =>
-                {
-                    (None, None)
+                if let Ok(answer) = &result {
+                    call.span.record("status", answer.status().as_u16());
                 }
-                Ok(response) => {
-                    match retry::status_verdict(idempotent, response.status(), response.headers()) {
-                        Verdict::Retry => {
-                            (self.policy.wait_for(response.headers(), attempt - 1), None)
+                let answer = match result {
+                    Ok(answer) if answer.status().is_success() => {
+                        if let Some(quota) = &self.quota {
+                            quota.refill(spent);
                         }
-                        Verdict::Stop => (None, None),
-                    }
-                }
-                Err(failed) => {
-                    let failure = failed.failure();
-                    match retry::failure_verdict(idempotent, failure) {
-                        Verdict::Retry => (Some(self.policy.backoff(attempt - 1)), Some(failure)),
-                        Verdict::Stop => (None, Some(failure)),
-                    }
-                }
-            };
-            let paid = match (wait, pending.is_some(), &self.quota) {
-                (Some(_), true, Some(quota)) => match quota.spend(failure) {
-                    Some(cost) => Some(cost),
-                    None => {
-                        tracing::warn!(attempt, "retry quota exhausted: not retrying");
-                        None
-                    }
-                },
-                (Some(_), true, None) => Some(0),
-                _ => None,
-            };
-            if let (Some(wait), Some(cost)) = (wait, paid) {
-                spent += cost;
-                tracing::warn!(
-                    attempt,
-                    wait_ms = wait.as_millis() as u64,
-                    status = result.as_ref().ok().map(|r| r.status().as_u16()),
-                    error = result.as_ref().err().map(|e| e.failure_text()),
-                    "retrying kernel request",
-                );
-                tokio::time::sleep(wait).await;
-                continue;
-            }
-            span.record("attempts", attempt + u32::from(fell_back));
-            span.record("duration_ms", started.elapsed().as_millis() as u64);
-            if let Some(used) = unconfirmed.take() {
-                if !matches!(&result, Ok(r) if r.status() == StatusCode::NOT_FOUND) {
-                    self.router.drop_route(&used);
-                }
-            }
-            if let Ok(answer) = &result {
-                span.record("status", answer.status().as_u16());
-            }
-            let answer = match result {
-                Ok(answer) if answer.status().is_success() => {
-                    if let Some(quota) = &self.quota {
-                        quota.refill(spent);
-                    }
-                    if let Some(id) = forgets {
-                        self.router.routes().remove(&id);
-                    }
-                    // What was not read inside the loop (a call that is not
-                    // resent) is read now, within the same time bounds.
-                    if whole {
-                        answer.read().await
-                    } else {
+                        if let Some(id) = &call.forgets {
+                            self.router.routes().remove(id);
+                        }
                         Ok(answer)
                     }
+                    // Boxed: a rare path, kept out of every call's future.
+                    Ok(answer) => Err(Box::pin(self.capture_error(answer)).await),
+                    Err(failed) => Err(failed),
+                };
+                if let Err(failed) = &answer {
+                    if !matches!(failed, Failed::Status(_)) {
+                        tracing::debug!(error = %failed.failure_text(), "kernel request failed");
+                    }
                 }
-                Ok(answer) => Err(self.capture_error(answer).await),
-                Err(failed) => Err(failed),
-            };
-            if let Err(failed) = &answer {
-                if !matches!(failed, Failed::Status { .. }) {
-                    tracing::debug!(error = %failed.failure_text(), "kernel request failed");
-                }
+                return answer;
             }
-            return answer;
         }
     }
 
-    /// One attempt: the response within its time bound, its body guarded,
-    /// and for `read_now` read whole.
-    async fn attempt(
-        &self,
-        client: &reqwest::Client,
+    /// One attempt: the response within its time bound, its body guarded.
+    ///
+    /// The request is handed to the client before the future is made, so
+    /// the future holds reqwest's small one instead of the request; an
+    /// upload's (rare, and larger) is boxed.
+    fn attempt<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
         request: reqwest::Request,
         kind: Kind,
-        read_now: bool,
-    ) -> Result<Answer, Failed> {
+    ) -> impl Future<Output = Result<Answer, Failed>> + Send + 'a {
         let read_timeout = self.limits.read_timeout;
-        let response = match kind {
-            Kind::Json => client.execute(request).await.map_err(Failed::reqwest)?,
-            Kind::Stream | Kind::Download => {
-                match tokio::time::timeout(read_timeout, client.execute(request)).await {
+        let sent = match kind {
+            Kind::Upload => Either::Right(Box::pin(upload(client, request, read_timeout))),
+            _ => Either::Left(client.execute(request)),
+        };
+        async move {
+            let response = match sent {
+                Either::Left(sent) if kind == Kind::Json => sent.await.map_err(Failed::reqwest)?,
+                Either::Left(sent) => match tokio::time::timeout(read_timeout, sent).await {
                     Ok(response) => response.map_err(Failed::reqwest)?,
                     Err(_) => {
                         return Err(Failed::Timeout(format!(
                             "no response within {read_timeout:?}"
                         )))
                     }
-                }
-            }
-            Kind::Upload => upload(client, request, read_timeout).await?,
-        };
+                },
+                Either::Right(upload) => upload.await?,
+            };
+            self.check(response, kind)
+        }
+    }
+
+    /// What an attempt's response is: a redirect not followed, an error
+    /// status, or a success with its body guarded.
+    fn check(&self, response: reqwest::Response, kind: Kind) -> Result<Answer, Failed> {
+        let read_timeout = self.limits.read_timeout;
         let status = response.status();
         if status.is_redirection() {
             if let Some(location) = response.headers().get(reqwest::header::LOCATION) {
@@ -526,12 +633,7 @@ impl Transport {
                 }
             }
         };
-        let answer = Answer::Open(response);
-        if read_now {
-            answer.read().await
-        } else {
-            Ok(answer)
-        }
+        Ok(Answer::Open(response))
     }
 
     /// Reads the body of an error response (up to [`MAX_ERROR_BODY`], for
@@ -540,7 +642,9 @@ impl Transport {
     /// far as it arrived.
     async fn capture_error(&self, answer: Answer) -> Failed {
         let (head, body) = match answer {
-            Answer::Read(head, body) => (head, body.to_vec()),
+            Answer::Read(Whole { mut response, body }) => {
+                (Head::take(&mut response), body.to_vec())
+            }
             Answer::Open(mut response) => {
                 let head = Head::take(&mut response);
                 (head, self.error_body(response).await)
@@ -552,11 +656,7 @@ impl Transport {
             code = api.code.as_deref(),
             "kernel error response"
         );
-        Failed::Status {
-            head,
-            body,
-            api: Box::new(api),
-        }
+        Failed::Status(Box::new(Rejected { head, body, api }))
     }
 
     async fn error_body(&self, mut response: reqwest::Response) -> Vec<u8> {
@@ -636,11 +736,6 @@ pub(crate) struct Head {
 }
 
 impl Head {
-    /// The status and the headers, moved out.
-    pub(crate) fn into_parts(self) -> (StatusCode, HeaderMap) {
-        (self.status, self.headers)
-    }
-
     pub(super) fn take(response: &mut reqwest::Response) -> Self {
         Head {
             status: response.status(),
