@@ -8,27 +8,63 @@
 //! moves that part (every statement before the `OperationInfo`) into
 //! `build_request(self)`, and `send()` starts by calling it: the request is
 //! built in one place either way.
+//!
+//! The pass also skips absent query parameters: progenitor passes every
+//! optional one to `RequestBuilder::query`, which re-serializes the URL
+//! even for `None`. An optional parameter's `.query(..)` now runs only when
+//! it is set (`if x.is_some()`), in the same order.
 
 use quote::quote;
-use syn::{ImplItem, Item, Stmt};
+use std::collections::{BTreeMap, BTreeSet};
+use syn::{Expr, ImplItem, Item, Stmt};
+
+/// Builder name → its fields of type `Result<Option<_>, String>`.
+type Optional = BTreeMap<String, BTreeSet<String>>;
 
 /// Splits the `send()` of every builder in `file`; returns how many.
 /// Fails, naming the builder, on a `send()` whose shape it does not know,
 /// so a progenitor upgrade that changes it stops the build.
 pub fn split(file: &mut syn::File) -> Result<usize, String> {
+    let mut optional = Optional::new();
+    for item in &file.items {
+        optional_fields(item, &mut optional);
+    }
     let mut count = 0;
     for item in &mut file.items {
-        count += split_item(item)?;
+        count += split_item(item, &optional)?;
     }
     Ok(count)
 }
 
-fn split_item(item: &mut Item) -> Result<usize, String> {
+fn optional_fields(item: &Item, out: &mut Optional) {
+    match item {
+        Item::Mod(m) => {
+            for item in m.content.iter().flat_map(|(_, items)| items) {
+                optional_fields(item, out);
+            }
+        }
+        Item::Struct(st) => {
+            let fields = st
+                .fields
+                .iter()
+                .filter(|f| {
+                    let ty = &f.ty;
+                    quote!(#ty).to_string().starts_with("Result < Option <")
+                })
+                .filter_map(|f| f.ident.as_ref().map(|i| i.to_string()))
+                .collect();
+            out.insert(st.ident.to_string(), fields);
+        }
+        _ => {}
+    }
+}
+
+fn split_item(item: &mut Item, optional: &Optional) -> Result<usize, String> {
     match item {
         Item::Mod(m) => {
             let mut count = 0;
             for item in m.content.iter_mut().flat_map(|(_, items)| items) {
-                count += split_item(item)?;
+                count += split_item(item, optional)?;
             }
             Ok(count)
         }
@@ -43,10 +79,15 @@ fn split_item(item: &mut Item) -> Result<usize, String> {
                 .unwrap_or_default()
                 .trim()
                 .to_string();
+            let self_ty = &imp.self_ty;
+            let self_name = quote!(#self_ty).to_string();
+            let self_name = self_name.split(' ').next().unwrap_or_default();
+            let none = BTreeSet::new();
+            let optional = optional.get(self_name).unwrap_or(&none);
             let ImplItem::Fn(send) = &mut imp.items[index] else {
                 unreachable!("is_send matched a method");
             };
-            let build = split_send(send).map_err(|e| format!("{name}: {e}"))?;
+            let build = split_send(send, optional).map_err(|e| format!("{name}: {e}"))?;
             imp.items.insert(index, build);
             Ok(1)
         }
@@ -59,7 +100,7 @@ fn is_send(item: &ImplItem) -> bool {
 }
 
 /// Turns `send` into `build_request` plus a `send` that calls it.
-fn split_send(send: &mut syn::ImplItemFn) -> Result<ImplItem, String> {
+fn split_send(send: &mut syn::ImplItemFn, optional: &BTreeSet<String>) -> Result<ImplItem, String> {
     let stmts = &send.block.stmts;
     let info = stmts
         .iter()
@@ -78,6 +119,15 @@ fn split_send(send: &mut syn::ImplItemFn) -> Result<ImplItem, String> {
         return Err("send() does not start by taking `client` out of `self`".into());
     }
     let (build, rest) = stmts.split_at(info);
+    let mut build = build.to_vec();
+    if let Some(Stmt::Local(local)) = build.last_mut() {
+        if let Some(init) = &mut local.init {
+            if let Some(sequenced) = skip_absent(&init.expr, optional)? {
+                build.pop();
+                build.extend(sequenced);
+            }
+        }
+    }
     let build_fn: syn::ImplItemFn = syn::parse_quote! {
         /// The request [`send`](Self::send) sends, built but not sent: for
         /// a caller with a transport of its own.
@@ -93,6 +143,61 @@ fn split_send(send: &mut syn::ImplItemFn) -> Result<ImplItem, String> {
         #(#rest)*
     }};
     Ok(ImplItem::Fn(build_fn))
+}
+
+/// `request`'s builder chain as statements, each `.query(..)` of an
+/// optional parameter under `if <it>.is_some()`; `None` when the chain has
+/// no such call.
+fn skip_absent(expr: &Expr, optional: &BTreeSet<String>) -> Result<Option<Vec<Stmt>>, String> {
+    let Expr::Try(tried) = expr else {
+        return Ok(None);
+    };
+    let mut calls = Vec::new();
+    let mut base = &*tried.expr;
+    while let Expr::MethodCall(call) = base {
+        calls.push(call);
+        base = &call.receiver;
+    }
+    calls.reverse();
+    // `<client>.get(url)`, then the builder's calls, then `.build()`.
+    let (Some(open), Some(build)) = (calls.first(), calls.last()) else {
+        return Ok(None);
+    };
+    if build.method != "build" || calls.len() < 2 {
+        return Err("the request is not made by a builder chain ending in `.build()?`".into());
+    }
+    let guarded = |call: &syn::ExprMethodCall| -> Option<syn::Ident> {
+        if call.method != "query" {
+            return None;
+        }
+        let arg = call.args.first()?;
+        let text = quote!(#arg).to_string();
+        if !text.contains("QueryParam :: new") {
+            return None;
+        }
+        optional
+            .iter()
+            .find(|name| text.ends_with(&format!("& {name})")))
+            .map(|name| quote::format_ident!("{name}"))
+    };
+    if !calls.iter().any(|c| guarded(c).is_some()) {
+        return Ok(None);
+    }
+    let (receiver, method, args) = (&open.receiver, &open.method, &open.args);
+    let mut out: Vec<Stmt> = vec![syn::parse_quote!(let mut builder = #receiver.#method(#args);)];
+    for call in &calls[1..calls.len() - 1] {
+        let (method, args) = (&call.method, &call.args);
+        let step: Stmt = syn::parse_quote!(builder = builder.#method(#args););
+        out.push(match guarded(call) {
+            Some(param) => syn::parse_quote!(if #param.is_some() { #step }),
+            None => step,
+        });
+    }
+    out.push(syn::parse_quote! {
+        #[allow(unused_mut)]
+        let mut request = builder.build()?;
+    });
+    Ok(Some(out))
 }
 
 fn binds(pat: &syn::Pat, name: &str) -> bool {
@@ -169,6 +274,66 @@ mod tests {
     }
 
     #[test]
+    fn an_optional_query_parameter_is_passed_only_when_set() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub mod builder {
+                pub struct ListThings<'a> {
+                    client: &'a super::Client,
+                    kind: Result<::std::string::String, String>,
+                    limit: Result<Option<u64>, String>,
+                }
+                impl<'a> ListThings<'a> {
+                    pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+                        let Self { client, kind, limit } = self;
+                        let url = format!("{}/things", client.baseurl);
+                        #[allow(unused_mut)]
+                        let mut request = client
+                            .client
+                            .get(url)
+                            .header(ACCEPT, "application/json")
+                            .query(&progenitor_client::QueryParam::new("limit", &limit))
+                            .query(&progenitor_client::QueryParam::new("kind", &kind))
+                            .build()?;
+                        let info = OperationInfo { operation_id: "list_things" };
+                        client.exec(request, &info).await
+                    }
+                }
+            }
+        };
+        assert_eq!(split(&mut file).unwrap(), 1);
+        let build: syn::ImplItemFn = syn::parse_quote! {
+            /// The request [`send`](Self::send) sends, built but not sent: for
+            /// a caller with a transport of its own.
+            pub fn build_request(self) -> Result<::reqwest::Request, Error<()>> {
+                let Self { client, kind, limit } = self;
+                let url = format!("{}/things", client.baseurl);
+                let mut builder = client.client.get(url);
+                builder = builder.header(ACCEPT, "application/json");
+                if limit.is_some() {
+                    builder = builder.query(&progenitor_client::QueryParam::new("limit", &limit));
+                }
+                builder = builder.query(&progenitor_client::QueryParam::new("kind", &kind));
+                #[allow(unused_mut)]
+                let mut request = builder.build()?;
+                Ok(request)
+            }
+        };
+        let syn::Item::Mod(m) = &file.items[0] else {
+            panic!("a module")
+        };
+        let syn::Item::Impl(imp) = &m.content.as_ref().unwrap().1[1] else {
+            panic!("an impl")
+        };
+        let syn::ImplItem::Fn(found) = &imp.items[0] else {
+            panic!("a method")
+        };
+        assert_eq!(
+            quote::quote!(#found).to_string(),
+            quote::quote!(#build).to_string()
+        );
+    }
+
+    #[test]
     fn a_send_of_another_shape_fails_naming_its_builder() {
         for body in [
             // No OperationInfo.
@@ -212,6 +377,15 @@ mod tests {
             generated
         );
         assert_eq!(text.matches("self.build_request()?").count(), generated);
+        // `GET /browsers` has five optional query parameters, each guarded.
+        let list = text
+            .split("impl<'a> GetBrowsers<'a>")
+            .nth(1)
+            .and_then(|rest| rest.split("pub async fn send").next())
+            .unwrap();
+        for name in ["include_deleted", "limit", "offset", "query", "status"] {
+            assert!(list.contains(&format!("if {name}.is_some()")), "{name}");
+        }
         assert!(split(&mut file).is_err());
     }
 }
