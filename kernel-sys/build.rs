@@ -8,7 +8,8 @@
 //! - `progenitor.rs`: the generated client, builders and types (settings in
 //!   `kernel-codegen`'s `sys` module);
 //! - `open.rs`: one macro call per open enum and open union;
-//! - `operations.rs`: the table of every operation in the spec.
+//! - `operations.rs`: the table of every operation in the spec, and
+//!   `operation_consts.rs`: one `ops::` constant per operation.
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 use quote::{format_ident, quote};
@@ -98,7 +99,7 @@ fn main() {
         // Progenitor names methods (and `OperationInfo::operation_id`) in
         // snake case.
         let method_name = id.to_snake_case();
-        let name = format_ident!("{}", method_name.to_uppercase());
+        let name = format_ident!("{}", codegen::const_name(&id));
         let doc = format!("`{method} {path}` (`{id}`).");
         consts.push(quote!(#[doc = #doc] pub const #name: &Operation = &OPERATIONS[#index];));
         names.push((id.clone(), index));
@@ -126,8 +127,8 @@ fn main() {
         quote!(&[#(#methods),*]).to_string(),
     )
     .unwrap();
-    // Every name an operation is looked up by, sorted: the transport looks
-    // one up per request, so a binary search rather than a scan of the table.
+    // Every name an operation is looked up by, sorted: the hooks look one
+    // up per request, so a binary search rather than a scan of the table.
     names.sort();
     names.dedup();
     for pair in names.windows(2) {

@@ -19,7 +19,7 @@ pub mod transforms;
 mod walk;
 
 pub use load::{load, parse, LoadError, METHODS, SPEC_PATH};
-pub use operations::{operations, Operation};
+pub use operations::{const_name, operations, Operation};
 pub use report::*;
 pub use transforms::*;
 

@@ -18,6 +18,13 @@ pub struct Operation {
     pub deprecated: bool,
 }
 
+/// The name of `operationId`'s constant in `kernel_sys::ops`
+/// (`getBrowsersById` → `GET_BROWSERS_BY_ID`): progenitor's method name
+/// in upper case.
+pub fn const_name(id: &str) -> String {
+    heck::ToSnakeCase::to_snake_case(id).to_uppercase()
+}
+
 /// Every operation in the document, in path then method order.
 pub fn operations(spec: &Value) -> Vec<Operation> {
     let mut out = Vec::new();

@@ -32,8 +32,10 @@ pub use generated::*;
 
 /// Executes a request on behalf of a generated operation.
 ///
-/// The `kernel` crate implements this to add retries, timeouts, error capture
-/// and tracing to every call, generated or hand-written.
+/// The `kernel` crate implements this so calls through this client
+/// (`Kernel::sys()`, event streams, multipart uploads) get its retries,
+/// timeouts, error capture and tracing; its own calls build their requests
+/// with `build_request()` and send them itself.
 pub trait Exec: Send + Sync + 'static {
     /// Sends `request` for the operation `info` with `client`.
     fn exec<'a>(

@@ -98,6 +98,10 @@ pub(super) fn guard(
     }))
 }
 
+/// Most a body read whole reserves up front for what its head says is
+/// still to come; past it, the buffer grows as chunks arrive.
+const MAX_RESERVE: usize = 1 << 20;
+
 /// Reads a response's body whole, leaving the response (its head) as it
 /// is. One chunk (most JSON answers) is kept as it came; more are joined.
 /// `Response::bytes` does the same but takes the response, through a
@@ -110,9 +114,10 @@ pub(super) async fn read_whole(response: &mut reqwest::Response) -> reqwest::Res
             None if joined.is_empty() => first = Some(data),
             None => joined.extend_from_slice(&data),
             Some(before) => {
-                let declared = response.content_length().unwrap_or(0) as usize;
-                let capacity = declared.max(before.len() + data.len());
-                joined.reserve(capacity.min(super::MAX_ERROR_BODY));
+                // What is still to come, as far as the head said.
+                let rest = response.content_length().unwrap_or(0) as usize;
+                let capacity = before.len() + data.len() + rest.min(MAX_RESERVE);
+                joined.reserve(capacity);
                 joined.extend_from_slice(&before);
                 joined.extend_from_slice(&data);
             }

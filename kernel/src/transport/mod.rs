@@ -24,13 +24,16 @@
 //! and a stale route (401, 403 or 404 from the VM, or no connection) costs
 //! one extra attempt through the API, outside the retry budget.
 
+mod answer;
 mod body;
 pub(crate) mod route;
 
-use crate::error::{ApiError, Captured, Error};
+use crate::error::{ApiError, Error};
 use crate::retry::{self, Failure, Quota, RetryPolicy, Verdict};
-use body::{guard, read_whole, upload};
-use bytes::Bytes;
+use answer::Head;
+pub(crate) use answer::Whole;
+use answer::{hook_answer, read_success, Answer};
+use body::{guard, upload};
 use futures::future::Either;
 use futures::{FutureExt, TryFutureExt};
 use progenitor_client::OperationInfo;
@@ -62,7 +65,9 @@ pub(crate) struct Limits {
     pub(crate) max_response_bytes: u64,
 }
 
-/// The transport plugged into `kernel_sys`'s hooks.
+/// The transport every call goes through: the call layer's directly
+/// ([`send_read`](Self::send_read), [`send_open`](Self::send_open)), the
+/// generated client's through its hooks.
 pub(crate) struct Transport {
     pub(crate) policy: RetryPolicy,
     pub(crate) limits: Limits,
@@ -95,7 +100,7 @@ impl Transport {
         request: reqwest::Request,
         op: Option<&'static kernel_sys::Operation>,
     ) -> Pin<Box<dyn Future<Output = Result<Whole, Error>> + Send + 'a>> {
-        let (run, span) = self.prepare(client, request, op);
+        let (run, span) = self.prepare(client, request, op, name_of(op));
         Box::pin(
             run.and_then(Answer::read)
                 .map_err(Failed::into_error)
@@ -103,15 +108,15 @@ impl Transport {
         )
     }
 
-    /// Sends `request` for `op`, the answer's body left to read: event
-    /// streams and downloads.
+    /// Sends `request` for `op`, the answer's body left to read: downloads.
+    /// (Event streams connect through the hooks.)
     pub(crate) fn send_open<'a>(
         &'a self,
         client: &'a reqwest::Client,
         request: reqwest::Request,
         op: Option<&'static kernel_sys::Operation>,
     ) -> Pin<Box<dyn Future<Output = Result<reqwest::Response, Error>> + Send + 'a>> {
-        let (run, span) = self.prepare(client, request, op);
+        let (run, span) = self.prepare(client, request, op, name_of(op));
         Box::pin(
             run.map_ok(Answer::into_response)
                 .map_err(Failed::into_error)
@@ -120,17 +125,18 @@ impl Transport {
     }
 
     /// [`run`](Self::run) with its kind and idempotency, and the span it
-    /// runs in.
+    /// runs in, named `name` (the operation's method name, or what the
+    /// hooks were given).
     fn prepare<'a>(
         &'a self,
         client: &'a reqwest::Client,
         request: reqwest::Request,
         op: Option<&'static kernel_sys::Operation>,
+        name: &str,
     ) -> (
         impl Future<Output = Result<Answer, Failed>> + Send + 'a,
         tracing::Span,
     ) {
-        let name = op.map_or("request", |o| o.method_name);
         let span = tracing::info_span!(
             "kernel.request",
             otel.name = name,
@@ -160,6 +166,11 @@ impl Transport {
     }
 }
 
+/// A call's span name: its operation's method name.
+fn name_of(op: Option<&'static kernel_sys::Operation>) -> &'static str {
+    op.map_or("request", |o| o.method_name)
+}
+
 /// The hooks of the generated client (`Kernel::sys()`, event streams and
 /// multipart uploads): the same transport, its answers turned back into
 /// `reqwest` responses. An error of ours travels in a response's
@@ -172,128 +183,11 @@ impl kernel_sys::Exec for Transport {
         info: &'a OperationInfo,
     ) -> Pin<Box<dyn Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a>> {
         let op = kernel_sys::operation(info.operation_id);
-        let (run, span) = self.prepare(client, request, op);
+        let (run, span) = self.prepare(client, request, op, info.operation_id);
         Box::pin(run.map(hook_answer).instrument(span))
     }
 }
 
-/// An answer as the hooks return it.
-fn hook_answer(result: Result<Answer, Failed>) -> reqwest::Result<reqwest::Response> {
-    match result {
-        Ok(answer) => Ok(answer.into_response()),
-        Err(Failed::Reqwest(error)) => Err(error),
-        Err(Failed::Status(rejected)) => {
-            let Rejected { head, body, api } = *rejected;
-            let mut response = head.with_body(body);
-            response
-                .extensions_mut()
-                .insert(Captured::new(Error::Api(Box::new(api))));
-            Ok(response)
-        }
-        Err(failed) => Ok(failure_response(failed.into_error())),
-    }
-}
-
-/// What an attempt got, its body read whole (JSON calls that may be
-/// resent, and every JSON answer of `send_read`) or still open.
-#[derive(Debug)]
-enum Answer {
-    /// A body still to read.
-    Open(reqwest::Response),
-    /// A body read whole.
-    Read(Whole),
-}
-
-impl Answer {
-    fn status(&self) -> StatusCode {
-        match self {
-            Answer::Open(response) => response.status(),
-            Answer::Read(whole) => whole.response.status(),
-        }
-    }
-
-    fn headers(&self) -> &HeaderMap {
-        match self {
-            Answer::Open(response) => response.headers(),
-            Answer::Read(whole) => whole.response.headers(),
-        }
-    }
-
-    /// The answer read whole.
-    fn read(self) -> impl Future<Output = Result<Whole, Failed>> + Send {
-        match self {
-            Answer::Open(response) => Either::Left(read_open(response)),
-            Answer::Read(whole) => Either::Right(std::future::ready(Ok(whole))),
-        }
-    }
-
-    /// The answer as a `reqwest` response.
-    fn into_response(self) -> reqwest::Response {
-        match self {
-            Answer::Open(response) => response,
-            Answer::Read(Whole { mut response, body }) => Head::take(&mut response).with_body(body),
-        }
-    }
-
-    /// A VM's answer with the `jwt` of its URL redacted, so nothing that
-    /// shows the response's URL shows the token.
-    fn hide_token(self) -> Self {
-        match self {
-            Answer::Open(mut response) => {
-                let mut head = Head::take(&mut response);
-                crate::error::redact_url(&mut head.url);
-                let body = http::Response::<reqwest::Body>::from(response).into_body();
-                Answer::Open(head.with_body(body))
-            }
-            Answer::Read(Whole { response, body }) => Answer::Read(Whole {
-                response: Answer::Open(response).hide_token().into_response(),
-                body,
-            }),
-        }
-    }
-}
-
-/// Reads `response`'s body whole. Not an `async fn`, whose future would
-/// hold the response twice (as its argument and as its local).
-#[allow(clippy::manual_async_fn)]
-fn read_open(
-    mut response: reqwest::Response,
-) -> impl Future<Output = Result<Whole, Failed>> + Send {
-    async move {
-        let body = read_whole(&mut response).await.map_err(Failed::reqwest)?;
-        Ok(Whole { response, body })
-    }
-}
-
-/// `result` with a success's body read whole.
-fn read_success(
-    result: Result<Answer, Failed>,
-) -> impl Future<Output = Result<Answer, Failed>> + Send {
-    match result {
-        Ok(Answer::Open(response)) if response.status().is_success() => {
-            Either::Left(read_open(response).map_ok(Answer::Read))
-        }
-        other => Either::Right(std::future::ready(other)),
-    }
-}
-
-/// A success read whole: the response (its body spent) and the body.
-/// The response is kept whole, so nothing of its head is copied.
-#[derive(Debug)]
-pub(crate) struct Whole {
-    response: reqwest::Response,
-    body: Bytes,
-}
-
-impl Whole {
-    /// Status, headers (moved out) and body.
-    pub(crate) fn into_parts(mut self) -> (StatusCode, HeaderMap, Bytes) {
-        let headers = std::mem::take(self.response.headers_mut());
-        (self.response.status(), headers, self.body)
-    }
-}
-
-/// What one call keeps from its preparation to its answer.
 struct Call {
     kind: Kind,
     idempotent: bool,
@@ -305,7 +199,7 @@ struct Call {
 
 /// Why an attempt ended without a usable response.
 #[derive(Debug)]
-enum Failed {
+pub(super) enum Failed {
     Reqwest(reqwest::Error),
     /// A time bound of ours, not reqwest's.
     Timeout(String),
@@ -323,7 +217,7 @@ enum Failed {
 /// An answer with a status that is not a success: the error, and the head
 /// and body for the hooks, which return the response itself.
 #[derive(Debug)]
-struct Rejected {
+pub(super) struct Rejected {
     head: Head,
     body: Vec<u8>,
     api: ApiError,
@@ -641,15 +535,10 @@ impl Transport {
     /// for. A body cut short by the deadline or the connection is kept as
     /// far as it arrived.
     async fn capture_error(&self, answer: Answer) -> Failed {
-        let (head, body) = match answer {
-            Answer::Read(Whole { mut response, body }) => {
-                (Head::take(&mut response), body.to_vec())
-            }
-            Answer::Open(mut response) => {
-                let head = Head::take(&mut response);
-                (head, self.error_body(response).await)
-            }
-        };
+        // Only successes are read whole, so this is an open answer.
+        let mut response = answer.into_response();
+        let head = Head::take(&mut response);
+        let body = self.error_body(response).await;
         let api = ApiError::new(head.status, head.headers.clone(), &body);
         tracing::debug!(
             status = head.status.as_u16(),
@@ -686,23 +575,6 @@ impl Transport {
     }
 }
 
-/// A response that stands for a failure of ours (a timeout, a redirect not
-/// followed, a body over the cap), for the hook interface, which can only
-/// return reqwest's errors. Its status is not a success, so every caller
-/// converts it with `Error::from`, which finds the error inside.
-fn failure_response(error: Error) -> reqwest::Response {
-    let mut response = http::Response::new(reqwest::Body::from(Bytes::new()));
-    *response.status_mut() = FAILURE_STATUS;
-    response.extensions_mut().insert(Captured::new(error));
-    reqwest::Response::from(response)
-}
-
-/// The status of [`failure_response`]: outside what HTTP servers send.
-const FAILURE_STATUS: StatusCode = match StatusCode::from_u16(599) {
-    Ok(status) => status,
-    Err(_) => unreachable!(),
-};
-
 /// The redirect rule of the client `kernel` builds: follow a redirect only
 /// within the origin (scheme, host and port) of the request, at most
 /// [`MAX_REDIRECTS`] times. Anything else stops, and the transport returns
@@ -720,42 +592,4 @@ pub(crate) fn redirect_policy() -> reqwest::redirect::Policy {
             attempt.stop()
         }
     })
-}
-
-/// A response's head, taken out of it so its body can be read or wrapped
-/// and the response rebuilt around it. Moving the headers and extensions
-/// (rather than cloning them) and keeping the URL (rather than letting
-/// reqwest parse a placeholder) keeps this cheap: it runs on most JSON calls.
-#[derive(Debug)]
-pub(crate) struct Head {
-    status: StatusCode,
-    version: http::Version,
-    url: reqwest::Url,
-    headers: HeaderMap,
-    extensions: http::Extensions,
-}
-
-impl Head {
-    pub(super) fn take(response: &mut reqwest::Response) -> Self {
-        Head {
-            status: response.status(),
-            version: response.version(),
-            url: response.url().clone(),
-            headers: std::mem::take(response.headers_mut()),
-            extensions: std::mem::take(response.extensions_mut()),
-        }
-    }
-
-    pub(super) fn with_body(self, body: impl Into<reqwest::Body>) -> reqwest::Response {
-        use reqwest::ResponseBuilderExt;
-        let mut rebuilt = http::Response::builder()
-            .status(self.status)
-            .version(self.version)
-            .url(self.url)
-            .body(body.into())
-            .expect("a status, version and URL taken from a response are valid");
-        *rebuilt.headers_mut() = self.headers;
-        rebuilt.extensions_mut().extend(self.extensions);
-        reqwest::Response::from(rebuilt)
-    }
 }

@@ -4,7 +4,7 @@
 
 use super::model::{type_name, Sys};
 use super::{Area, Body, Op, Response};
-use heck::{ToSnakeCase, ToUpperCamelCase};
+use heck::ToUpperCamelCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -434,7 +434,7 @@ fn op(op: &Op, sys: &Sys) -> Result<Rendered, String> {
         }
         .map_err(|e| format!("{}: {e}", op.id))?;
         // The operation, as `kernel_sys` names its constant.
-        let op_const = format_ident!("{}", op.id.to_snake_case().to_uppercase());
+        let op_const = format_ident!("{}", crate::const_name(&op.id));
         let read = quote!(self.kernel.send_read(request, Some(crate::sys::ops::#op_const)).await);
         let open = quote!(self.kernel.send_open(request, Some(crate::sys::ops::#op_const)).await);
         let finish = match &op.response {

@@ -36,6 +36,38 @@ fn capped(base: &str, cap: u64) -> Kernel {
         .unwrap()
 }
 
+/// A call that is not resent (a POST) reads its body after the retry
+/// loop: the cap holds there too.
+#[tokio::test]
+async fn an_endless_answer_to_a_call_that_is_not_resent_stops_at_the_cap() {
+    let sent = Arc::new(AtomicUsize::new(0));
+    let counter = sent.clone();
+    let router = axum::Router::new().route(
+        "/browsers",
+        axum::routing::post(move || {
+            let counter = counter.clone();
+            async move { endless_list(counter) }
+        }),
+    );
+    let base = common::serve(router).await;
+    let cap = 1 << 20;
+    let err = tokio::time::timeout(
+        Duration::from_secs(20),
+        capped(&base, cap).browsers().create().send(),
+    )
+    .await
+    .expect("not read forever")
+    .unwrap_err();
+    assert!(
+        matches!(err, Error::TooLarge { limit } if limit == cap),
+        "{err:?}"
+    );
+    assert!(
+        sent.load(Ordering::Relaxed) < 64 << 20,
+        "read far past the cap"
+    );
+}
+
 #[tokio::test]
 async fn an_endless_json_body_stops_at_the_cap() {
     let sent = Arc::new(AtomicUsize::new(0));
