@@ -36,63 +36,49 @@ fn capped(base: &str, cap: u64) -> Kernel {
         .unwrap()
 }
 
-/// A call that is not resent (a POST) reads its body after the retry
-/// loop: the cap holds there too.
-#[tokio::test]
-async fn an_endless_answer_to_a_call_that_is_not_resent_stops_at_the_cap() {
-    let sent = Arc::new(AtomicUsize::new(0));
-    let counter = sent.clone();
-    let router = axum::Router::new().route(
-        "/browsers",
-        axum::routing::post(move || {
-            let counter = counter.clone();
-            async move { endless_list(counter) }
-        }),
-    );
-    let base = common::serve(router).await;
-    let cap = 1 << 20;
-    let err = tokio::time::timeout(
-        Duration::from_secs(20),
-        capped(&base, cap).browsers().create().send(),
-    )
-    .await
-    .expect("not read forever")
-    .unwrap_err();
-    assert!(
-        matches!(err, Error::TooLarge { limit } if limit == cap),
-        "{err:?}"
-    );
-    assert!(
-        sent.load(Ordering::Relaxed) < 64 << 20,
-        "read far past the cap"
-    );
-}
-
+/// Both where the body is read: inside the retry loop (a listing, which
+/// may be resent) and after it (a create, which is not).
 #[tokio::test]
 async fn an_endless_json_body_stops_at_the_cap() {
     let sent = Arc::new(AtomicUsize::new(0));
-    let counter = sent.clone();
+    let (on_get, on_post) = (sent.clone(), sent.clone());
     let router = axum::Router::new().route(
         "/browsers",
         get(move || {
-            let counter = counter.clone();
+            let counter = on_get.clone();
+            async move { endless_list(counter) }
+        })
+        .post(move || {
+            let counter = on_post.clone();
             async move { endless_list(counter) }
         }),
     );
     let base = common::serve(router).await;
     let cap = 4 << 20;
-    let err = tokio::time::timeout(
-        Duration::from_secs(20),
-        capped(&base, cap).browsers().list().send(),
-    )
-    .await
-    .expect("not read forever")
-    .unwrap_err();
-    assert!(
-        matches!(err, Error::TooLarge { limit } if limit == cap),
-        "{err:?}"
-    );
-    assert!(err.to_string().contains("max_response_bytes"), "{err}");
+    let kernel = capped(&base, cap);
+    for resent in [true, false] {
+        sent.store(0, Ordering::Relaxed);
+        let call = async {
+            if resent {
+                kernel.browsers().list().send().await.map(drop)
+            } else {
+                kernel.browsers().create().send().await.map(drop)
+            }
+        };
+        let err = tokio::time::timeout(Duration::from_secs(20), call)
+            .await
+            .expect("not read forever")
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::TooLarge { limit } if limit == cap),
+            "resent {resent}: {err:?}"
+        );
+        assert!(err.to_string().contains("max_response_bytes"), "{err}");
+        assert!(
+            sent.load(Ordering::Relaxed) < 64 << 20,
+            "resent {resent}: read far past the cap"
+        );
+    }
 }
 
 #[tokio::test]
