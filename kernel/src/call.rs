@@ -168,7 +168,8 @@ type Read = Result<Whole>;
 /// A JSON body. Any 2xx whose body decodes as `T` is a success (`201`
 /// where the spec says `200`); one that does not is [`Error::Decode`] with
 /// the body kept, so whatever the server created can still be found.
-/// Whitespace alone reads as `null`.
+/// Whitespace alone reads as `null`, so an `Option<T>` is `None` on
+/// `204 No Content` (or another 2xx with an empty body).
 pub(crate) fn json<T: DeserializeOwned>(read: Read) -> Result<Response<T>> {
     let (status, headers, body) = read?.into_parts();
     let text: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
@@ -193,12 +194,6 @@ pub(crate) fn sys<T>(
 pub(crate) fn empty(read: Read) -> Result<Response<()>> {
     let (status, headers, _) = read?.into_parts();
     Ok(Response::new(status, headers, ()))
-}
-
-/// A JSON body, or `None` on `204 No Content` (or another 2xx with an
-/// empty body).
-pub(crate) fn optional<T: DeserializeOwned>(read: Read) -> Result<Response<Option<T>>> {
-    json(read)
 }
 
 /// A binary body (any 2xx), streamed.

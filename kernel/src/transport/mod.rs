@@ -188,15 +188,6 @@ impl kernel_sys::Exec for Transport {
     }
 }
 
-struct Call {
-    kind: Kind,
-    idempotent: bool,
-    span: tracing::Span,
-    started: Instant,
-    /// The browser whose route a success ends.
-    forgets: Option<String>,
-}
-
 /// Why an attempt ended without a usable response.
 #[derive(Debug)]
 pub(super) enum Failed {
@@ -275,8 +266,11 @@ fn classify(e: &reqwest::Error) -> Failure {
 }
 
 impl Transport {
-    /// The request prepared (headers, time bound, route) before the future
-    /// is made, so the future does not hold the request twice.
+    /// One call: its attempts, retries, the route fallback and the answer.
+    ///
+    /// Not an `async fn`, whose future would hold its arguments twice: the
+    /// request is prepared (headers, time bound, route) before the future
+    /// is made.
     fn run<'a>(
         &'a self,
         client: &'a reqwest::Client,
@@ -298,30 +292,10 @@ impl Transport {
         let started = Instant::now();
         let forgets = self.router.forgets(&request);
         // Boxed: most calls are not direct, and the future holds two.
-        let direct = self.router.divert(&mut request).map(Box::new);
+        let mut direct = self.router.divert(&mut request).map(Box::new);
         if direct.is_some() {
             span.record("route", "direct");
         }
-        let call = Call {
-            kind,
-            idempotent,
-            span,
-            started,
-            forgets,
-        };
-        self.attempts(client, request, call, direct)
-    }
-
-    /// The attempts of one call: retries, the route fallback, the answer.
-    ///
-    /// Not an `async fn`, whose future would hold its arguments twice.
-    fn attempts<'a>(
-        &'a self,
-        client: &'a reqwest::Client,
-        request: reqwest::Request,
-        call: Call,
-        mut direct: Option<Box<route::Direct>>,
-    ) -> impl Future<Output = Result<Answer, Failed>> + Send + 'a {
         let mut pending = Some(request);
         async move {
             // A 404 from the VM drops its route only if the API does not answer
@@ -345,8 +319,8 @@ impl Transport {
                     // JSON bodies of calls that may be resent are read here, inside
                     // the retry loop, so a connection lost after the head is retried
                     // like one lost before it.
-                    let read_now = call.kind == Kind::Json && call.idempotent && pending.is_some();
-                    (self.attempt(client, current, call.kind), read_now)
+                    let read_now = kind == Kind::Json && idempotent && pending.is_some();
+                    (self.attempt(client, current, kind), read_now)
                 };
                 let mut result = sent.await;
                 if read_now {
@@ -367,7 +341,7 @@ impl Transport {
                         // retry. A streamed body was spent: its error stands.
                         if let Some(gateway) = gateway {
                             tracing::info!(reason = %stale, "direct browser call failed; sending it through the API");
-                            call.span.record("route", "fallback");
+                            span.record("route", "fallback");
                             fell_back = true;
                             pending = Some(gateway);
                             continue;
@@ -384,7 +358,7 @@ impl Transport {
                     }
                     Ok(response) => {
                         match retry::status_verdict(
-                            call.idempotent,
+                            idempotent,
                             response.status(),
                             response.headers(),
                         ) {
@@ -396,7 +370,7 @@ impl Transport {
                     }
                     Err(failed) => {
                         let failure = failed.failure();
-                        match retry::failure_verdict(call.idempotent, failure) {
+                        match retry::failure_verdict(idempotent, failure) {
                             Verdict::Retry => {
                                 (Some(self.policy.backoff(attempt - 1)), Some(failure))
                             }
@@ -427,23 +401,22 @@ impl Transport {
                     tokio::time::sleep(wait).await;
                     continue;
                 }
-                call.span.record("attempts", attempt + u32::from(fell_back));
-                call.span
-                    .record("duration_ms", call.started.elapsed().as_millis() as u64);
+                span.record("attempts", attempt + u32::from(fell_back));
+                span.record("duration_ms", started.elapsed().as_millis() as u64);
                 if let Some(used) = unconfirmed.take() {
                     if !matches!(&result, Ok(r) if r.status() == StatusCode::NOT_FOUND) {
                         self.router.drop_route(&used);
                     }
                 }
                 if let Ok(answer) = &result {
-                    call.span.record("status", answer.status().as_u16());
+                    span.record("status", answer.status().as_u16());
                 }
                 let answer = match result {
                     Ok(answer) if answer.status().is_success() => {
                         if let Some(quota) = &self.quota {
                             quota.refill(spent);
                         }
-                        if let Some(id) = &call.forgets {
+                        if let Some(id) = &forgets {
                             self.router.routes().remove(id);
                         }
                         Ok(answer)

@@ -438,8 +438,8 @@ fn op(op: &Op, sys: &Sys) -> Result<Rendered, String> {
         let read = quote!(self.kernel.send_read(request, Some(crate::sys::ops::#op_const)).await);
         let open = quote!(self.kernel.send_open(request, Some(crate::sys::ops::#op_const)).await);
         let finish = match &op.response {
-            Response::Json(_) => quote!(crate::call::json(#read)),
-            Response::Optional(_) => quote!(crate::call::optional(#read)),
+            // `Option<T>` decodes an empty body (a `204`) as `None`.
+            Response::Json(_) | Response::Optional(_) => quote!(crate::call::json(#read)),
             Response::Empty => quote!(crate::call::empty(#read)),
             Response::Download => quote!(crate::call::download(#open)),
             Response::Readiness => quote!(crate::call::readiness(#open, self.kernel)),
