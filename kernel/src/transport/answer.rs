@@ -29,8 +29,8 @@ pub(super) fn hook_answer(result: Result<Answer, Failed>) -> reqwest::Result<req
     }
 }
 
-/// What an attempt got: its body still open, or read whole inside the retry
-/// loop (a success of a JSON call that may be resent).
+/// What an attempt got: its body still open, or read whole within the
+/// attempt (a success of a JSON call).
 #[derive(Debug)]
 pub(super) enum Answer {
     /// A body still to read.

@@ -286,9 +286,6 @@ impl Transport {
                 }
             }
         }
-        if kind == Kind::Json {
-            *request.timeout_mut() = Some(self.limits.timeout);
-        }
         let started = Instant::now();
         let forgets = self.router.forgets(&request);
         // Boxed: most calls are not direct, and the future holds two.
@@ -307,25 +304,18 @@ impl Transport {
             loop {
                 // In a block of its own, so the request is not kept in the
                 // future across the attempt's await.
-                let (sent, read_now) = {
+                let sent = {
                     let current = pending.take().expect("a request for every attempt");
                     // Keep a copy for the next attempt while retries remain; a
                     // streamed body cannot be copied, so it gets one attempt.
                     pending = if attempt < self.policy.max_retries {
-                        current.try_clone()
+                        copy(&current)
                     } else {
                         None
                     };
-                    // JSON bodies of calls that may be resent are read here, inside
-                    // the retry loop, so a connection lost after the head is retried
-                    // like one lost before it.
-                    let read_now = kind == Kind::Json && idempotent && pending.is_some();
-                    (self.attempt(client, current, kind), read_now)
+                    self.attempt(client, current, kind)
                 };
                 let mut result = sent.await;
-                if read_now {
-                    result = read_success(result).await;
-                }
                 if direct.is_some() {
                     result = result.map(Answer::hide_token);
                     if let Some(stale) = route::Stale::of(&result) {
@@ -437,6 +427,12 @@ impl Transport {
 
     /// One attempt: the response within its time bound, its body guarded.
     ///
+    /// A JSON call's success is read whole here, inside the retry loop and
+    /// within the attempt's total timeout, so a connection lost after the
+    /// head is retried like one lost before it. The timeout is ours, not
+    /// reqwest's per-request one, which puts a map in the request's
+    /// extensions that every copy for a retry then copies.
+    ///
     /// The request is handed to the client before the future is made, so
     /// the future holds reqwest's small one instead of the request; an
     /// upload's (rare, and larger) is boxed.
@@ -447,13 +443,32 @@ impl Transport {
         kind: Kind,
     ) -> impl Future<Output = Result<Answer, Failed>> + Send + 'a {
         let read_timeout = self.limits.read_timeout;
+        // For the timeout's error, which names what timed out.
+        let url = (kind == Kind::Json).then(|| request.url().clone());
         let sent = match kind {
             Kind::Upload => Either::Right(Box::pin(upload(client, request, read_timeout))),
             _ => Either::Left(client.execute(request)),
         };
         async move {
             let response = match sent {
-                Either::Left(sent) if kind == Kind::Json => sent.await.map_err(Failed::reqwest)?,
+                Either::Left(sent) if kind == Kind::Json => {
+                    let timeout = self.limits.timeout;
+                    let whole = async {
+                        let response = sent.await.map_err(Failed::reqwest)?;
+                        read_success(self.check(response, kind)).await
+                    };
+                    return match tokio::time::timeout(timeout, whole).await {
+                        Ok(answer) => answer,
+                        Err(_) => {
+                            let url = url.expect("a JSON attempt keeps its URL");
+                            // A token may be in the query or in an id in the path.
+                            let text = format!("no complete answer from {url} within {timeout:?}");
+                            Err(Failed::Timeout(
+                                kernel_sys::secret::redact_jwts(&text).into_owned(),
+                            ))
+                        }
+                    };
+                }
                 Either::Left(sent) => match tokio::time::timeout(read_timeout, sent).await {
                     Ok(response) => response.map_err(Failed::reqwest)?,
                     Err(_) => {
@@ -546,6 +561,22 @@ impl Transport {
         }
         body
     }
+}
+
+/// A copy of `request` for another attempt; `None` for a streamed body,
+/// which cannot be sent twice. A request without a body or a timeout is
+/// copied field by field: reqwest's `try_clone` gives every copy an
+/// extension map (for a timeout) and then replaces it. Its extensions are
+/// private, and a request built by a `RequestBuilder` or `Request::new`
+/// (every request the transport gets) has none but the timeout.
+pub(super) fn copy(request: &reqwest::Request) -> Option<reqwest::Request> {
+    if request.body().is_some() || request.timeout().is_some() {
+        return request.try_clone();
+    }
+    let mut copy = reqwest::Request::new(request.method().clone(), request.url().clone());
+    *copy.headers_mut() = request.headers().clone();
+    *copy.version_mut() = request.version();
+    Some(copy)
 }
 
 /// The redirect rule of the client `kernel` builds: follow a redirect only

@@ -158,7 +158,7 @@ impl Router {
         }
         let route = self.routes.get(&id)?;
         let url = direct_url(&route, &tail, request.url().query())?;
-        let gateway = request.try_clone();
+        let gateway = super::copy(request);
         *request.url_mut() = url;
         request.headers_mut().remove(reqwest::header::AUTHORIZATION);
         Some(Direct {

@@ -36,8 +36,8 @@ fn capped(base: &str, cap: u64) -> Kernel {
         .unwrap()
 }
 
-/// Both where the body is read: inside the retry loop (a listing, which
-/// may be resent) and after it (a create, which is not).
+/// Both a call that may be resent (a listing) and one that is not (a
+/// create).
 #[tokio::test]
 async fn an_endless_json_body_stops_at_the_cap() {
     let sent = Arc::new(AtomicUsize::new(0));
