@@ -228,3 +228,40 @@ async fn a_stalled_download_fails_after_the_read_timeout() {
         .unwrap();
     times_out("the body", download.bytes()).await;
 }
+
+/// A JSON answer whose head arrives but whose body then stalls: the JSON
+/// timeout covers the body too, for a call that may be resent (a get, tried
+/// again) and for one that is not (a create, sent once).
+#[tokio::test]
+async fn a_stalled_json_body_fails_within_the_json_timeout() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let heads = Arc::new(AtomicUsize::new(0));
+    let counted = heads.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let counted = counted.clone();
+            tokio::spawn(async move {
+                common::read_request_head(&mut socket).await;
+                counted.fetch_add(1, Ordering::SeqCst);
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"session_id\":";
+                let _ = socket.write_all(head.as_bytes()).await;
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            });
+        }
+    });
+    let kernel = Kernel::builder()
+        .api_key(common::API_KEY)
+        .base_url(&base)
+        .retry_policy(common::fast_policy())
+        .max_retries(1)
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    times_out("get", kernel.browsers().get("b").send()).await;
+    assert_eq!(heads.swap(0, Ordering::SeqCst), 2, "a get is tried again");
+    times_out("create", kernel.browsers().create().send()).await;
+    assert_eq!(heads.load(Ordering::SeqCst), 1, "a create is sent once");
+}
