@@ -231,20 +231,45 @@ pub(crate) fn jwt_of(url: &str) -> Option<Cow<'_, str>> {
     query_jwt(url)
 }
 
-/// [`jwt_of`] on a URL without tabs or line breaks.
+/// [`jwt_of`] on a URL without tabs or line breaks. The first pair named
+/// `jwt` decides. Searched with `memchr`, and only that pair's value is
+/// checked for escapes: `str::split` and a byte loop over every pair cost
+/// more than the rest of learning a route.
 fn query_jwt(url: &str) -> Option<Cow<'_, str>> {
-    let url = url.split_once('#').map_or(url, |(url, _)| url);
-    let query = url.split_once('?')?.1;
-    let jwt = query.split('&').find_map(|pair| {
-        if pair.bytes().any(|b| b == b'%' || b == b'+') {
-            let (name, value) = form_urlencoded::parse(pair.as_bytes()).next()?;
-            (name == "jwt").then_some(value)
-        } else {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (name == "jwt").then_some(Cow::Borrowed(value))
+    let bytes = url.as_bytes();
+    let end = memchr::memchr(b'#', bytes).unwrap_or(bytes.len());
+    let start = memchr::memchr(b'?', &bytes[..end])? + 1;
+    let mut rest = &url[start..end];
+    loop {
+        let (pair, next) = match memchr::memchr(b'&', rest.as_bytes()) {
+            Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+            None => (rest, None),
+        };
+        if let Some(jwt) = jwt_pair(pair) {
+            return (!jwt.is_empty()).then_some(jwt);
         }
-    })?;
-    (!jwt.is_empty()).then_some(jwt)
+        rest = next?;
+    }
+}
+
+/// The value of `pair` if its name, decoded, is `jwt`; borrowed when it has
+/// no escapes.
+fn jwt_pair(pair: &str) -> Option<Cow<'_, str>> {
+    let escaped = |s: &str| memchr::memchr2(b'%', b'+', s.as_bytes()).is_some();
+    let decoded = || form_urlencoded::parse(pair.as_bytes()).next();
+    let (name, value) = pair.split_at(memchr::memchr(b'=', pair.as_bytes()).unwrap_or(pair.len()));
+    if escaped(name) {
+        let (name, value) = decoded()?;
+        return (name == "jwt").then_some(value);
+    }
+    if name != "jwt" {
+        return None;
+    }
+    let value = value.strip_prefix('=').unwrap_or(value);
+    if escaped(value) {
+        return decoded().map(|(_, value)| value);
+    }
+    Some(Cow::Borrowed(value))
 }
 
 /// The route cache: session id → [`BrowserRoute`]. Shared by every clone
@@ -422,6 +447,58 @@ mod tests {
             let expected = (!expected.is_empty()).then_some(&*expected);
             assert_eq!(jwt_of(url).as_deref(), expected, "{url}");
         }
+    }
+
+    /// `jwt_of` against `Url::query_pairs` on random queries: pairs made
+    /// of names and value pieces that matter (escaped and plain `jwt`,
+    /// separators, escapes, a fragment).
+    #[test]
+    fn jwt_of_agrees_with_a_url_parser_on_random_queries() {
+        const NAMES: &[&str] = &["jwt", "j%77t", "%6Awt", "jwt+", "jw", "x", "", "jwt=", "#"];
+        const PIECES: &[&str] = &[
+            "a",
+            "%2B",
+            "%2b",
+            "+",
+            "%",
+            "%4",
+            " ",
+            "=",
+            "eyJ.x-y_z",
+            "#j",
+            "?",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let mut compared = 0;
+        for _ in 0..20_000 {
+            let pairs: Vec<String> = (0..1 + next(4))
+                .map(|_| {
+                    let value: String = (0..next(4)).map(|_| PIECES[next(PIECES.len())]).collect();
+                    match next(3) {
+                        0 => NAMES[next(NAMES.len())].to_string(),
+                        _ => format!("{}={value}", NAMES[next(NAMES.len())]),
+                    }
+                })
+                .collect();
+            let url = format!("wss://h/cdp?{}", pairs.join("&"));
+            let Ok(parsed) = reqwest::Url::parse(&url) else {
+                continue;
+            };
+            compared += 1;
+            let expected = parsed
+                .query_pairs()
+                .find(|(n, _)| n == "jwt")
+                .map(|(_, v)| v.into_owned())
+                .filter(|v| !v.is_empty());
+            assert_eq!(jwt_of(&url).map(Cow::into_owned), expected, "{url}");
+        }
+        assert!(compared > 10_000, "{compared}");
     }
 
     fn browser(extra: serde_json::Value) -> crate::types::Browser {
