@@ -12,7 +12,10 @@
 //! The pass also skips absent query parameters: progenitor passes every
 //! optional one to `RequestBuilder::query`, which re-serializes the URL
 //! even for `None`. An optional parameter's `.query(..)` now runs only when
-//! it is set (`if x.is_some()`), in the same order.
+//! it is set (`if x.is_some()`), in the same order. And it sets static
+//! headers on the builder directly ([`static_headers`]).
+
+mod static_headers;
 
 use quote::quote;
 use std::collections::{BTreeMap, BTreeSet};
@@ -125,6 +128,7 @@ fn split_send(send: &mut syn::ImplItemFn, optional: &BTreeSet<String>) -> Result
             }
         }
     }
+    static_headers::inline(&mut build)?;
     let build_fn: syn::ImplItemFn = syn::parse_quote! {
         /// The request [`send`](Self::send) sends, built but not sent: for
         /// a caller with a transport of its own.
@@ -383,6 +387,20 @@ mod tests {
         for name in ["include_deleted", "limit", "offset", "query", "status"] {
             assert!(list.contains(&format!("if {name}.is_some()")), "{name}");
         }
+        // `api-version` is set on the builder everywhere; only the
+        // telemetry stream's `Last-Event-ID` still goes through a map.
+        assert_eq!(text.matches(".headers(header_map)").count(), 1);
+        let telemetry = text
+            .split("impl<'a> StreamBrowserTelemetry<'a>")
+            .nth(1)
+            .and_then(|rest| rest.split("pub async fn send").next())
+            .unwrap();
+        assert!(telemetry.contains(".headers(header_map)"));
+        assert_eq!(
+            text.matches("HeaderName::from_static(\"api-version\")")
+                .count(),
+            generated
+        );
         assert!(split(&mut file).is_err());
     }
 }
