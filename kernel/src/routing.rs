@@ -289,49 +289,80 @@ fn jwt_pair(pair: &str) -> Option<Cow<'_, str>> {
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Default)]
-pub struct BrowserRoutes(Arc<RwLock<HashMap<String, BrowserRoute>>>);
+pub struct BrowserRoutes(Arc<RwLock<HashMap<String, Cached>>>);
+
+/// A cached route and, when it was learned from a browser, that browser's
+/// `cdp_ws_url`: the same URL again means the same token, so it is not
+/// parsed again (most answers carry a browser whose route is cached).
+struct Cached {
+    route: BrowserRoute,
+    learned_from: Option<Secret>,
+}
+
+impl Cached {
+    fn new(route: BrowserRoute, learned_from: Option<Secret>) -> Self {
+        Self {
+            route,
+            learned_from,
+        }
+    }
+}
 
 impl BrowserRoutes {
     /// The route of a browser, if cached.
     pub fn get(&self, session_id: &str) -> Option<BrowserRoute> {
-        self.read().get(session_id).cloned()
+        self.read().get(session_id).map(|c| c.route.clone())
     }
 
     /// Caches the route `browser` carries, unless it is deleted, has none,
     /// or is cached already: a read lock and two comparisons when nothing
     /// changed, which is most answers.
     pub(crate) fn learn(&self, browser: &crate::types::Browser) {
+        let Some(base_url) = browser.base_url.as_deref() else {
+            return;
+        };
         if browser.deleted_at.is_some() {
             return;
         }
-        let (Some(base_url), Some(jwt)) = (
-            browser.base_url.as_deref(),
-            jwt_of(browser.cdp_ws_url.expose()),
-        ) else {
+        let url = browser.cdp_ws_url.expose();
+        let seen = self.read().get(&browser.session_id).is_some_and(|c| {
+            c.route.base_url == base_url
+                && c.learned_from
+                    .as_ref()
+                    .is_some_and(|from| from.expose() == url)
+        });
+        if seen {
+            return;
+        }
+        let Some(jwt) = jwt_of(url) else {
             return;
         };
         let cached = self
             .read()
             .get(&browser.session_id)
-            .is_some_and(|route| route.is_for(base_url, &jwt));
+            .is_some_and(|c| c.route.is_for(base_url, &jwt));
         if !cached {
             if let Some(route) =
                 BrowserRoute::checked(&browser.session_id, base_url, jwt.into_owned())
             {
-                self.insert(route);
+                let id = route.session_id.clone();
+                let learned = Cached::new(route, Some(Secret::new(url)));
+                self.write().insert(id, learned);
             }
         }
     }
 
     /// Caches a route, replacing (and returning) the browser's previous one.
     pub fn insert(&self, route: BrowserRoute) -> Option<BrowserRoute> {
-        self.write().insert(route.session_id.clone(), route)
+        let id = route.session_id.clone();
+        let previous = self.write().insert(id, Cached::new(route, None));
+        previous.map(|c| c.route)
     }
 
     /// Forgets a browser's route: its calls go through the API until the
     /// API returns the browser again.
     pub fn remove(&self, session_id: &str) -> Option<BrowserRoute> {
-        self.write().remove(session_id)
+        self.write().remove(session_id).map(|c| c.route)
     }
 
     /// How many routes are cached.
@@ -348,19 +379,19 @@ impl BrowserRoutes {
     /// so a route refreshed meanwhile (by a concurrent `get`) is kept.
     pub(crate) fn remove_stale(&self, session_id: &str, jwt: &Secret) -> bool {
         let mut routes = self.write();
-        let stale = routes.get(session_id).is_some_and(|r| r.jwt == *jwt);
+        let stale = routes.get(session_id).is_some_and(|c| c.route.jwt == *jwt);
         if stale {
             routes.remove(session_id);
         }
         stale
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, BrowserRoute>> {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Cached>> {
         // A panic elsewhere cannot leave a map half-updated: keep using it.
         self.0.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, BrowserRoute>> {
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, Cached>> {
         self.0.write().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -371,7 +402,7 @@ impl std::fmt::Debug for BrowserRoutes {
         let mut ids: Vec<_> = routes.iter().collect();
         ids.sort_unstable_by(|a, b| a.0.cmp(b.0));
         f.debug_map()
-            .entries(ids.into_iter().map(|(id, r)| (id, &r.base_url)))
+            .entries(ids.into_iter().map(|(id, c)| (id, &c.route.base_url)))
             .finish()
     }
 }
@@ -533,6 +564,18 @@ mod tests {
             serde_json::json!({"cdp_ws_url": "wss://p/cdp?jwt=t2", "base_url": "https://vm-c"}),
         ));
         assert_eq!(routes.get("b").unwrap().base_url, "https://vm-c");
+        // The same URL as before on another VM is another route.
+        routes.learn(&browser(
+            serde_json::json!({"cdp_ws_url": "wss://p/cdp?jwt=t2", "base_url": "https://vm-b"}),
+        ));
+        assert_eq!(routes.get("b").unwrap().base_url, "https://vm-b");
+        // A route set by hand is replaced by the one the next answer
+        // carries, though that answer's URL was seen before.
+        routes.insert(BrowserRoute::new("b", "https://vm-b", "by-hand"));
+        routes.learn(&browser(
+            serde_json::json!({"cdp_ws_url": "wss://p/cdp?jwt=t2", "base_url": "https://vm-b"}),
+        ));
+        assert_eq!(routes.get("b").unwrap().jwt.expose(), "t2");
         // Deleted, without a token or a usable VM: nothing is cached.
         let others = [
             serde_json::json!({"session_id": "d", "deleted_at": "2025-01-02T00:00:00Z"}),
