@@ -172,14 +172,26 @@ type Read = Result<Whole>;
 /// `204 No Content` (or another 2xx with an empty body).
 pub(crate) fn json<T: DeserializeOwned>(read: Read) -> Result<Response<T>> {
     let (status, headers, body) = read?.into_parts();
+    Ok(Response::new(status, headers, decode(body)?))
+}
+
+/// [`json`]'s value alone, for `send()`.
+pub(crate) fn json_value<T: DeserializeOwned>(read: Read) -> Result<T> {
+    decode(read?.into_body())
+}
+
+fn decode<T: DeserializeOwned>(body: bytes::Bytes) -> Result<T> {
     let text: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
         b"null"
     } else {
         &body
     };
-    let value = serde_json::from_slice(text)
-        .map_err(|e| Error::Decode(Box::new(crate::error::DecodeError::new(body.clone(), e))))?;
-    Ok(Response::new(status, headers, value))
+    match serde_json::from_slice(text) {
+        Ok(value) => Ok(value),
+        Err(e) => Err(Error::Decode(Box::new(crate::error::DecodeError::new(
+            body, e,
+        )))),
+    }
 }
 
 /// An answer through the generated client's hooks (the multipart

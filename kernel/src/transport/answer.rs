@@ -126,6 +126,11 @@ impl Whole {
         let headers = std::mem::take(self.response.headers_mut());
         (self.response.status(), headers, self.body)
     }
+
+    /// The body alone.
+    pub(crate) fn into_body(self) -> Bytes {
+        self.body
+    }
 }
 
 /// A response that stands for a failure of ours (a timeout, a redirect not

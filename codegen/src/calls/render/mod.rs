@@ -423,16 +423,18 @@ fn op(op: &Op, sys: &Sys) -> Result<Rendered, String> {
         }
     } else {
         // Browsers in the answer: their routes are cached from the decoded
-        // value.
-        let learn = match &op.response {
-            Response::Json(t) => routes::learn(t, quote!(response.value()), sys),
-            Response::Optional(t) => {
-                let t: syn::Type = syn::parse_quote!(Option<#t>);
-                routes::learn(&t, quote!(response.value()), sys)
+        // value, given as an expression of type `&T`.
+        let learn = |value: TokenStream| {
+            match &op.response {
+                Response::Json(t) => routes::learn(t, value, sys),
+                Response::Optional(t) => {
+                    let t: syn::Type = syn::parse_quote!(Option<#t>);
+                    routes::learn(&t, value, sys)
+                }
+                _ => Ok(None),
             }
-            _ => Ok(None),
-        }
-        .map_err(|e| format!("{}: {e}", op.id))?;
+            .map_err(|e| format!("{}: {e}", op.id))
+        };
         // The operation, as `kernel_sys` names its constant.
         let op_const = format_ident!("{}", crate::const_name(&op.id));
         let read = quote!(self.kernel.send_read(request, Some(crate::sys::ops::#op_const)).await);
@@ -445,13 +447,32 @@ fn op(op: &Op, sys: &Sys) -> Result<Rendered, String> {
             Response::Readiness => quote!(crate::call::readiness(#open, self.kernel)),
             Response::Stream { .. } => unreachable!(),
         };
-        let finish = match learn {
+        let finish = match learn(quote!(response.value()))? {
             Some(learn) => quote! {
                 let response: crate::Response<#output> = #finish?;
                 #learn
                 Ok(response)
             },
             None => finish,
+        };
+        // `send()` of a JSON answer decodes the value alone: no response
+        // (its headers, a second move of a large value) is built to be
+        // taken apart.
+        let send = match &op.response {
+            Response::Json(_) | Response::Optional(_) => {
+                let learn = learn(quote!(&value))?;
+                quote! {
+                    self.check.result()?;
+                    let request = self.inner.build_request()?;
+                    let value: #output = crate::call::json_value(#read)?;
+                    #learn
+                    Ok(value)
+                }
+            }
+            _ => quote!(self
+                .send_with_response()
+                .await
+                .map(crate::Response::into_inner)),
         };
         let paginate = op.page_item.as_ref().map(|item| {
             let item = kernel_ty(item);
@@ -496,7 +517,7 @@ fn op(op: &Op, sys: &Sys) -> Result<Rendered, String> {
                 /// Sends the request: retried where that is safe, bounded in
                 /// time, the decoded body or a [`crate::Error`].
                 pub async fn send(self) -> crate::Result<#output> {
-                    self.send_with_response().await.map(crate::Response::into_inner)
+                    #send
                 }
 
                 /// Like [`send`](Self::send), with the status and headers.
