@@ -460,7 +460,12 @@ fn op(op: &Op, sys: &Sys) -> Result<Rendered, String> {
         // taken apart.
         let send = match &op.response {
             Response::Json(_) | Response::Optional(_) => {
-                let learn = learn(quote!(&value))?;
+                let learn = learn(quote!(decoded))?.map(|learn| {
+                    quote! {
+                        let decoded = &value;
+                        #learn
+                    }
+                });
                 quote! {
                     self.check.result()?;
                     let request = self.inner.build_request()?;
