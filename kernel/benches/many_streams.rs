@@ -3,10 +3,14 @@
 //! a few events and then staying open, idle.
 //!
 //! The server runs in a child process (this binary, re-executed), so its
-//! memory is not counted: a lean HTTP/1.1 server on raw TCP that answers
-//! each request with `EVENTS` telemetry events and then holds the
-//! connection open without sending anything. Each N runs in a fresh client
-//! process, so one run's freed memory does not hide in the next's baseline.
+//! memory is not counted: a lean server on raw TCP that answers each
+//! request with `EVENTS` telemetry events and then holds the stream open
+//! without sending anything. It speaks HTTP/1.1 (one connection per
+//! stream) or HTTP/2 (the `h2` crate; the client's `reqwest::Client`, given
+//! through `http_client`, uses prior knowledge, as ALPN would choose with a
+//! TLS server that offers h2; one connection carries every stream). Each N
+//! and protocol runs in a fresh client process, so one run's freed memory
+//! does not hide in the next's baseline.
 //!
 //! Printed per N: the RSS (`VmRSS`) before opening the streams (after one
 //! warm-up stream, so lazy one-time setup is in the baseline) and once they
@@ -16,8 +20,9 @@
 //! over a 2 s idle window. Every event is checked to have arrived, in order.
 //! Goal: <= 16 KiB per stream beyond the baseline, ~0 idle CPU.
 //!
-//! `cargo bench -p kernel --bench many_streams` (N = 1000 and 5000; other
-//! counts as arguments: `-- 200 2000`). To see where the bytes go,
+//! `cargo bench -p kernel --bench many_streams` (N = 1000 and 5000, both
+//! protocols; other counts as arguments: `-- 200 2000`, one protocol:
+//! `-- h1` or `-- h2`). To see where the bytes go,
 //! `MANY_STREAMS_TRACE=<min size>[-<max size>]` prints a backtrace of the
 //! first few allocations of that size made while the streams open. Needs two file descriptors per
 //! stream (client and server processes each hold N sockets): raise
@@ -145,17 +150,66 @@ fn open_files_limit() -> Option<u64> {
     line.split_whitespace().nth(3)?.parse().ok()
 }
 
-fn frame(seq: u64) -> String {
+/// The wire protocol of a run.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Protocol {
+    Http1,
+    Http2,
+}
+
+impl Protocol {
+    const ALL: [Protocol; 2] = [Protocol::Http1, Protocol::Http2];
+
+    fn name(self) -> &'static str {
+        match self {
+            Protocol::Http1 => "h1",
+            Protocol::Http2 => "h2",
+        }
+    }
+
+    fn named(name: &str) -> Option<Protocol> {
+        Protocol::ALL.into_iter().find(|p| p.name() == name)
+    }
+}
+
+fn event(seq: u64) -> String {
     let data = format!(
         r#"{{"seq":{seq},"event":{{"ts":{},"type":"page_load","source":{{"kind":"cdp"}}}}}}"#,
         1_750_000_000_000_000u64 + seq
     );
-    let event = format!("id: {seq}\ndata: {data}\n\n");
+    format!("id: {seq}\ndata: {data}\n\n")
+}
+
+/// An event as one HTTP/1.1 chunk.
+fn chunk(seq: u64) -> String {
+    let event = event(seq);
     format!("{:x}\r\n{event}\r\n", event.len())
 }
 
+/// Answers every request on one HTTP/2 connection with the events, and
+/// holds each stream open until the client goes.
+async fn serve_h2(socket: tokio::net::TcpStream, events: bytes::Bytes) {
+    let Ok(mut connection) = h2::server::handshake(socket).await else {
+        return;
+    };
+    let mut open = Vec::new();
+    while let Some(Ok((_request, mut respond))) = connection.accept().await {
+        let head = http::Response::builder()
+            .header("content-type", "text/event-stream")
+            .header("cache-control", "no-store")
+            .body(())
+            .unwrap();
+        let Ok(mut body) = respond.send_response(head, false) else {
+            continue;
+        };
+        if body.send_data(events.clone(), false).is_ok() {
+            open.push(body);
+        }
+    }
+}
+
 /// The server: prints its port, then serves until its stdin closes.
-fn serve() {
+fn serve(protocol: Protocol) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -170,7 +224,17 @@ fn serve() {
             let _ = tokio::io::stdin().read_to_end(&mut sink).await;
             std::process::exit(0);
         });
-        let events: String = (1..=EVENTS).map(frame).collect();
+        if protocol == Protocol::Http2 {
+            let events: String = (1..=EVENTS).map(event).collect();
+            let events = bytes::Bytes::from(events);
+            loop {
+                if let Ok((socket, _)) = listener.accept().await {
+                    let _ = socket.set_nodelay(true);
+                    tokio::spawn(serve_h2(socket, events.clone()));
+                }
+            }
+        }
+        let events: String = (1..=EVENTS).map(chunk).collect();
         let events: Arc<[u8]> = Arc::from(events.into_bytes());
         loop {
             let Ok((mut socket, _)) = listener.accept().await else {
@@ -219,7 +283,7 @@ async fn open(kernel: &kernel::Kernel, i: usize) -> kernel::sse::EventStream<Tel
 }
 
 /// One run with `n` streams, in this process.
-fn client(n: usize) {
+fn client(n: usize, protocol: Protocol) {
     if let Some(limit) = open_files_limit() {
         assert!(
             limit as usize > n + 100,
@@ -228,7 +292,7 @@ fn client(n: usize) {
     }
     let exe = std::env::current_exe().unwrap();
     let mut server = Command::new(exe)
-        .env("MANY_STREAMS_SERVE", "1")
+        .env("MANY_STREAMS_SERVE", protocol.name())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -245,12 +309,19 @@ fn client(n: usize) {
         .build()
         .unwrap();
     rt.block_on(async {
-        let kernel = kernel::Kernel::builder()
+        let mut kernel = kernel::Kernel::builder()
             .api_key("bench")
             .base_url(&base)
-            .browser_routing(BrowserRouting::Off)
-            .build()
-            .unwrap();
+            .browser_routing(BrowserRouting::Off);
+        if protocol == Protocol::Http2 {
+            let http = reqwest::Client::builder()
+                .http2_prior_knowledge()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            kernel = kernel.http_client(http);
+        }
+        let kernel = kernel.build().unwrap();
         // One stream first, so one-time setup is in the baseline.
         drop(open(&kernel, usize::MAX).await);
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -301,9 +372,10 @@ fn client(n: usize) {
         let per_stream = (rss_after.saturating_sub(rss_before)) as f64 * 1024.0 / n as f64;
         let heap_per_stream = (live_after - live_before) as f64 / n as f64;
         println!(
-            "{n} streams ({} events each, all delivered, opened in {:.1} s): RSS {:.1} -> {:.1} MiB, \
+            "{n} {} streams ({} events each, all delivered, opened in {:.1} s): RSS {:.1} -> {:.1} MiB, \
              {:.1} KiB per stream beyond baseline; live heap {:.1} KiB per stream; \
              idle CPU {} ms over 2 s",
+            protocol.name(),
             EVENTS,
             opened_in.as_secs_f64(),
             rss_before as f64 / 1024.0,
@@ -334,19 +406,24 @@ fn client(n: usize) {
 }
 
 fn main() {
-    if std::env::var_os("MANY_STREAMS_SERVE").is_some() {
-        return serve();
+    let protocol_in = |var| std::env::var(var).ok().and_then(|p| Protocol::named(&p));
+    if let Some(protocol) = protocol_in("MANY_STREAMS_SERVE") {
+        return serve(protocol);
     }
-    if let Some(n) = std::env::var("MANY_STREAMS_N")
-        .ok()
-        .and_then(|n| n.parse().ok())
-    {
-        return client(n);
+    if let (Some(n), Some(protocol)) = (
+        std::env::var("MANY_STREAMS_N")
+            .ok()
+            .and_then(|n| n.parse().ok()),
+        protocol_in("MANY_STREAMS_PROTOCOL"),
+    ) {
+        return client(n, protocol);
     }
-    let mut counts: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut counts: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
+    let mut protocols: Vec<Protocol> = args.iter().filter_map(|a| Protocol::named(a)).collect();
+    if protocols.is_empty() {
+        protocols = Protocol::ALL.to_vec();
+    }
     if counts.is_empty() {
         counts = vec![1000, 5000];
     }
@@ -356,11 +433,17 @@ fn main() {
         counts = vec![20];
     }
     for n in counts {
-        let exe = std::env::current_exe().unwrap();
-        let status = Command::new(exe)
-            .env("MANY_STREAMS_N", n.to_string())
-            .status()
-            .expect("client runs");
-        assert!(status.success(), "the run with {n} streams failed");
+        for &protocol in &protocols {
+            let exe = std::env::current_exe().unwrap();
+            let status = Command::new(exe)
+                .env("MANY_STREAMS_N", n.to_string())
+                .env("MANY_STREAMS_PROTOCOL", protocol.name())
+                .status()
+                .expect("client runs");
+            assert!(
+                status.success(),
+                "the {protocol:?} run with {n} streams failed"
+            );
+        }
     }
 }
