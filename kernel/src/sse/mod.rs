@@ -14,6 +14,23 @@
 //! assert_eq!(event.data, "hello");
 //! assert_eq!(decoder.last_event_id(), "7");
 //! ```
+//!
+//! # Many streams at once
+//!
+//! Each open [`EventStream`] holds its connection's stream. Over HTTP/1.1
+//! that is a connection of its own: about 22 KiB per stream, most of it
+//! hyper's connection buffers, which reqwest does not let us size. Over
+//! HTTP/2 (chosen by ALPN when a TLS server offers it, or forced with a
+//! `reqwest::Client` given to
+//! [`KernelBuilder::http_client`](crate::KernelBuilder::http_client)) one
+//! connection carries them all: about 5–8 KiB per stream (the
+//! `many_streams` bench). An HTTP/2 server caps the streams open on one
+//! connection (its `SETTINGS_MAX_CONCURRENT_STREAMS`, often 100 to 250);
+//! the streams past it wait for a free slot and fail with
+//! [`Error::Timeout`](crate::Error::Timeout) after the
+//! [`read_timeout`](crate::KernelBuilder::read_timeout). Each [`Kernel`](crate::Kernel)
+//! built without `http_client` has connections of its own, so spreading
+//! streams over several clients raises that cap.
 
 mod decode_stream;
 mod decoder;

@@ -10,5 +10,6 @@ mod leaks;
 mod redirects;
 mod sizes;
 mod statuses;
+mod stream_limit;
 mod streams;
 mod timeouts;

@@ -1,0 +1,95 @@
+//! An HTTP/2 server that allows fewer concurrent streams than a client
+//! opens (its `SETTINGS_MAX_CONCURRENT_STREAMS`): hyper queues the extra
+//! streams on the one connection, so they fail with a timeout after the
+//! read timeout instead of waiting for ever, and the streams within the
+//! limit keep delivering.
+
+use bytes::Bytes;
+use futures::StreamExt;
+use kernel::routing::BrowserRouting;
+use kernel::sse::Telemetry;
+use kernel::Kernel;
+use std::time::{Duration, Instant};
+
+const EVENT: &str = r#"{"seq":1,"event":{"ts":1,"type":"page_load","source":{"kind":"cdp"}}}"#;
+
+/// One HTTP/2 connection at a time, at most `limit` streams open on it;
+/// each answers one event and stays open.
+async fn h2_server(limit: u32) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let Ok(mut connection) = h2::server::Builder::new()
+                    .max_concurrent_streams(limit)
+                    .handshake::<_, Bytes>(socket)
+                    .await
+                else {
+                    return;
+                };
+                let mut open = Vec::new();
+                while let Some(Ok((_request, mut respond))) = connection.accept().await {
+                    let head = http::Response::builder()
+                        .header("content-type", "text/event-stream")
+                        .body(())
+                        .unwrap();
+                    if let Ok(mut body) = respond.send_response(head, false) {
+                        let event = format!("id: 1\ndata: {EVENT}\n\n");
+                        let _ = body.send_data(Bytes::from(event), false);
+                        open.push(body);
+                    }
+                }
+            });
+        }
+    });
+    base
+}
+
+#[tokio::test]
+async fn streams_past_an_http2_servers_limit_time_out_and_the_others_keep_going() {
+    let base = h2_server(1).await;
+    let http = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let kernel = Kernel::builder()
+        .api_key(crate::common::API_KEY)
+        .base_url(&base)
+        .browser_routing(BrowserRouting::Off)
+        .http_client(http)
+        .read_timeout(Duration::from_millis(500))
+        .max_retries(0)
+        .build()
+        .unwrap();
+
+    let mut first = kernel.browsers().telemetry("b1").send().await.unwrap();
+    match first.next().await {
+        Some(Ok(Telemetry::Event(event))) => assert_eq!(event.seq.get(), 1),
+        other => panic!("the stream within the limit: {other:?}"),
+    }
+
+    let started = Instant::now();
+    let past = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut second = kernel.browsers().telemetry("b2").send().await?;
+        match second.next().await {
+            Some(item) => item.map(|_| ()),
+            None => panic!("the stream past the limit ended without an error"),
+        }
+    })
+    .await
+    .expect("the stream past the limit is bounded in time");
+    let error = past.expect_err("the server never answers a stream past its limit");
+    assert!(error.is_timeout(), "{error:?}");
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(400) && waited < Duration::from_secs(5),
+        "failed after {waited:?}, not after the 500 ms read timeout"
+    );
+
+    // The stream within the limit is still open: nothing more arrives, and
+    // it has not failed.
+    let idle = tokio::time::timeout(Duration::from_millis(200), first.next()).await;
+    assert!(idle.is_err(), "the first stream yielded {:?}", idle.ok());
+}
