@@ -293,7 +293,9 @@ impl Transport {
         if direct.is_some() {
             span.record("route", "direct");
         }
-        let mut pending = Some(request);
+        // Boxed: the future holds the copy across every attempt, and 256
+        // bytes less keep it within the allocator's per-thread cache.
+        let mut pending = Some(Box::new(request));
         async move {
             // A 404 from the VM drops its route only if the API does not answer
             // 404 as well (a missing file is no stale route).
@@ -305,11 +307,11 @@ impl Transport {
                 // In a block of its own, so the request is not kept in the
                 // future across the attempt's await.
                 let sent = {
-                    let current = pending.take().expect("a request for every attempt");
+                    let current = *pending.take().expect("a request for every attempt");
                     // Keep a copy for the next attempt while retries remain; a
                     // streamed body cannot be copied, so it gets one attempt.
                     pending = if attempt < self.policy.max_retries {
-                        copy(&current)
+                        copy(&current).map(Box::new)
                     } else {
                         None
                     };
@@ -333,7 +335,7 @@ impl Transport {
                             tracing::info!(reason = %stale, "direct browser call failed; sending it through the API");
                             span.record("route", "fallback");
                             fell_back = true;
-                            pending = Some(gateway);
+                            pending = Some(Box::new(gateway));
                             continue;
                         }
                     }
