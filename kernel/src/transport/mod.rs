@@ -37,7 +37,7 @@ use body::{guard, upload};
 use futures::future::Either;
 use futures::{FutureExt, TryFutureExt};
 use progenitor_client::OperationInfo;
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName};
 use reqwest::StatusCode;
 use std::future::Future;
 use std::pin::Pin;
@@ -279,11 +279,18 @@ impl Transport {
         idempotent: bool,
         span: tracing::Span,
     ) -> impl Future<Output = Result<Answer, Failed>> + Send + 'a {
-        for name in self.headers.keys() {
-            if !request.headers().contains_key(name) {
-                for value in self.headers.get_all(name) {
-                    request.headers_mut().append(name, value.clone());
-                }
+        // A default header goes in only where the request has none of that
+        // name; `iter` yields a name's values one after another, so each
+        // name is looked up once.
+        let mut adding: Option<(&HeaderName, bool)> = None;
+        for (name, value) in &self.headers {
+            let add = match adding {
+                Some((last, add)) if last == name => add,
+                _ => !request.headers().contains_key(name),
+            };
+            adding = Some((name, add));
+            if add {
+                request.headers_mut().append(name, value.clone());
             }
         }
         let started = Instant::now();

@@ -94,6 +94,41 @@ async fn api_key_base_url_user_agent_and_default_headers_reach_the_server() {
 }
 
 #[tokio::test]
+async fn a_default_header_keeps_all_its_values_and_never_replaces_the_requests_own() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(browser_json("b1")))
+        .mount(&server)
+        .await;
+    let kernel = Kernel::builder()
+        .api_key(API_KEY)
+        .base_url(server.uri())
+        .default_header("x-team", "qa")
+        .default_header("x-multi", "one")
+        .default_header("x-multi", "two")
+        // The request sets its own `accept`: the default must not be added.
+        .default_header("accept", "text/plain")
+        .default_header("accept", "text/html")
+        .default_header("x-last", "end")
+        .build()
+        .unwrap();
+    kernel.browsers().get("b1").send().await.unwrap();
+    let received = server.received_requests().await.unwrap();
+    let values = |name: &str| -> Vec<String> {
+        received[0]
+            .headers
+            .get_all(name)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(values("x-team"), ["qa"]);
+    assert_eq!(values("x-multi"), ["one", "two"]);
+    assert_eq!(values("accept"), ["application/json"]);
+    assert_eq!(values("x-last"), ["end"]);
+}
+
+#[tokio::test]
 async fn default_user_agent_names_the_sdk() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
