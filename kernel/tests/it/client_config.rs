@@ -93,35 +93,40 @@ async fn api_key_base_url_user_agent_and_default_headers_reach_the_server() {
     assert_eq!(received[0].url.path(), "/browsers/b1");
 }
 
-#[tokio::test]
-async fn a_default_header_keeps_all_its_values_and_never_replaces_the_requests_own() {
+/// The headers of one `browsers().get()` sent by a client from `builder`
+/// (its base URL set here), each name with all its values in order.
+async fn sent_headers(builder: kernel::KernelBuilder) -> impl Fn(&str) -> Vec<String> {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .respond_with(ResponseTemplate::new(200).set_body_json(browser_json("b1")))
         .mount(&server)
         .await;
-    let kernel = Kernel::builder()
-        .api_key(API_KEY)
-        .base_url(server.uri())
-        .default_header("x-team", "qa")
-        .default_header("x-multi", "one")
-        .default_header("x-multi", "two")
-        // The request sets its own `accept`: the default must not be added.
-        .default_header("accept", "text/plain")
-        .default_header("accept", "text/html")
-        .default_header("x-last", "end")
-        .build()
-        .unwrap();
+    let kernel = builder.base_url(server.uri()).build().unwrap();
     kernel.browsers().get("b1").send().await.unwrap();
-    let received = server.received_requests().await.unwrap();
-    let values = |name: &str| -> Vec<String> {
-        received[0]
-            .headers
+    let headers = server.received_requests().await.unwrap()[0].headers.clone();
+    move |name| {
+        headers
             .get_all(name)
             .iter()
             .map(|v| v.to_str().unwrap().to_owned())
             .collect()
-    };
+    }
+}
+
+#[tokio::test]
+async fn a_default_header_keeps_all_its_values_and_never_replaces_the_requests_own() {
+    let values = sent_headers(
+        Kernel::builder()
+            .api_key(API_KEY)
+            .default_header("x-team", "qa")
+            .default_header("x-multi", "one")
+            .default_header("x-multi", "two")
+            // The request sets its own `accept`: the default must not be added.
+            .default_header("accept", "text/plain")
+            .default_header("accept", "text/html")
+            .default_header("x-last", "end"),
+    )
+    .await;
     assert_eq!(values("x-team"), ["qa"]);
     assert_eq!(values("x-multi"), ["one", "two"]);
     assert_eq!(values("accept"), ["application/json"]);
@@ -130,32 +135,13 @@ async fn a_default_header_keeps_all_its_values_and_never_replaces_the_requests_o
 
 #[tokio::test]
 async fn default_user_agent_names_the_sdk() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(browser_json("b1")))
-        .mount(&server)
-        .await;
-    let kernel = Kernel::builder()
-        .api_key(API_KEY)
-        .base_url(server.uri())
-        .build()
-        .unwrap();
-    kernel.browsers().get("b1").send().await.unwrap();
-    let received = server.received_requests().await.unwrap();
-    let agent = received[0]
-        .headers
-        .get("user-agent")
-        .unwrap()
-        .to_str()
-        .unwrap();
-    assert!(agent.starts_with("kernel-rs/"), "{agent}");
-    let auth = received[0]
-        .headers
-        .get("authorization")
-        .unwrap()
-        .to_str()
-        .unwrap();
-    assert_eq!(auth, format!("Bearer {API_KEY}"));
+    let values = sent_headers(Kernel::builder().api_key(API_KEY)).await;
+    let agent = values("user-agent");
+    assert!(
+        agent.len() == 1 && agent[0].starts_with("kernel-rs/"),
+        "{agent:?}"
+    );
+    assert_eq!(values("authorization"), [format!("Bearer {API_KEY}")]);
 }
 
 #[tokio::test]
