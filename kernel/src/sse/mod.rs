@@ -25,12 +25,15 @@
 //! [`KernelBuilder::http_client`](crate::KernelBuilder::http_client)) one
 //! connection carries them all: about 5–8 KiB per stream (the
 //! `many_streams` bench). An HTTP/2 server caps the streams open on one
-//! connection (its `SETTINGS_MAX_CONCURRENT_STREAMS`, often 100 to 250);
-//! the streams past it wait for a free slot and fail with
-//! [`Error::Timeout`](crate::Error::Timeout) after the
-//! [`read_timeout`](crate::KernelBuilder::read_timeout). Each [`Kernel`](crate::Kernel)
-//! built without `http_client` has connections of its own, so spreading
-//! streams over several clients raises that cap.
+//! connection (its `SETTINGS_MAX_CONCURRENT_STREAMS`, often 100 to 250),
+//! and reqwest opens no second connection for more: the streams past it
+//! wait for a free slot, and one that gets none fails with
+//! [`Error::Timeout`](crate::Error::Timeout) after
+//! [`StreamOptions::idle_timeout`] or the
+//! [`read_timeout`](crate::KernelBuilder::read_timeout) (per attempt, with
+//! retries), whichever ends first. Each [`Kernel`](crate::Kernel) built
+//! without `http_client` has connections of its own, so spreading streams
+//! over several clients raises that cap.
 
 mod decode_stream;
 mod decoder;

@@ -26,14 +26,16 @@
 
 mod answer;
 mod body;
+mod failed;
 pub(crate) mod route;
 
 use crate::error::{ApiError, Error};
-use crate::retry::{self, Failure, Quota, RetryPolicy, Verdict};
+use crate::retry::{self, Quota, RetryPolicy, Verdict};
 use answer::Head;
 pub(crate) use answer::Whole;
 use answer::{hook_answer, read_success, Answer};
 use body::{guard, upload};
+use failed::{Failed, Rejected};
 use futures::future::Either;
 use futures::{FutureExt, TryFutureExt};
 use progenitor_client::OperationInfo;
@@ -188,83 +190,6 @@ impl kernel_sys::Exec for Transport {
     }
 }
 
-/// Why an attempt ended without a usable response.
-#[derive(Debug)]
-pub(super) enum Failed {
-    Reqwest(reqwest::Error),
-    /// A time bound of ours, not reqwest's.
-    Timeout(String),
-    /// A redirect that was not followed.
-    Redirect {
-        status: StatusCode,
-        location: String,
-    },
-    /// A declared length over the cap.
-    TooLarge(u64),
-    /// A status that is not a success, its body read.
-    Status(Box<Rejected>),
-}
-
-/// An answer with a status that is not a success: the error, and the head
-/// and body for the hooks, which return the response itself.
-#[derive(Debug)]
-pub(super) struct Rejected {
-    head: Head,
-    body: Vec<u8>,
-    api: ApiError,
-}
-
-impl Failed {
-    /// A reqwest error, with a `jwt` in its URL redacted before anything
-    /// can log it.
-    fn reqwest(mut e: reqwest::Error) -> Self {
-        if let Some(url) = e.url_mut() {
-            crate::error::redact_url(url);
-        }
-        Failed::Reqwest(e)
-    }
-
-    fn failure(&self) -> Failure {
-        match self {
-            Failed::Reqwest(e) => classify(e),
-            Failed::Timeout(_) => Failure::Timeout,
-            Failed::Redirect { .. } | Failed::TooLarge(_) | Failed::Status(_) => Failure::Final,
-        }
-    }
-
-    fn into_error(self) -> Error {
-        match self {
-            Failed::Reqwest(e) => Error::from_reqwest(e),
-            Failed::Timeout(what) => Error::Timeout(what),
-            Failed::Redirect { status, location } => Error::Redirect { status, location },
-            Failed::TooLarge(limit) => Error::TooLarge { limit },
-            Failed::Status(rejected) => Error::Api(Box::new(rejected.api)),
-        }
-    }
-
-    /// For logs: the error without a URL.
-    fn failure_text(&self) -> String {
-        match self {
-            Failed::Reqwest(e) => crate::error::chain(e),
-            Failed::Status(rejected) => format!("status {}", rejected.head.status),
-            other => format!("{other:?}"),
-        }
-    }
-}
-
-/// What a reqwest error means for a retry.
-fn classify(e: &reqwest::Error) -> Failure {
-    if crate::error::is_final(e) {
-        Failure::Final
-    } else if e.is_connect() {
-        Failure::Connect
-    } else if e.is_timeout() {
-        Failure::Timeout
-    } else {
-        Failure::Sent
-    }
-}
-
 impl Transport {
     /// One call: its attempts, retries, the route fallback and the answer.
     ///
@@ -280,7 +205,9 @@ impl Transport {
         span: tracing::Span,
     ) -> impl Future<Output = Result<Answer, Failed>> + Send + 'a {
         // A default header goes in only where the request has none of that
-        // name; `iter` yields a name's values one after another, so each
+        // name. `HeaderMap` stores a name's values together, so `iter`
+        // yields them one after another (its layout, not a documented
+        // promise: the `x-multi` test in client_config guards it) and each
         // name is looked up once.
         let mut adding: Option<(&HeaderName, bool)> = None;
         for (name, value) in &self.headers {

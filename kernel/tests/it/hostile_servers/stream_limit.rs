@@ -1,8 +1,8 @@
 //! An HTTP/2 server that allows fewer concurrent streams than a client
 //! opens (its `SETTINGS_MAX_CONCURRENT_STREAMS`): hyper queues the extra
-//! streams on the one connection, so they fail with a timeout after the
-//! read timeout instead of waiting for ever, and the streams within the
-//! limit keep delivering.
+//! streams on the one connection, so they fail with a timeout (here the
+//! read timeout, with no retries and the idle timeout longer) instead of
+//! waiting for ever, and the streams within the limit keep delivering.
 
 use bytes::Bytes;
 use futures::StreamExt;
@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 const EVENT: &str = r#"{"seq":1,"event":{"ts":1,"type":"page_load","source":{"kind":"cdp"}}}"#;
 
-/// One HTTP/2 connection at a time, at most `limit` streams open on it;
-/// each answers one event and stays open.
+/// At most `limit` streams open on each HTTP/2 connection; each answers
+/// one event and stays open.
 async fn h2_server(limit: u32) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
