@@ -8,10 +8,11 @@
 //! - [`sse`]: the reference model of the WHATWG event-stream rules that the
 //!   decoder is checked against;
 //! - [`http_date`]: IMF-fixdate formatting for `Retry-After` and friends;
-//! - [`client`]: `kernel` clients on `kernel-mock`, and a test deadline.
+//! - [`client`]: `kernel` clients on `kernel-mock`, and a test deadline;
+//! - [`h2_events`]: an HTTP/2 event-stream server.
 //!
 //! The default build has no dependencies (the fuzz target compiles it with
-//! sanitizers); `spec` and `client` are features.
+//! sanitizers); `spec`, `client` and `h2` are features.
 
 pub mod http_date;
 pub mod sse;
@@ -25,3 +26,5 @@ pub mod spec;
 
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "h2")]
+pub mod h2_events;

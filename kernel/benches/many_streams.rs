@@ -6,7 +6,7 @@
 //! memory is not counted: a lean server on raw TCP that answers each
 //! request with `EVENTS` telemetry events and then holds the stream open
 //! without sending anything. It speaks HTTP/1.1 (one connection per
-//! stream) or HTTP/2 (the `h2` crate; the client's `reqwest::Client`, given
+//! stream) or HTTP/2 (`kernel_testkit::h2_events`; the client's `reqwest::Client`, given
 //! through `http_client`, uses prior knowledge, as ALPN would choose with a
 //! TLS server that offers h2; one connection carries every stream). Each N
 //! and protocol runs in a fresh client process, so one run's freed memory
@@ -186,28 +186,6 @@ fn chunk(seq: u64) -> String {
     format!("{:x}\r\n{event}\r\n", event.len())
 }
 
-/// Answers every request on one HTTP/2 connection with the events, and
-/// holds each stream open until the client goes.
-async fn serve_h2(socket: tokio::net::TcpStream, events: bytes::Bytes) {
-    let Ok(mut connection) = h2::server::handshake(socket).await else {
-        return;
-    };
-    let mut open = Vec::new();
-    while let Some(Ok((_request, mut respond))) = connection.accept().await {
-        let head = http::Response::builder()
-            .header("content-type", "text/event-stream")
-            .header("cache-control", "no-store")
-            .body(())
-            .unwrap();
-        let Ok(mut body) = respond.send_response(head, false) else {
-            continue;
-        };
-        if body.send_data(events.clone(), false).is_ok() {
-            open.push(body);
-        }
-    }
-}
-
 /// The server: prints its port, then serves until its stdin closes.
 fn serve(protocol: Protocol) {
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -230,7 +208,11 @@ fn serve(protocol: Protocol) {
             loop {
                 if let Ok((socket, _)) = listener.accept().await {
                     let _ = socket.set_nodelay(true);
-                    tokio::spawn(serve_h2(socket, events.clone()));
+                    tokio::spawn(kernel_testkit::h2_events::serve_connection(
+                        socket,
+                        events.clone(),
+                        None,
+                    ));
                 }
             }
         }

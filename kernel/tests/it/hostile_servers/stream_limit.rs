@@ -9,6 +9,7 @@ use futures::StreamExt;
 use kernel::routing::BrowserRouting;
 use kernel::sse::Telemetry;
 use kernel::Kernel;
+use kernel_testkit::h2_events::serve_connection;
 use std::time::{Duration, Instant};
 
 const EVENT: &str = r#"{"seq":1,"event":{"ts":1,"type":"page_load","source":{"kind":"cdp"}}}"#;
@@ -18,29 +19,10 @@ const EVENT: &str = r#"{"seq":1,"event":{"ts":1,"type":"page_load","source":{"ki
 async fn h2_server(limit: u32) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
+    let events = Bytes::from(format!("id: 1\ndata: {EVENT}\n\n"));
     tokio::spawn(async move {
         while let Ok((socket, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let Ok(mut connection) = h2::server::Builder::new()
-                    .max_concurrent_streams(limit)
-                    .handshake::<_, Bytes>(socket)
-                    .await
-                else {
-                    return;
-                };
-                let mut open = Vec::new();
-                while let Some(Ok((_request, mut respond))) = connection.accept().await {
-                    let head = http::Response::builder()
-                        .header("content-type", "text/event-stream")
-                        .body(())
-                        .unwrap();
-                    if let Ok(mut body) = respond.send_response(head, false) {
-                        let event = format!("id: 1\ndata: {EVENT}\n\n");
-                        let _ = body.send_data(Bytes::from(event), false);
-                        open.push(body);
-                    }
-                }
-            });
+            tokio::spawn(serve_connection(socket, events.clone(), Some(limit)));
         }
     });
     base
