@@ -6,11 +6,12 @@
 //! memory is not counted: a lean server on raw TCP that answers each
 //! request with `EVENTS` telemetry events and then holds the stream open
 //! without sending anything. It speaks HTTP/1.1 (one connection per
-//! stream) or HTTP/2 (`kernel_testkit::h2_events`; the client's `reqwest::Client`, given
-//! through `http_client`, uses prior knowledge, as ALPN would choose with a
-//! TLS server that offers h2; one connection carries every stream). Each N
-//! and protocol runs in a fresh client process, so one run's freed memory
-//! does not hide in the next's baseline.
+//! stream) or HTTP/2 (`kernel_testkit::h2_events`, at most 100 streams on
+//! a connection, a common server cap; the client uses prior knowledge, as
+//! ALPN would choose with a TLS server that offers h2, and spreads its
+//! streams over a connection per 100). Each N and protocol runs in a fresh
+//! client process, so one run's freed memory does not hide in the next's
+//! baseline.
 //!
 //! Printed per N: the RSS (`VmRSS`) before opening the streams (after one
 //! warm-up stream, so lazy one-time setup is in the baseline) and once they
@@ -45,6 +46,9 @@ const EVENTS: u64 = 3;
 /// Streams being opened at once (the rest wait), so the server's accept
 /// backlog never overflows into SYN retransmits.
 const OPENING: usize = 200;
+
+/// The HTTP/2 server's `SETTINGS_MAX_CONCURRENT_STREAMS`.
+const H2_STREAM_CAP: u32 = 100;
 
 /// Counts live heap bytes, and live allocations by power-of-two size class.
 struct Counting;
@@ -211,7 +215,7 @@ fn serve(protocol: Protocol) {
                     tokio::spawn(kernel_testkit::h2_events::serve_connection(
                         socket,
                         events.clone(),
-                        None,
+                        Some(H2_STREAM_CAP),
                     ));
                 }
             }
@@ -296,12 +300,7 @@ fn client(n: usize, protocol: Protocol) {
             .base_url(&base)
             .browser_routing(BrowserRouting::Off);
         if protocol == Protocol::Http2 {
-            let http = reqwest::Client::builder()
-                .http2_prior_knowledge()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap();
-            kernel = kernel.http_client(http);
+            kernel = kernel.http2_prior_knowledge();
         }
         let kernel = kernel.build().unwrap();
         // One stream first, so one-time setup is in the baseline.

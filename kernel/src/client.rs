@@ -14,6 +14,7 @@ pub struct Kernel {
     sys: kernel_sys::Client,
     http: reqwest::Client,
     transport: Arc<transport::Transport>,
+    streams: Arc<sse::Pools>,
     config: Arc<KernelBuilder>,
 }
 
@@ -62,13 +63,7 @@ impl Kernel {
             .map_err(|e| Error::Config(format!("invalid base URL {:?}: {e}", config.base_url)))?;
         let http = match &config.http {
             Some(http) => http.clone(),
-            // No total timeout here: the transport sets one per JSON request,
-            // and streams must not be cut off.
-            None => reqwest::Client::builder()
-                .connect_timeout(config.connect_timeout)
-                .redirect(transport::redirect_policy())
-                .build()
-                .map_err(|e| Error::Config(e.to_string()))?,
+            None => http_client(config.connect_timeout, config.http2_prior_knowledge)?,
         };
         let transport = transport::Transport {
             policy: config.retry.clone(),
@@ -83,11 +78,31 @@ impl Kernel {
         };
         let transport = Arc::new(transport);
         let hooks = kernel_sys::Hooks::new(transport.clone());
-        let sys = kernel_sys::Client::new_with_client(&config.base_url, http.clone(), hooks);
+        let sys =
+            kernel_sys::Client::new_with_client(&config.base_url, http.clone(), hooks.clone());
+        // More pools for event streams are built like the first: only
+        // when this client built the first.
+        let make: Option<sse::MakePool> = match config.http {
+            Some(_) => None,
+            None => {
+                let (connect_timeout, h2) = (config.connect_timeout, config.http2_prior_knowledge);
+                let base_url = config.base_url.clone();
+                Some(Box::new(move || {
+                    let http = http_client(connect_timeout, h2)?;
+                    Ok(kernel_sys::Client::new_with_client(
+                        &base_url,
+                        http,
+                        hooks.clone(),
+                    ))
+                }))
+            }
+        };
+        let streams = sse::Pools::new(sys.clone(), config.stream.streams_per_connection, make);
         Ok(Self {
             sys,
             http,
             transport,
+            streams: Arc::new(streams),
             config: Arc::new(config),
         })
     }
@@ -181,6 +196,12 @@ impl Kernel {
         )
     }
 
+    /// The connection pool for one more event stream, held as long as
+    /// the stream lives ([`sse::Pools`]).
+    pub(crate) fn stream_pool(&self) -> sse::Lease {
+        self.streams.lease()
+    }
+
     /// The generated client, for any operation by its spec name
     /// (`kernel.sys().get_browsers()`); the same transport applies, and its
     /// errors convert with `kernel::Error::from` (which finds the transport's
@@ -215,4 +236,19 @@ impl Kernel {
     ) -> impl std::future::Future<Output = Result<reqwest::Response>> + Send + '_ {
         self.transport.send_open(&self.http, request, op)
     }
+}
+
+/// A `reqwest::Client` of the client's own, when the user gave none. No
+/// total timeout: the transport sets one per JSON request, and streams
+/// must not be cut off.
+fn http_client(connect_timeout: std::time::Duration, h2: bool) -> Result<reqwest::Client> {
+    let builder = reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .redirect(transport::redirect_policy());
+    let builder = if h2 {
+        builder.http2_prior_knowledge()
+    } else {
+        builder
+    };
+    builder.build().map_err(|e| Error::Config(e.to_string()))
 }

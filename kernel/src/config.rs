@@ -42,6 +42,7 @@ pub struct KernelBuilder {
     pub(crate) api_key: Option<Secret>,
     pub(crate) base_url: String,
     pub(crate) http: Option<reqwest::Client>,
+    pub(crate) http2_prior_knowledge: bool,
     pub(crate) connect_timeout: Duration,
     pub(crate) timeout: Duration,
     pub(crate) read_timeout: Duration,
@@ -60,6 +61,7 @@ impl Default for KernelBuilder {
             api_key: None,
             base_url: DEFAULT_BASE_URL.to_string(),
             http: None,
+            http2_prior_knowledge: false,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
             read_timeout: DEFAULT_READ_TIMEOUT,
@@ -95,9 +97,21 @@ impl KernelBuilder {
     /// that no body follows a redirect to another host: the transport then
     /// returns every redirect as [`Error::Redirect`]. Keep the API key out
     /// of its default headers: reqwest would add them to the direct calls
-    /// that go to a browser's VM ([`crate::routing`]) too.
+    /// that go to a browser's VM ([`crate::routing`]) too. Its one pool
+    /// carries every event stream: over HTTP/2, streams past the server's
+    /// cap wait for a slot (see
+    /// [`StreamOptions::streams_per_connection`]).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
+        self
+    }
+
+    /// Speak HTTP/2 from the first byte, without TLS negotiating it (h2c):
+    /// for a gateway or local server that speaks only HTTP/2. Over TLS the
+    /// client already picks HTTP/2 when the server offers it. Ignored with
+    /// [`http_client`](Self::http_client).
+    pub fn http2_prior_knowledge(mut self) -> Self {
+        self.http2_prior_knowledge = true;
         self
     }
 

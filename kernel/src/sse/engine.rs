@@ -34,6 +34,15 @@ pub struct StreamOptions {
     pub heartbeats: bool,
     /// Largest event accepted, in bytes (default 16 MiB).
     pub max_event_size: usize,
+    /// Most streams open at once over one connection pool (default 100,
+    /// the least RFC 9113 asks an HTTP/2 server to allow on a connection).
+    /// The next stream gets a pool of its own, so streams past an HTTP/2
+    /// server's cap do not wait for a slot; lower it for a server whose
+    /// cap is lower. Ignored with [`KernelBuilder::http_client`], whose one
+    /// client carries every stream.
+    ///
+    /// [`KernelBuilder::http_client`]: crate::KernelBuilder::http_client
+    pub streams_per_connection: usize,
 }
 
 impl Default for StreamOptions {
@@ -45,6 +54,7 @@ impl Default for StreamOptions {
             backoff: RetryPolicy::default(),
             heartbeats: false,
             max_event_size: super::DEFAULT_MAX_EVENT_SIZE,
+            streams_per_connection: 100,
         }
     }
 }

@@ -407,10 +407,10 @@ fn op(op: &Op, sys: &Sys) -> Result<Rendered, String> {
                 #[allow(dead_code)]
                 pub(crate) fn open(self) -> crate::Result<#output> {
                     self.check.result()?;
-                    let sys = self.kernel.sys().clone();
+                    let pool = self.kernel.stream_pool();
                     let configure = self.configure;
                     let connect = crate::sse::connector(move |last: Option<String>| {
-                        let (sys, configure) = (sys.clone(), configure.clone());
+                        let (sys, configure) = (pool.sys().clone(), configure.clone());
                         async move {
                             let request = configure(sys.#sys_method());
                             #resume
