@@ -4,9 +4,10 @@
 use bytes::Bytes;
 use tokio::net::TcpStream;
 
-/// Answers every request on `socket` with `events` as a
-/// `text/event-stream` body and holds each stream open until the client
-/// goes. `max_streams` is the connection's
+/// Answers every GET on `socket` with `events` as a `text/event-stream`
+/// body and holds each stream open until the client goes; any other
+/// method gets a `204` at once (a delete, for a JSON call beside the
+/// streams). `max_streams` is the connection's
 /// `SETTINGS_MAX_CONCURRENT_STREAMS` (`None`: h2's default, no limit).
 pub async fn serve_connection(socket: TcpStream, events: Bytes, max_streams: Option<u32>) {
     let mut builder = h2::server::Builder::new();
@@ -17,7 +18,15 @@ pub async fn serve_connection(socket: TcpStream, events: Bytes, max_streams: Opt
         return;
     };
     let mut open = Vec::new();
-    while let Some(Ok((_request, mut respond))) = connection.accept().await {
+    while let Some(Ok((request, mut respond))) = connection.accept().await {
+        if request.method() != http::Method::GET {
+            let head = http::Response::builder()
+                .status(204)
+                .body(())
+                .expect("a static head");
+            let _ = respond.send_response(head, true);
+            continue;
+        }
         let head = http::Response::builder()
             .header("content-type", "text/event-stream")
             .header("cache-control", "no-store")

@@ -206,7 +206,10 @@ impl Kernel {
     /// (`kernel.sys().get_browsers()`); the same transport applies, and its
     /// errors convert with `kernel::Error::from` (which finds the transport's
     /// own failures, such as timeouts, inside them). Browsers it returns
-    /// fill no route cache: pass them to [`browser`](Self::browser).
+    /// fill no route cache: pass them to [`browser`](Self::browser). An
+    /// event stream opened through it shares the JSON calls' connections,
+    /// where this crate's own streams open on pools of their own
+    /// ([`StreamOptions::streams_per_connection`](crate::sse::StreamOptions::streams_per_connection)).
     pub fn sys(&self) -> &kernel_sys::Client {
         &self.sys
     }

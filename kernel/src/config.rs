@@ -106,9 +106,10 @@ impl KernelBuilder {
         self
     }
 
-    /// Speak HTTP/2 from the first byte, without TLS negotiating it (h2c):
-    /// for a gateway or local server that speaks only HTTP/2. Over TLS the
-    /// client already picks HTTP/2 when the server offers it. Ignored with
+    /// Speak HTTP/2 from the first byte, without TLS negotiating it (h2c),
+    /// to every server, `https` ones too, with no HTTP/1.1 fallback: for a
+    /// gateway or local server that speaks only HTTP/2. Over TLS the client
+    /// already picks HTTP/2 when the server offers it. Ignored with
     /// [`http_client`](Self::http_client).
     pub fn http2_prior_knowledge(mut self) -> Self {
         self.http2_prior_knowledge = true;

@@ -35,11 +35,13 @@ pub struct StreamOptions {
     /// Largest event accepted, in bytes (default 16 MiB).
     pub max_event_size: usize,
     /// Most streams open at once over one connection pool (default 100,
-    /// the least RFC 9113 asks an HTTP/2 server to allow on a connection).
-    /// The next stream gets a pool of its own, so streams past an HTTP/2
-    /// server's cap do not wait for a slot; lower it for a server whose
-    /// cap is lower. Ignored with [`KernelBuilder::http_client`], whose one
-    /// client carries every stream.
+    /// the least RFC 9113 asks an HTTP/2 server to allow on a connection;
+    /// `0` counts as 1). The next stream gets a pool of its own, so streams
+    /// past an HTTP/2 server's cap do not wait for a slot; lower it for a
+    /// server whose cap is lower. Over HTTP/2 a pool holds a connection per
+    /// host (the API, or a browser's VM when routed to it); over HTTP/1.1,
+    /// one per stream anyway. Ignored with [`KernelBuilder::http_client`],
+    /// whose one client carries every stream.
     ///
     /// [`KernelBuilder::http_client`]: crate::KernelBuilder::http_client
     pub streams_per_connection: usize,
@@ -96,7 +98,6 @@ pub(crate) type Connect = Box<
 
 /// The connection and decoding state of one stream.
 pub(crate) struct Engine {
-    connect: Connect,
     options: StreamOptions,
     reconnect: bool,
     /// Sent as `Last-Event-ID` on reconnect, when set: a telemetry `seq`
@@ -108,6 +109,11 @@ pub(crate) struct Engine {
     /// The rest of the last chunk read, not decoded yet.
     chunk: Bytes,
     body: Option<Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>>,
+    /// Opens the stream again; `None` once the stream has ended. It holds
+    /// the stream's connection pool, so ending lets go of that at once, not
+    /// when the caller drops the stream; declared after `body`, so a drop
+    /// resets the stream before its pool counts it gone.
+    connect: Option<Connect>,
     failures: u32,
     connected: bool,
     /// When the current connection opened, and how many connections in a
@@ -122,7 +128,6 @@ pub(crate) struct Engine {
     /// The SSE `id` of the block of the last error [`Engine::next_raw`]
     /// returned, when that error came from the decoder.
     error_id: Option<String>,
-    done: bool,
 }
 
 impl Engine {
@@ -136,7 +141,7 @@ impl Engine {
             reconnect: options.reconnect.unwrap_or(reconnect_default),
             decoder: new_decoder(&options),
             chunk: Bytes::new(),
-            connect,
+            connect: Some(connect),
             options,
             resume_from: None,
             resumable,
@@ -147,7 +152,6 @@ impl Engine {
             quick_drops: 0,
             advanced: false,
             error_id: None,
-            done: false,
         }
     }
 
@@ -161,7 +165,7 @@ impl Engine {
     }
 
     pub(crate) fn finish(&mut self) {
-        self.done = true;
+        self.connect = None;
         self.body = None;
         self.chunk = Bytes::new();
         self.decoder = new_decoder(&self.options);
@@ -236,7 +240,7 @@ impl Engine {
             0
         };
         if !self.reconnect || self.failures > self.options.max_reconnects {
-            self.done = true;
+            self.connect = None;
             return Some(why);
         }
         tracing::info!(error = %why, attempt = self.failures, "event stream dropped; reconnecting");
@@ -247,9 +251,8 @@ impl Engine {
     pub(crate) async fn next_raw(&mut self) -> Option<Result<Event>> {
         self.error_id = None;
         loop {
-            if self.done {
-                return None;
-            }
+            // Ended: not even events already decoded are yielded.
+            self.connect.as_ref()?;
             if let Some(event) = self.decoder.next_event_from_bytes(&mut self.chunk) {
                 return Some(event.map_err(|e| {
                     self.error_id = self.decoder.take_error_id();
@@ -267,16 +270,16 @@ impl Engine {
                 } else {
                     None
                 };
+                let connect = self.connect.as_mut()?;
                 // No answer at all counts like silence on an open stream.
-                let connected =
-                    tokio::time::timeout(self.options.idle_timeout, (self.connect)(last))
-                        .await
-                        .unwrap_or_else(|_| {
-                            Err(Error::Timeout(format!(
-                                "no response to the event stream request within {:?}",
-                                self.options.idle_timeout
-                            )))
-                        });
+                let connected = tokio::time::timeout(self.options.idle_timeout, connect(last))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(Error::Timeout(format!(
+                            "no response to the event stream request within {:?}",
+                            self.options.idle_timeout
+                        )))
+                    });
                 match connected {
                     Ok(response) => {
                         // The body's own box, not boxed again.
@@ -382,4 +385,50 @@ pub(crate) fn decode<T: DeserializeOwned>(data: &SharedStr) -> Result<T> {
     // already, and serde_json's `str` reader skips validating it again.
     serde_json::from_str(data)
         .map_err(|e| Error::Decode(Box::new(DecodeError::new(data.clone().into_bytes(), e))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    /// An engine whose connector holds `held` (as a real one holds the
+    /// stream's pool) and fails every connect.
+    fn engine(held: &Arc<()>) -> Engine {
+        let held = held.clone();
+        let connect: Connect = Box::new(move |_| {
+            let _ = &held;
+            Box::pin(async { Err(Error::Timeout("no server".into())) })
+        });
+        Engine::new(connect, StreamOptions::default(), false, false)
+    }
+
+    #[test]
+    fn a_finished_stream_lets_go_of_its_connector() {
+        let held = Arc::new(());
+        let mut engine = engine(&held);
+        assert_eq!(Arc::strong_count(&held), 2);
+        engine.finish();
+        assert_eq!(
+            Arc::strong_count(&held),
+            1,
+            "held until the stream is dropped"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_stream_that_gives_up_lets_go_of_its_connector() {
+        let held = Arc::new(());
+        let mut engine = engine(&held).without_reconnect();
+        assert!(matches!(
+            engine.next_raw().await,
+            Some(Err(Error::Timeout(_)))
+        ));
+        assert_eq!(
+            Arc::strong_count(&held),
+            1,
+            "held until the stream is dropped"
+        );
+        assert!(engine.next_raw().await.is_none());
+    }
 }

@@ -18,12 +18,12 @@
 //! # Many streams at once
 //!
 //! Each open [`EventStream`] holds its connection's stream. Over HTTP/1.1
-//! that is a connection of its own: about 22 KiB per stream, most of it
+//! that is a connection of its own: about 23 KiB per stream, most of it
 //! hyper's connection buffers, which reqwest does not let us size. Over
 //! HTTP/2 (chosen by ALPN when a TLS server offers it, or
 //! [`http2_prior_knowledge`](crate::KernelBuilder::http2_prior_knowledge))
-//! one connection carries many: about 5–8 KiB per stream (the
-//! `many_streams` bench).
+//! one connection carries many: about 7–9 KiB per stream at a hundred
+//! streams per connection (the `many_streams` bench).
 //!
 //! An HTTP/2 server caps the streams open on one connection (its
 //! `SETTINGS_MAX_CONCURRENT_STREAMS`, often 100 to 250), and reqwest opens
@@ -34,8 +34,8 @@
 //! once an earlier one has room for the next stream. With a
 //! `reqwest::Client` of your own
 //! ([`KernelBuilder::http_client`](crate::KernelBuilder::http_client)) its
-//! one pool carries everything, JSON calls too: the streams past the cap wait for a free
-//! slot, and one that gets none fails with
+//! one pool carries everything, JSON calls too: the streams past the cap
+//! wait for a free slot, and one that gets none fails with
 //! [`Error::Timeout`](crate::Error::Timeout) after
 //! [`StreamOptions::idle_timeout`] or the
 //! [`read_timeout`](crate::KernelBuilder::read_timeout) (per attempt, with

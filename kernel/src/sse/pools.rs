@@ -55,6 +55,11 @@ impl Pool {
 pub(crate) struct Lease(Arc<Pool>);
 
 impl Lease {
+    fn new(pool: Arc<Pool>) -> Self {
+        pool.open.fetch_add(1, Ordering::AcqRel);
+        Self(pool)
+    }
+
     /// The generated client whose connections the stream uses.
     pub(crate) fn sys(&self) -> &kernel_sys::Client {
         &self.0.sys
@@ -85,52 +90,68 @@ impl Pools {
 
     /// A pool for one more stream: the first with room, else a new one.
     pub(crate) fn lease(&self) -> Lease {
-        // Nothing panics while the lock is held, and the counts stay right
-        // if something did: take the vector back from a poisoned lock.
-        let mut pools = self.pools.lock().unwrap_or_else(|e| e.into_inner());
-        // Counts only grow under the lock, so a pool seen empty here stays
-        // empty until it is dropped.
-        let room = pools
-            .iter()
-            .position(|p| self.make.is_none() || p.open.load(Ordering::Acquire) < self.per_pool);
-        let chosen = match room {
-            Some(i) => {
-                // Empty pools after the chosen one: nothing would use them
-                // before every earlier pool is full again.
-                let mut j = 0;
-                pools.retain(|p| {
-                    j += 1;
-                    j <= i + 1 || p.open.load(Ordering::Acquire) > 0
-                });
-                pools[i].clone()
+        if let Some(lease) = self.lease_existing() {
+            return lease;
+        }
+        // Built with the lock released: building a client loads the root
+        // certificates, which must not hold up every other stream opening.
+        let made = match &self.make {
+            Some(make) => make(),
+            // The user's one pool always has room, so this is not reached;
+            // it would be the same client anyway.
+            None => return Lease::new(Pool::new(self.first.clone())),
+        };
+        let mut pools = self.lock();
+        // Another stream may have made room meanwhile; the new pool then
+        // goes unused and is dropped.
+        if let Some(lease) = self.lease_in(&mut pools) {
+            return lease;
+        }
+        let pool = match made {
+            Ok(sys) => {
+                let pool = Pool::new(sys);
+                pools.push(pool.clone());
+                pool
             }
-            None => {
-                let made = self.make.as_ref().map(|make| make());
-                let pool = match made {
-                    Some(Ok(sys)) => Some(Pool::new(sys)),
-                    // A client like the first failed to build (it built
-                    // once, so this is rare): crowd the least busy pool, or
-                    // the JSON calls' own, rather than fail the stream.
-                    _ => {
-                        tracing::warn!("could not build a connection pool for an event stream");
-                        None
-                    }
-                };
-                match pool {
-                    Some(pool) => {
-                        pools.push(pool.clone());
-                        pool
-                    }
-                    None => pools
-                        .iter()
-                        .min_by_key(|p| p.open.load(Ordering::Acquire))
-                        .cloned()
-                        .unwrap_or_else(|| Pool::new(self.first.clone())),
-                }
+            // A client like the first failed to build (it built once, so
+            // this is rare): crowd the least busy pool, or the JSON calls'
+            // own, rather than fail the stream.
+            Err(error) => {
+                tracing::warn!(%error, "could not build a connection pool for an event stream");
+                pools
+                    .iter()
+                    .min_by_key(|p| p.open.load(Ordering::Acquire))
+                    .cloned()
+                    .unwrap_or_else(|| Pool::new(self.first.clone()))
             }
         };
-        chosen.open.fetch_add(1, Ordering::AcqRel);
-        Lease(chosen)
+        Lease::new(pool)
+    }
+
+    fn lease_existing(&self) -> Option<Lease> {
+        self.lease_in(&mut self.lock())
+    }
+
+    /// The first pool with room, pruning the empty ones after it: nothing
+    /// would use them before every earlier pool is full again.
+    fn lease_in(&self, pools: &mut Vec<Arc<Pool>>) -> Option<Lease> {
+        // Counts only grow under the lock, so a pool seen empty here stays
+        // empty until it is dropped.
+        let i = pools
+            .iter()
+            .position(|p| self.make.is_none() || p.open.load(Ordering::Acquire) < self.per_pool)?;
+        let mut j = 0;
+        pools.retain(|p| {
+            j += 1;
+            j <= i + 1 || p.open.load(Ordering::Acquire) > 0
+        });
+        Some(Lease::new(pools[i].clone()))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Arc<Pool>>> {
+        // Nothing panics while the lock is held, and the counts stay right
+        // if something did: take the vector back from a poisoned lock.
+        self.pools.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// How many pools exist now and the streams each holds, first first.
@@ -249,5 +270,39 @@ mod tests {
             "on the JSON calls' own pool, not kept"
         );
         assert_eq!(lease.0.open.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_pool_is_built_with_the_lock_released_and_unused_if_room_freed_up_meanwhile() {
+        use std::sync::{OnceLock, Weak};
+        let me: Arc<OnceLock<Weak<Pools>>> = Arc::new(OnceLock::new());
+        // A stream that ends while the next pool is being built.
+        let ending: Arc<Mutex<Option<Lease>>> = Arc::new(Mutex::new(None));
+        let unlocked = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let make: MakePool = Box::new({
+            let (me, ending, unlocked) = (me.clone(), ending.clone(), unlocked.clone());
+            move || {
+                let pools = me.get().and_then(Weak::upgrade).expect("set before use");
+                unlocked.store(pools.pools.try_lock().is_ok(), Ordering::SeqCst);
+                drop(ending.lock().unwrap().take());
+                Ok(sys())
+            }
+        });
+        let pools = Arc::new(Pools::new(sys(), 1, Some(make)));
+        me.set(Arc::downgrade(&pools)).ok();
+        // The first pool is built with nothing to end yet.
+        *ending.lock().unwrap() = Some(pools.lease());
+        assert_eq!(pools.counts(), [1]);
+        let next = pools.lease();
+        assert!(
+            unlocked.load(Ordering::SeqCst),
+            "the lock was held while building"
+        );
+        assert_eq!(
+            pools.counts(),
+            [1],
+            "the freed slot, not the pool just built"
+        );
+        drop(next);
     }
 }

@@ -1,7 +1,7 @@
 //! An HTTP/2 server that allows fewer concurrent streams than a client
 //! opens (its `SETTINGS_MAX_CONCURRENT_STREAMS`). A client that built its
 //! own connections spreads its streams over more of them, so every stream
-//! delivers. With a `reqwest::Client` of the user's, hyper queues the
+//! delivers, and keeps them off its JSON calls' connection. With a `reqwest::Client` of the user's, hyper queues the
 //! extra streams on its one connection: they fail with a timeout (here the
 //! read timeout, with no retries and the idle timeout longer) instead of
 //! waiting for ever, and the streams within the limit keep delivering.
@@ -86,6 +86,26 @@ async fn streams_past_a_common_http2_cap_get_another_connection_and_all_deliver(
     .expect("every one of 150 streams delivers, none waits for a slot");
     assert_eq!(opened.len(), 150);
     assert_eq!(connections.accepted.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn json_calls_do_not_queue_behind_open_streams() {
+    // A server that allows one open stream per connection.
+    let (base, connections) = h2_server(1).await;
+    let kernel = h2_kernel(&base, StreamOptions::default());
+    let _open = first_event(&kernel, "b1").await;
+    let deleted = tokio::time::timeout(
+        Duration::from_secs(5),
+        kernel.browsers().delete("b1").send(),
+    )
+    .await
+    .expect("the call does not wait for the stream's slot");
+    deleted.unwrap();
+    assert_eq!(
+        connections.accepted.load(Ordering::SeqCst),
+        2,
+        "the stream and the call each on a connection of their own"
+    );
 }
 
 #[tokio::test]
