@@ -90,7 +90,7 @@ impl Pools {
 
     /// A pool for one more stream: the first with room, else a new one.
     pub(crate) fn lease(&self) -> Lease {
-        if let Some(lease) = self.lease_existing() {
+        if let Some(lease) = self.lease_in(&mut self.lock()) {
             return lease;
         }
         // Built with the lock released: building a client loads the root
@@ -126,10 +126,6 @@ impl Pools {
             }
         };
         Lease::new(pool)
-    }
-
-    fn lease_existing(&self) -> Option<Lease> {
-        self.lease_in(&mut self.lock())
     }
 
     /// The first pool with room, pruning the empty ones after it: nothing

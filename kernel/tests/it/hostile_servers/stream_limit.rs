@@ -1,10 +1,11 @@
 //! An HTTP/2 server that allows fewer concurrent streams than a client
 //! opens (its `SETTINGS_MAX_CONCURRENT_STREAMS`). A client that built its
 //! own connections spreads its streams over more of them, so every stream
-//! delivers, and keeps them off its JSON calls' connection. With a `reqwest::Client` of the user's, hyper queues the
-//! extra streams on its one connection: they fail with a timeout (here the
-//! read timeout, with no retries and the idle timeout longer) instead of
-//! waiting for ever, and the streams within the limit keep delivering.
+//! delivers, and keeps them off its JSON calls' connection. With a
+//! `reqwest::Client` of the user's, hyper queues the extra streams on its
+//! one connection: they fail with a timeout (here the read timeout, with
+//! no retries and the idle timeout longer) instead of waiting for ever,
+//! and the streams within the limit keep delivering.
 
 use bytes::Bytes;
 use futures::StreamExt;
